@@ -1,0 +1,285 @@
+// CLI plumbing shared by the subcommands: registry, .env, progress rendering, flag groups and
+// the environment → Config step (the library never reads the environment; this file does).
+#include "cli.hpp"
+
+#include <fmt/core.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <thread>
+
+namespace doctown::cli {
+
+std::vector<CommandEntry>& command_registry() {
+  static std::vector<CommandEntry> registry;
+  return registry;
+}
+
+bool register_command(std::string name, std::string description, Setup setup) {
+  auto& r = command_registry();
+  r.push_back({std::move(name), std::move(description), std::move(setup)});
+  std::sort(r.begin(), r.end(), [](const auto& a, const auto& b) { return a.name < b.name; });
+  return true;
+}
+
+std::optional<std::string> Cli::getenv(const std::string& name) const {
+  auto it = env.find(name);
+  if (it == env.end() || it->second.empty()) return std::nullopt;
+  return it->second;
+}
+
+void load_dotenv(const std::string& path, std::map<std::string, std::string>& env) {
+  std::ifstream in(path);
+  std::string line;
+  while (std::getline(in, line)) {
+    auto first = line.find_first_not_of(" \t");
+    if (first == std::string::npos || line[first] == '#') continue;
+    line = line.substr(first);
+    if (line.rfind("export ", 0) == 0) line = line.substr(7);
+    auto eq = line.find('=');
+    if (eq == std::string::npos) continue;
+    std::string key = line.substr(0, eq);
+    std::string value = line.substr(eq + 1);
+    while (!key.empty() && (key.back() == ' ' || key.back() == '\t')) key.pop_back();
+    while (!value.empty() && (value.back() == '\r' || value.back() == ' ')) value.pop_back();
+    if (value.size() >= 2 && (value.front() == '"' || value.front() == '\'') &&
+        value.back() == value.front())
+      value = value.substr(1, value.size() - 2);
+    env.emplace(key, value);  // the real environment wins
+  }
+}
+
+void print_json(const boost::json::value& v) {
+  std::cout << boost::json::serialize(v) << std::endl;
+}
+
+namespace {
+
+// Renders events: on a TTY one self-overwriting line per stage with a bar, else plain lines
+// (at most one item line per second per stage, so logs stay short).
+class StderrProgress final : public ProgressSink {
+ public:
+  StderrProgress(bool tty, bool quiet) : tty_(tty), quiet_(quiet) {}
+
+  void on_event(const ProgressEvent& ev) override {
+    using T = ProgressEvent::Type;
+    if (ev.type == T::diagnostic && ev.severity == Diagnostic::Severity::error) {
+      clear_line();
+      fmt::print(stderr, "doctown: {}: {}\n", ev.stage, ev.message);
+      return;
+    }
+    if (quiet_) return;
+    switch (ev.type) {
+      case T::stage_started:
+        clear_line();
+        started_ = std::chrono::steady_clock::now();
+        if (!tty_) fmt::print(stderr, "[{}] started{}\n", ev.stage,
+                              ev.total ? fmt::format(" ({} items)", ev.total) : "");
+        break;
+      case T::stage_finished: {
+        clear_line();
+        double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
+        fmt::print(stderr, "[{}] done in {:.2f} s\n", ev.stage, s);
+        break;
+      }
+      case T::item_done: {
+        auto now = std::chrono::steady_clock::now();
+        if (tty_) {
+          int width = 30;
+          int filled = ev.total ? static_cast<int>(width * ev.done / ev.total) : 0;
+          fmt::print(stderr, "\r[{}] [{}{}] {}/{}", ev.stage, std::string(filled, '#'),
+                     std::string(width - filled, '.'), ev.done, ev.total);
+          std::fflush(stderr);
+          bar_shown_ = true;
+        } else if (now - last_line_ > std::chrono::seconds(1) || ev.done == ev.total) {
+          fmt::print(stderr, "[{}] {}/{}\n", ev.stage, ev.done, ev.total);
+          last_line_ = now;
+        }
+        break;
+      }
+      case T::note:
+      case T::diagnostic:
+        clear_line();
+        fmt::print(stderr, "[{}] {}\n", ev.stage, ev.message);
+        break;
+    }
+  }
+
+ private:
+  void clear_line() {
+    if (bar_shown_) {
+      fmt::print(stderr, "\r\033[K");
+      bar_shown_ = false;
+    }
+  }
+  bool tty_;
+  bool quiet_;
+  bool bar_shown_ = false;
+  std::chrono::steady_clock::time_point started_{};
+  std::chrono::steady_clock::time_point last_line_{};
+};
+
+}  // namespace
+
+ProgressSink& Cli::progress() {
+  if (!progress_) progress_ = std::make_unique<StderrProgress>(stderr_is_tty, quiet);
+  return *progress_;
+}
+
+RunContext Cli::context() { return RunContext{&progress(), stop.get_token()}; }
+
+int Cli::report(const error& e) {
+  fmt::print(stderr, "doctown: {}\n", e.what());
+  return exit_code_for(e.code);
+}
+
+void add_source_flags(CLI::App& app, PipelineFlags& f) {
+  auto* g = app.add_option_group("Source");
+  g->add_option("--ref", f.config.source.ref, "Branch, tag or commit of a git/GitHub source");
+  g->add_option("--work-dir", f.config.source.work_dir,
+                "Where archives are extracted and repositories cloned")
+      ->capture_default_str();
+}
+
+void add_analyzer_flags(CLI::App& app, PipelineFlags& f) {
+  auto* g = app.add_option_group("Analysis");
+  auto& a = f.config.analyzer;
+  g->add_option("--compile-commands", a.compile_commands,
+                "compile_commands.json to use (default: the root's or build/'s)");
+  g->add_option("-j,--jobs", a.jobs, "Translation units parsed in parallel (0 = all cores)")
+      ->capture_default_str();
+  g->add_option("--max-file-size", a.max_file_size, "Skip files larger than this many bytes")
+      ->capture_default_str();
+  g->add_option("--include", a.include_globs, "Only analyse files matching GLOB (repeatable)");
+  g->add_option("--exclude", a.exclude_globs, "Skip files matching GLOB (repeatable)");
+  g->add_flag("!--no-ctags", a.use_ctags, "Do not use universal-ctags for other languages");
+}
+
+void add_scoring_flags(CLI::App& app, PipelineFlags& f) {
+  auto* g = app.add_option_group("Doc scoring");
+  auto& d = f.config.doc_score;
+  g->add_flag("--no-doc-scorer", f.no_doc_scorer, "Document every symbol");
+  g->add_option("--doc-score-threshold", d.threshold, "Select symbols scoring at least this")
+      ->capture_default_str();
+  g->add_option("--doc-score-structural", d.structural, "Weight of the structural term")
+      ->capture_default_str();
+  g->add_option("--doc-score-semantic", d.semantic, "Weight of the semantic term")
+      ->capture_default_str();
+  g->add_option("--doc-score-complexity", d.complexity, "Weight of the complexity term")
+      ->capture_default_str();
+}
+
+void add_planner_flags(CLI::App& app, PipelineFlags& f) {
+  auto* g = app.add_option_group("Batching");
+  auto& p = f.config.planner;
+  g->add_option("--batch-size", p.batch_size, "Most symbols per request (1 = per-symbol mode)")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  g->add_flag("--batch-mode")->description("Batch many symbols per request (the default)");
+  g->add_flag("--no-batch-mode", f.no_batch_mode, "One symbol per request (the seed's mode)");
+  g->add_option("--max-batch-tokens", p.max_batch_tokens, "Most input tokens per request")
+      ->capture_default_str();
+  g->add_flag("--include-semantic-context")
+      ->description("Add neighbours and callers/callees (the default)");
+  g->add_flag("--no-semantic-context", f.no_semantic_context, "Leave semantic context out");
+  g->add_option("--semantic-neighbors", p.semantic_neighbors, "Neighbours per symbol in context")
+      ->capture_default_str();
+  g->add_option("--tokenizer-dir", f.tokenizer_dir, "Folder holding the .tiktoken rank files");
+  g->add_option("--models", f.models_file, "JSON file adding models (limits and prices)");
+}
+
+void add_llm_flags(CLI::App& app, PipelineFlags& f) {
+  auto* g = app.add_option_group("LLM");
+  auto& l = f.config.llm_options;
+  g->add_option("--llm", f.llm, "auto (openai when a key or base URL is set), offline, openai")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"auto", "offline", "openai"}));
+  g->add_option("--model", f.model, "Chat model (default gpt-4o-mini; OPENAI_MODEL honoured)");
+  g->add_option("--base-url", f.base_url, "OpenAI-compatible base URL (OPENAI_BASE_URL honoured)");
+  g->add_option("--concurrency", l.concurrency, "Requests in flight")->capture_default_str();
+  g->add_option("--rpm-limit", l.rpm_limit, "Requests per minute (0 = from server headers)")
+      ->capture_default_str();
+  g->add_option("--tpm-limit", l.tpm_limit, "Tokens per minute (0 = from server headers)")
+      ->capture_default_str();
+  g->add_option("--timeout", l.timeout_s, "Per-request timeout in seconds")->capture_default_str();
+  g->add_option("--llm-mode", l.mode, "sync or batch-api")
+      ->capture_default_str()
+      ->transform([](std::string s) { return s == "batch-api" ? std::string("batch_api") : s; })
+      ->check(CLI::IsMember({"sync", "batch_api"}));
+}
+
+void add_output_flags(CLI::App& app, PipelineFlags& f) {
+  auto* g = app.add_option_group("Output");
+  auto& o = f.config.output;
+  g->add_option("-o,--output", o.out_dir, "Output folder")->capture_default_str();
+  g->add_option("--name", o.name, "Base name of the outputs (default: the project's name)");
+  g->add_option("--formats", f.formats, "Comma-separated: docpack,markdown,html")
+      ->delimiter(',');
+  g->add_option("--cache-dir", o.cache_dir, "Cache folder (default: <output>/.doctown-cache)");
+  g->add_flag("--no-cache", f.no_cache, "Neither read nor write the cache");
+  g->add_flag("--refresh", o.refresh, "Ignore cached docs (new docs are still stored)");
+  g->add_flag("--strict", o.strict, "Verification issues count as failures (exit 1)");
+}
+
+result<void> finish_config(Cli& cli, PipelineFlags& f) {
+  Config& c = f.config;
+  if (f.no_doc_scorer) c.doc_score.enabled = false;
+  if (f.no_semantic_context) c.planner.semantic_context = false;
+  if (f.no_batch_mode) c.planner.batch_size = 1;
+  if (f.no_cache) c.output.use_cache = false;
+  if (!f.formats.empty()) c.output.formats = f.formats;
+  if (!f.tokenizer_dir.empty()) c.tokenizer.data_dir = f.tokenizer_dir;
+  if (!f.models_file.empty()) c.models_file = f.models_file;
+  if (c.source.work_dir == SourceOptions{}.work_dir)
+    c.source.work_dir = c.output.out_dir / ".doctown-work";
+
+  if (auto t = cli.getenv("GITHUB_TOKEN")) c.source.github_token = *t;
+  std::string model = f.model;
+  if (model.empty()) model = cli.getenv("OPENAI_MODEL").value_or("gpt-4o-mini");
+  c.llm_options.model = model;
+  c.planner.model = model;
+  std::string base_url = f.base_url;
+  if (base_url.empty()) base_url = cli.getenv("OPENAI_BASE_URL").value_or("");
+  if (!base_url.empty()) c.llm_options.base_url = base_url;
+  if (auto key = cli.getenv("OPENAI_API_KEY")) c.llm_options.api_key = *key;
+  if (auto p = cli.getenv("HTTPS_PROXY")) c.llm_options.https_proxy = *p;
+  else if (auto p2 = cli.getenv("https_proxy")) c.llm_options.https_proxy = *p2;
+  auto no_proxy = cli.getenv("NO_PROXY");
+  if (!no_proxy) no_proxy = cli.getenv("no_proxy");
+  if (no_proxy) {
+    std::string s = *no_proxy;
+    std::size_t start = 0;
+    while (start <= s.size()) {
+      auto comma = s.find(',', start);
+      std::string item = s.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+      item.erase(0, item.find_first_not_of(' '));
+      if (!item.empty()) c.llm_options.no_proxy.push_back(item);
+      if (comma == std::string::npos) break;
+      start = comma + 1;
+    }
+  }
+  c.llm_options.state_dir = (c.output.out_dir / ".doctown-state").string();
+
+  if (f.llm == "auto") {
+    bool remote = !c.llm_options.api_key.empty() || !base_url.empty();
+    c.llm = remote ? "openai" : "offline";
+    if (!cli.quiet)
+      fmt::print(stderr, "[llm] {}\n",
+                 remote ? fmt::format("using the OpenAI-compatible API at {} (model {})",
+                                      c.llm_options.base_url, model)
+                        : std::string("no OPENAI_API_KEY or --base-url: using the offline writer "
+                                      "(facts stated plainly, no network)"));
+  } else {
+    c.llm = f.llm;
+  }
+  if (c.llm == "openai" && c.llm_options.api_key.empty() && base_url.empty())
+    return fail(errc::invalid_argument,
+                "--llm openai needs OPENAI_API_KEY (environment or .env) or --base-url for a "
+                "local server; or use --llm offline");
+  return {};
+}
+
+}  // namespace doctown::cli

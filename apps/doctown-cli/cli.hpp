@@ -1,0 +1,89 @@
+// Shared pieces of the CLI: the command registry, environment, progress rendering, output.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <boost/json.hpp>
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <stop_token>
+#include <string>
+#include <vector>
+
+#include "doctown/doctown.hpp"
+
+namespace doctown::cli {
+
+/// Exit codes of the CLI contract.
+enum Exit : int { ok = 0, item_failures = 1, usage = 2, fatal = 3, interrupted = 130 };
+
+/// State shared by all commands of one invocation.
+struct Cli {
+  std::stop_source stop;                      ///< requested by SIGINT
+  std::map<std::string, std::string> env;     ///< process environment, then .env (not overriding)
+  bool stderr_is_tty = false;
+  bool quiet = false;
+
+  /// Environment variable (the process's, then .env's), or nullopt.
+  std::optional<std::string> getenv(const std::string& name) const;
+  /// Progress sink rendering to stderr: a bar on a TTY, plain lines otherwise.
+  ProgressSink& progress();
+  /// RunContext with the progress sink and the SIGINT stop token.
+  RunContext context();
+  /// Print an error to stderr ("doctown: <what>") and return its exit code.
+  int report(const error& e);
+
+ private:
+  std::unique_ptr<ProgressSink> progress_;
+};
+
+/// A subcommand: configured on its CLI11 app, then run with the shared state.
+using Runner = std::function<int(Cli&)>;
+using Setup = std::function<Runner(CLI::App& sub)>;
+
+/// Register a subcommand (called from a static initialiser in each cmd_*.cpp).
+bool register_command(std::string name, std::string description, Setup setup);
+
+struct CommandEntry {
+  std::string name;
+  std::string description;
+  Setup setup;
+};
+/// Registered commands, sorted by name.
+std::vector<CommandEntry>& command_registry();
+
+/// Load KEY=VALUE lines of a .env file into env without overriding existing keys.
+void load_dotenv(const std::string& path, std::map<std::string, std::string>& env);
+
+/// Print JSON to stdout followed by a newline.
+void print_json(const boost::json::value& v);
+
+/// Flag groups shared by commands that run the pipeline (analyze, plan, build). They fill
+/// `config`; environment-derived defaults are applied by `finish_config`.
+struct PipelineFlags {
+  Config config;
+  std::string llm = "auto";
+  std::string base_url;
+  std::string model;
+  std::vector<std::string> formats;
+  bool no_doc_scorer = false;
+  bool no_semantic_context = false;
+  bool no_batch_mode = false;
+  bool no_cache = false;
+  std::string tokenizer_dir;
+  std::string models_file;
+};
+void add_source_flags(CLI::App& app, PipelineFlags& f);
+void add_analyzer_flags(CLI::App& app, PipelineFlags& f);
+void add_scoring_flags(CLI::App& app, PipelineFlags& f);
+void add_planner_flags(CLI::App& app, PipelineFlags& f);
+void add_llm_flags(CLI::App& app, PipelineFlags& f);
+void add_output_flags(CLI::App& app, PipelineFlags& f);
+/// Apply environment (OPENAI_API_KEY, OPENAI_BASE_URL, OPENAI_MODEL, GITHUB_TOKEN, proxies) and
+/// resolve `--llm auto`. Notes which backend was picked on stderr. Returns a usage error for
+/// inconsistent flags.
+result<void> finish_config(Cli& cli, PipelineFlags& f);
+
+}  // namespace doctown::cli

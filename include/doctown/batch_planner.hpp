@@ -1,0 +1,96 @@
+// BatchPlanner stage: pack selected symbols into LLM requests under exact token limits,
+// in dependency waves, with semantic context.
+#pragma once
+
+#include <cstddef>
+#include <map>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "doctown/embedder.hpp"
+#include "doctown/error.hpp"
+#include "doctown/graph.hpp"
+#include "doctown/models.hpp"
+#include "doctown/tokenizer.hpp"
+#include "doctown/types.hpp"
+
+namespace doctown {
+
+/// One LLM request: the symbols it documents and its rendered prompt.
+struct Batch {
+  std::size_t index = 0;  ///< position in the plan
+  std::size_t wave = 0;   ///< dependency wave
+  std::vector<std::string> symbol_ids;  ///< ids the answer must contain
+  std::string system_prompt;  ///< identical across requests (prompt caching)
+  std::string user_prompt;
+  std::string response_schema;  ///< JSON schema (text) of the expected answer
+  std::size_t input_tokens = 0;       ///< exact, system + user + message overhead
+  std::size_t max_output_tokens = 0;  ///< max_completion_tokens to send
+};
+
+/// Planner options (the seed's flags).
+struct PlannerOptions {
+  /// Model the prompts are for (limits and encoding come from the model table).
+  std::string model = "gpt-4o-mini";
+  /// Most symbols per request; 1 = the seed's per-symbol mode.
+  std::size_t batch_size = 15;
+  /// Most input tokens per request, system prompt and context included.
+  std::size_t max_batch_tokens = 25000;
+  /// Output budget per symbol (max_completion_tokens = this × symbols).
+  std::size_t output_tokens_per_symbol = 700;
+  /// Include neighbours, callers/callees, same-file symbols and includes.
+  bool semantic_context = true;
+  /// Neighbours per symbol in the context.
+  std::size_t semantic_neighbors = 3;
+  /// Most tokens of code per symbol (long bodies keep signature, head and tail).
+  std::size_t max_code_tokens = 1500;
+  /// Tokens reserved for an earlier wave's summary not yet known when planning ahead.
+  std::size_t reserved_summary_tokens = 40;
+  /// Order symbols into dependency waves (callees first); false = one wave.
+  bool dependency_waves = true;
+};
+
+/// What the planner works from. Pointers must outlive the call; graph/embeddings may be null.
+struct PlanInput {
+  const Codebase* codebase = nullptr;
+  const Graph* graph = nullptr;
+  const EmbeddingMatrix* embeddings = nullptr;
+  std::vector<std::string> selected;  ///< ids to document
+  /// Docs already written (cache or earlier waves): their summaries go into context.
+  const std::map<std::string, SymbolDoc>* known_docs = nullptr;
+};
+
+/// A whole plan (what `doctown plan` prints).
+struct Plan {
+  std::string model;
+  std::vector<std::vector<std::string>> waves;
+  std::vector<Batch> batches;
+  std::size_t input_tokens = 0;
+  std::size_t max_output_tokens = 0;
+  std::size_t lower_bound_requests = 0;  ///< ceil(total input tokens / max_batch_tokens)
+};
+
+class BatchPlanner {
+ public:
+  virtual ~BatchPlanner() = default;
+  /// Split the selected symbols into dependency waves (callees and bases first).
+  virtual std::vector<std::vector<std::string>> waves(const PlanInput& input) const = 0;
+  /// Pack `ids` (one wave) into requests, rendering prompts with the docs known now.
+  virtual result<std::vector<Batch>> plan_wave(const PlanInput& input,
+                                               std::span<const std::string> ids,
+                                               std::size_t wave) const = 0;
+  /// A stable hash of everything that shapes `id`'s part of a prompt (facts, context, model,
+  /// prompt version): the cache key.
+  virtual std::string fingerprint(const PlanInput& input, const std::string& id) const = 0;
+  /// All waves at once (a dry run): later waves count reserved tokens for unknown summaries.
+  result<Plan> plan(const PlanInput& input) const;
+};
+
+/// Fails with invalid_argument for a zero batch size or a token limit below the system prompt.
+result<std::unique_ptr<BatchPlanner>> make_batch_planner(PlannerOptions options,
+                                                         std::shared_ptr<const Tokenizer> tokenizer,
+                                                         ModelTable models = ModelTable::builtin());
+
+}  // namespace doctown

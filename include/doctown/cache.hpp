@@ -1,0 +1,27 @@
+// Incremental, crash-safe cache of generated docs, keyed by prompt fingerprints.
+#pragma once
+
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+
+#include "doctown/error.hpp"
+#include "doctown/types.hpp"
+
+namespace doctown {
+
+/// Content-addressed store: fingerprint → SymbolDoc. Each put is committed at once.
+class DocCache {
+ public:
+  virtual ~DocCache() = default;
+  virtual result<std::optional<SymbolDoc>> get(const std::string& key) = 0;
+  /// Store docs with their keys in one transaction.
+  virtual result<void> put(std::span<const std::pair<std::string, SymbolDoc>> entries) = 0;
+};
+
+/// SQLite store in `dir` (created when missing). Errors name the folder.
+result<std::unique_ptr<DocCache>> open_sqlite_cache(const std::filesystem::path& dir);
+
+}  // namespace doctown

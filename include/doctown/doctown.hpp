@@ -1,0 +1,20 @@
+// Umbrella header: the whole public API.
+#pragma once
+
+#include "doctown/analyzer.hpp"
+#include "doctown/batch_planner.hpp"
+#include "doctown/cache.hpp"
+#include "doctown/doc_scorer.hpp"
+#include "doctown/docpack.hpp"
+#include "doctown/embedder.hpp"
+#include "doctown/error.hpp"
+#include "doctown/graph.hpp"
+#include "doctown/llm_client.hpp"
+#include "doctown/models.hpp"
+#include "doctown/pipeline.hpp"
+#include "doctown/progress.hpp"
+#include "doctown/source.hpp"
+#include "doctown/tokenizer.hpp"
+#include "doctown/types.hpp"
+#include "doctown/version.hpp"
+#include "doctown/writer.hpp"

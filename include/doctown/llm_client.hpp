@@ -1,0 +1,103 @@
+// LlmClient stage: turn planned requests into SymbolDocs. The offline writer states the facts;
+// the OpenAI-compatible client asks a model.
+#pragma once
+
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "doctown/batch_planner.hpp"
+#include "doctown/error.hpp"
+#include "doctown/graph.hpp"
+#include "doctown/progress.hpp"
+#include "doctown/types.hpp"
+
+namespace doctown {
+
+/// Options of the OpenAI-compatible client.
+struct LlmOptions {
+  /// Base URL ending in /v1 (OpenAI, Ollama, llama.cpp server, vLLM).
+  std::string base_url = "https://api.openai.com/v1";
+  /// Bearer key; empty for local servers without authentication.
+  std::string api_key;
+  /// Chat model.
+  std::string model = "gpt-4o-mini";
+  /// Requests in flight at once.
+  unsigned concurrency = 8;
+  /// Client-side requests-per-minute limit; 0 = none until the server's headers say.
+  double rpm_limit = 0;
+  /// Client-side tokens-per-minute limit (prompt + max_completion_tokens); 0 = none.
+  double tpm_limit = 0;
+  /// Per-request timeout in seconds (connect + write + read).
+  double timeout_s = 300;
+  /// Connect timeout in seconds.
+  double connect_timeout_s = 30;
+  /// Attempts per request for 429, 5xx, resets and timeouts.
+  unsigned max_attempts = 5;
+  /// Sampling temperature.
+  double temperature = 0.2;
+  /// Seed sent for reproducibility; negative = not sent.
+  long long seed = 42;
+  /// "auto" (json_schema, falling back to json_object on a 400), "json_schema", "json_object".
+  std::string response_format = "auto";
+  /// "sync" (chat completions) or "batch_api" (/v1/files + /v1/batches, 50% price).
+  std::string mode = "sync";
+  /// Folder where Batch API ids are saved for --resume.
+  std::string state_dir;
+  /// Verify TLS certificates and host names.
+  bool verify_tls = true;
+  /// Extra CA bundle (PEM) trusted besides the system store.
+  std::string ca_file;
+  /// HTTP proxy URL for https requests (CONNECT); empty = none.
+  std::string https_proxy;
+  /// Hosts that bypass the proxy (suffix match, "*" = all).
+  std::vector<std::string> no_proxy;
+  /// Seconds between Batch API status polls (grows with backoff up to 60 s).
+  double batch_poll_s = 5;
+  /// What to do with Batch API failures: "batch" (a follow-up batch) or "sync".
+  std::string batch_fallback = "batch";
+};
+
+/// Work for the client: requests plus what it needs to repair partial answers.
+struct LlmJob {
+  std::span<const Batch> batches;
+  const Codebase* codebase = nullptr;
+  const Graph* graph = nullptr;  ///< may be null
+  /// Re-plan a subset of ids (missing ids, split halves) into new requests.
+  std::function<result<std::vector<Batch>>(std::span<const std::string> ids)> rebatch;
+  /// Called on the calling thread as soon as a request's docs are final (to commit them).
+  std::function<void(std::span<const SymbolDoc>)> on_docs;
+};
+
+/// What a run produced. Every symbol of the job ends in docs or failures.
+struct LlmOutcome {
+  std::vector<SymbolDoc> docs;
+  std::vector<SymbolFailure> failures;
+  std::size_t requests = 0;
+  std::size_t retries = 0;
+  std::size_t rate_limited = 0;
+  TokenUsage tokens;
+  double cost_usd = 0;
+  /// Set when the run stopped early (401/403, cancellation): the docs above are still valid.
+  std::optional<error> fatal;
+};
+
+class LlmClient {
+ public:
+  virtual ~LlmClient() = default;
+  /// Document every symbol of the job's batches. Blocks; per-symbol outcomes.
+  virtual LlmOutcome run(const LlmJob& job, const RunContext& ctx) = 0;
+  /// "offline" or the model name.
+  virtual std::string name() const = 0;
+};
+
+/// The offline writer: documents each symbol from its facts in plain sentences, no network.
+result<std::unique_ptr<LlmClient>> make_offline_writer();
+/// The OpenAI-compatible client. Fails with invalid_argument for a malformed base URL.
+result<std::unique_ptr<LlmClient>> make_openai_client(LlmOptions options);
+
+}  // namespace doctown

@@ -1,0 +1,110 @@
+// Pipeline: source → analyze → embed → graph → score → plan → LLM → write, from one Config.
+#pragma once
+
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "doctown/analyzer.hpp"
+#include "doctown/batch_planner.hpp"
+#include "doctown/cache.hpp"
+#include "doctown/doc_scorer.hpp"
+#include "doctown/embedder.hpp"
+#include "doctown/error.hpp"
+#include "doctown/graph.hpp"
+#include "doctown/llm_client.hpp"
+#include "doctown/progress.hpp"
+#include "doctown/source.hpp"
+#include "doctown/tokenizer.hpp"
+#include "doctown/types.hpp"
+#include "doctown/writer.hpp"
+
+namespace doctown {
+
+/// Output options.
+struct OutputOptions {
+  /// Output folder.
+  std::filesystem::path out_dir = "output";
+  /// Base name of the outputs; empty = the codebase's name.
+  std::string name;
+  /// Formats to write: "docpack", "markdown", "html".
+  std::vector<std::string> formats = {"docpack", "markdown", "html"};
+  /// Cache folder; empty = <out_dir>/.doctown-cache.
+  std::filesystem::path cache_dir;
+  /// Use the cache.
+  bool use_cache = true;
+  /// Ignore cached docs (but still store new ones).
+  bool refresh = false;
+  /// Turn verification issues into failures.
+  bool strict = false;
+};
+
+/// Every stage's options in one aggregate.
+struct Config {
+  SourceOptions source;
+  AnalyzerOptions analyzer;
+  /// "local" (default, no download) or "remote" (/v1/embeddings).
+  std::string embedder = "local";
+  LocalEmbedderOptions local_embedder;
+  RemoteEmbedderOptions remote_embedder;
+  GraphOptions graph;
+  DocScoreOptions doc_score;
+  TokenizerOptions tokenizer;
+  /// Extra model-table JSON file; empty = built-in table only.
+  std::filesystem::path models_file;
+  PlannerOptions planner;
+  /// "offline" or "openai".
+  std::string llm = "offline";
+  LlmOptions llm_options;
+  OutputOptions output;
+};
+
+/// What a build produced.
+struct BuildResult {
+  std::filesystem::path docpack;       ///< empty when not written
+  std::filesystem::path markdown_dir;  ///< empty when not written
+  std::filesystem::path html_dir;      ///< empty when not written
+  RunStats stats;
+  std::vector<SymbolFailure> failures;
+  double verified_ratio = 1.0;
+  bool cancelled = false;  ///< stopped early; finished docs were kept
+};
+
+/// The whole pipeline. Stages are created from the Config and can be replaced before a run.
+class Pipeline {
+ public:
+  /// Validate the config and create the default stages. Errors name the bad option.
+  static result<Pipeline> create(Config config);
+
+  Pipeline(Pipeline&&) noexcept;
+  Pipeline& operator=(Pipeline&&) noexcept;
+  ~Pipeline();
+
+  void set_analyzer(std::unique_ptr<Analyzer> stage);
+  void set_embedder(std::unique_ptr<Embedder> stage);
+  void set_graph_builder(std::unique_ptr<GraphBuilder> stage);
+  void set_doc_scorer(std::unique_ptr<DocScorer> stage);
+  void set_batch_planner(std::unique_ptr<BatchPlanner> stage);
+  void set_llm_client(std::unique_ptr<LlmClient> stage);
+  void add_writer(std::unique_ptr<Writer> stage);  ///< in addition to the configured formats
+
+  const Config& config() const;
+
+  /// Resolve the source and analyse it.
+  result<Codebase> analyze(std::string_view source, const RunContext& ctx);
+  /// Analyse, embed, build the graph, score, and plan without any network (a dry run).
+  result<Plan> plan(std::string_view source, const RunContext& ctx);
+  /// The whole run. Item failures are in the result; an error only for fatal problems.
+  /// On cancellation, finished docs are written and `cancelled` is set.
+  result<BuildResult> build(std::string_view source, const RunContext& ctx);
+
+ private:
+  struct Impl;
+  explicit Pipeline(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace doctown

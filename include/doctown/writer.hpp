@@ -1,0 +1,58 @@
+// Writer stage: docpack, Markdown and HTML outputs.
+#pragma once
+
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "doctown/doc_scorer.hpp"
+#include "doctown/embedder.hpp"
+#include "doctown/error.hpp"
+#include "doctown/graph.hpp"
+#include "doctown/progress.hpp"
+#include "doctown/types.hpp"
+
+namespace doctown {
+
+/// Everything a writer needs. Pointers must outlive the write call; none may be null.
+struct DocSet {
+  const Codebase* codebase = nullptr;
+  const EmbeddingMatrix* embeddings = nullptr;
+  const Graph* graph = nullptr;
+  const std::vector<DocScore>* scores = nullptr;  ///< codebase order
+  const std::map<std::string, SymbolDoc>* docs = nullptr;
+  const std::vector<SymbolFailure>* failures = nullptr;
+  RunStats stats;
+  std::string llm_model;     ///< "offline" or the model name
+  std::string llm_mode;      ///< "offline", "sync", "batch_api"
+  std::string generated_at;  ///< ISO-8601 UTC
+  /// Architecture overview prose (LLM-written or from facts); empty = writer derives one.
+  std::string architecture_overview;
+  DocScoreOptions doc_scoring;  ///< recorded in the manifest
+};
+
+/// Writes one output format.
+class Writer {
+ public:
+  virtual ~Writer() = default;
+  /// "docpack", "markdown" or "html".
+  virtual std::string_view format() const = 0;
+  /// Write the output for `docs` under `out_dir` using `name` (<out>/<name>.docpack,
+  /// <out>/<name>/markdown/, <out>/<name>/html/). Returns the path written. Writes to a
+  /// temporary name and renames, so a failure never leaves a half-written output.
+  virtual result<std::filesystem::path> write(const DocSet& docs,
+                                              const std::filesystem::path& out_dir,
+                                              const std::string& name,
+                                              const RunContext& ctx) = 0;
+};
+
+result<std::unique_ptr<Writer>> make_docpack_writer();
+result<std::unique_ptr<Writer>> make_markdown_writer();
+result<std::unique_ptr<Writer>> make_html_writer();
+/// A writer by format name; not_found names the format and lists the known ones.
+result<std::unique_ptr<Writer>> make_writer(std::string_view format);
+
+}  // namespace doctown
