@@ -318,6 +318,12 @@ class TuWalker {
 
   static std::string name_of(CXCursor c) {
     CXCursorKind k = clang_getCursorKind(c);
+    if (k == CXCursor_Constructor || k == CXCursor_Destructor) {
+      // In a class template the spelling is "Buffer<T, N>"; the name is "Buffer".
+      std::string n = take(clang_getCursorSpelling(c));
+      auto lt = n.find('<');
+      return lt == std::string::npos ? n : n.substr(0, lt);
+    }
     if (k == CXCursor_ClassTemplatePartialSpecialization ||
         (is_record_kind(k) && !clang_Cursor_isNull(clang_getSpecializedCursorTemplate(c))))
       return take(clang_getCursorDisplayName(c));
@@ -396,6 +402,39 @@ class TuWalker {
     return std::string(buf + o1, len);
   }
 
+  // libclang attaches no comments to macros: take the ///, //! or /** */ block that ends on
+  // the line above the #define.
+  std::string comment_above(CXCursor c, unsigned offset) {
+    CXFile file = nullptr;
+    clang_getFileLocation(clang_getCursorLocation(c), &file, nullptr, nullptr, nullptr);
+    std::size_t size = 0;
+    const char* buf = file ? clang_getFileContents(tu_, file, &size) : nullptr;
+    if (!buf || offset > size) return {};
+    std::string_view text(buf, offset);
+    auto line_start = text.rfind('\n');  // start of the #define line
+    if (line_start == std::string_view::npos) return {};
+    std::vector<std::string_view> block;
+    std::size_t end = line_start;
+    while (end != std::string_view::npos && end > 0) {
+      auto begin = text.rfind('\n', end - 1);
+      std::size_t from = begin == std::string_view::npos ? 0 : begin + 1;
+      std::string_view line = text.substr(from, end - from);
+      auto first = line.find_first_not_of(" \t");
+      if (first == std::string_view::npos) break;
+      line.remove_prefix(first);
+      bool doc = line.substr(0, 3) == "///" || line.substr(0, 3) == "//!" ||
+                 line.substr(0, 3) == "/**" || line.substr(0, 3) == "/*!" ||
+                 line.substr(0, 1) == "*";
+      if (!doc) break;
+      block.push_back(line);
+      if (begin == std::string_view::npos) break;
+      end = begin;
+    }
+    std::string raw;
+    for (auto it = block.rbegin(); it != block.rend(); ++it) raw += std::string(*it) + "\n";
+    return clean_comment(raw);
+  }
+
   static std::string strip_body_braces(std::string s) {
     // Terse printing still leaves "{}" after records and namespaces.
     auto trim_back = [&] {
@@ -465,6 +504,8 @@ class TuWalker {
       }
       s.signature = sig;
       s.source_text = "#define " + source_text(c, o1, o2);
+      if (s.doc_comment.empty()) s.doc_comment = comment_above(c, o1);
+      s.brief = brief_of(s.doc_comment);
     } else if (is_function_kind(clang_getCursorKind(c))) {
       describe_function(c, s, is_def, o1, o2);
     } else {

@@ -136,8 +136,9 @@ void parse_signature(const std::string& sig, Symbol& s) {
   int depth = 0;
   std::string cur;
   auto flush = [&]() {
-    std::string_view p = trim(cur);
+    const std::string piece = std::move(cur);
     cur.clear();
+    std::string_view p = trim(piece);
     if (p.empty()) return;
     Param param;
     auto eq = p.find('=');

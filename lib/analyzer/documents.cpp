@@ -18,6 +18,7 @@ struct Heading {
   int line = 0;   // 1-based line of the title text (or of the overline)
   int level = 1;
   std::string title;
+  int body_line = 0;  // first line after the heading's own lines
 };
 
 std::vector<std::string> split(const std::string& text) {
@@ -67,7 +68,8 @@ std::vector<Heading> markdown_headings(const std::vector<std::string>& lines) {
       if (n != std::string::npos && n <= 6 && lines[i][n] == ' ') {
         std::string title = trim(lines[i].substr(n));
         while (!title.empty() && title.back() == '#') title.pop_back();
-        hs.push_back({static_cast<int>(i + 1), static_cast<int>(n), trim(title)});
+        hs.push_back({static_cast<int>(i + 1), static_cast<int>(n), trim(title),
+                      static_cast<int>(i + 2)});
       }
       continue;
     }
@@ -75,7 +77,7 @@ std::vector<Heading> markdown_headings(const std::vector<std::string>& lines) {
       std::string u = trim(lines[i + 1]);
       if ((all_of_char(u, '=') || (all_of_char(u, '-') && u.size() >= 2)) &&
           t.rfind("- ", 0) != 0 && t.rfind("* ", 0) != 0 && t.find('|') == std::string::npos) {
-        hs.push_back({static_cast<int>(i + 1), u[0] == '=' ? 1 : 2, t});
+        hs.push_back({static_cast<int>(i + 1), u[0] == '=' ? 1 : 2, t, static_cast<int>(i + 3)});
         ++i;
       }
     }
@@ -100,7 +102,7 @@ std::vector<Heading> rst_headings(const std::vector<std::string>& lines) {
     auto it = levels.find(key);
     int level = it != levels.end() ? it->second : static_cast<int>(levels.size()) + 1;
     if (it == levels.end()) levels.emplace(key, level);
-    hs.push_back({static_cast<int>(over ? i : i + 1), level, t});
+    hs.push_back({static_cast<int>(over ? i : i + 1), level, t, static_cast<int>(i + 3)});
     ++i;
   }
   return hs;
@@ -122,10 +124,14 @@ void analyze_documents(const AnalysisInput& in, Codebase& out) {
       // A document without headings is one section named after the file.
       auto slash = f.path.rfind('/');
       std::string name = f.path.substr(slash == std::string::npos ? 0 : slash + 1);
-      hs.push_back({1, 1, name});
+      hs.push_back({1, 1, name, 1});
     }
     std::set<std::string> slugs;
-    std::vector<std::pair<int, std::string>> stack;  // (level, id) of open sections
+    struct Open {
+      int level;
+      std::string id, title;
+    };
+    std::vector<Open> stack;  // enclosing sections
     for (std::size_t h = 0; h < hs.size(); ++h) {
       const auto& hd = hs[h];
       // A section runs to the line before the next heading of any level (subsections are
@@ -145,14 +151,11 @@ void analyze_documents(const AnalysisInput& in, Codebase& out) {
       s.location = SourceRange{f.path, hd.line, end};
       s.flags |= flags::is_definition;
       s.is_public_api = true;
-      while (!stack.empty() && stack.back().first >= hd.level) stack.pop_back();
+      while (!stack.empty() && stack.back().level >= hd.level) stack.pop_back();
       std::string qname = f.path;
-      for (const auto& [lvl, id] : stack) {
-        (void)lvl;
-        qname += " > " + id.substr(id.find('#') + 1);
-      }
+      for (const auto& o : stack) qname += " > " + o.title;
       s.qualified_name = qname + " > " + hd.title;
-      if (!stack.empty()) s.parent_id = stack.back().second;
+      if (!stack.empty()) s.parent_id = stack.back().id;
       s.signature = hd.title;
       std::string body;
       for (int i = hd.line; i <= end && i <= static_cast<int>(lines.size()); ++i)
@@ -162,9 +165,9 @@ void analyze_documents(const AnalysisInput& in, Codebase& out) {
       // The first paragraph after the heading serves as the section's own description.
       std::string para;
       bool started = false;
-      for (int i = hd.line + 1; i <= end && i <= static_cast<int>(lines.size()); ++i) {
+      for (int i = hd.body_line; i <= end && i <= static_cast<int>(lines.size()); ++i) {
         std::string t = trim(lines[static_cast<std::size_t>(i - 1)]);
-        if (t.empty() || all_of_char(t, '=') || all_of_char(t, '-')) {
+        if (t.empty()) {
           if (started) break;
           continue;
         }
@@ -173,7 +176,7 @@ void analyze_documents(const AnalysisInput& in, Codebase& out) {
       }
       s.doc_comment = para;
       s.brief = brief_of(para);
-      stack.emplace_back(hd.level, s.id);
+      stack.push_back({hd.level, s.id, hd.title});
       out.symbols.push_back(std::move(s));
     }
   }
