@@ -26,20 +26,18 @@ std::string lower(std::string_view s) {
 // Sorted so that lookups are a binary search; kept short on purpose: IDF already discounts
 // words that are everywhere, this list only removes what would be noise in any codebase.
 constexpr std::string_view kStopWords[] = {
-    "a",        "about",    "after",   "all",       "also",     "an",       "and",
-    "any",      "are",      "as",      "at",        "auto",     "be",       "been",
-    "bool",     "break",    "but",     "by",        "can",      "case",     "char",
-    "const",    "constexpr", "continue", "default", "delete",   "do",       "does",
-    "double",   "each",     "else",    "explicit",  "false",    "float",    "for",
-    "from",     "given",    "has",     "have",      "if",       "in",       "inline",
-    "int",      "into",     "is",      "it",        "its",      "long",     "may",
-    "must",     "new",      "noexcept", "not",      "nullptr",  "of",       "on",
-    "one",      "only",     "operator", "or",       "other",    "override", "return",
-    "returns",  "short",    "should",  "signed",    "size_t",   "static",   "std",
-    "struct",   "such",     "that",    "the",       "their",    "then",     "there",
-    "this",     "to",       "true",    "typename",  "unsigned", "use",      "used",
-    "uses",     "using",    "virtual", "void",      "was",      "when",     "which",
-    "while",    "will",     "with",    "without",   "would",
+    "a",        "about",    "after",    "all",      "also",   "an",       "and",       "any",
+    "are",      "as",       "at",       "auto",     "be",     "been",     "bool",      "break",
+    "but",      "by",       "can",      "case",     "char",   "const",    "constexpr", "continue",
+    "default",  "delete",   "do",       "does",     "double", "each",     "else",      "explicit",
+    "false",    "float",    "for",      "from",     "given",  "has",      "have",      "if",
+    "in",       "inline",   "int",      "into",     "is",     "it",       "its",       "long",
+    "may",      "must",     "new",      "noexcept", "not",    "nullptr",  "of",        "on",
+    "one",      "only",     "operator", "or",       "other",  "override", "return",    "returns",
+    "short",    "should",   "signed",   "size_t",   "static", "std",      "struct",    "such",
+    "that",     "the",      "their",    "then",     "there",  "this",     "to",        "true",
+    "typename", "unsigned", "use",      "used",     "uses",   "using",    "virtual",   "void",
+    "was",      "when",     "which",    "while",    "will",   "with",     "without",   "would",
 };
 static_assert(std::is_sorted(std::begin(kStopWords), std::end(kStopWords)),
               "kStopWords must stay sorted for binary_search");
@@ -114,10 +112,10 @@ void split_identifier(std::string_view id, std::vector<std::string>& out) {
     }
     if (!cur.empty()) {
       char p = cur.back();
-      bool boundary = (is_lower(p) && is_upper(c)) ||              // parseShape
-                      (is_digit(p) != is_digit(c)) ||              // vec3d, 2D
+      bool boundary = (is_lower(p) && is_upper(c)) ||  // parseShape
+                      (is_digit(p) != is_digit(c)) ||  // vec3d, 2D
                       (is_upper(p) && is_upper(c) && i + 1 < id.size() &&
-                       is_lower(id[i + 1]));                       // HTTPServer -> HTTP Server
+                       is_lower(id[i + 1]));  // HTTPServer -> HTTP Server
       if (boundary) flush();
     }
     cur.push_back(c);
@@ -136,9 +134,7 @@ bool is_stop_word(std::string_view w) noexcept {
   return std::binary_search(std::begin(kStopWords), std::end(kStopWords), w);
 }
 
-void FeatureBag::add(std::uint64_t hash, float weight) {
-  entries.push_back({hash, weight, 1});
-}
+void FeatureBag::add(std::uint64_t hash, float weight) { entries.push_back({hash, weight, 1}); }
 
 void FeatureBag::finish() {
   std::sort(entries.begin(), entries.end(), [](const Entry& a, const Entry& b) {

@@ -37,7 +37,7 @@ bool is_stop_word(std::string_view lower_word) noexcept;
 struct FeatureBag {
   struct Entry {
     std::uint64_t hash = 0;
-    float weight = 0;   ///< largest weight among occurrences
+    float weight = 0;  ///< largest weight among occurrences
     std::uint32_t count = 0;
   };
   std::vector<Entry> entries;  ///< sorted by hash after finish()

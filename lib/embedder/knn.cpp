@@ -3,11 +3,12 @@
 // running top-k per query: memory is O(rows*k + block^2) per worker, never rows^2. Approximate
 // search uses hnswlib's HNSW graph in inner-product space. This is the only TU that includes
 // hnswlib: its header defines non-inline helpers that would clash if included twice.
+#include <hnswlib/hnswlib.h>
+
 #include <Eigen/Core>
 #include <algorithm>
 #include <cmath>
 #include <exception>
-#include <hnswlib/hnswlib.h>
 
 #include "doctown/embedder.hpp"
 #include "embedder/parallel.hpp"
@@ -133,7 +134,8 @@ std::vector<std::vector<Neighbor>> knn_hnsw(const EmbeddingMatrix& m, const KnnO
             auto [dist, label] = found.top();
             if (label == i) continue;
             float score = 1.0f - dist;  // hnswlib's inner-product distance is 1 - dot
-            if (score >= o.min_similarity) row.push_back({static_cast<std::uint32_t>(label), score});
+            if (score >= o.min_similarity)
+              row.push_back({static_cast<std::uint32_t>(label), score});
           }
           std::sort(row.begin(), row.end(), better);
           if (row.size() > k) row.resize(k);

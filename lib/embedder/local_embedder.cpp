@@ -87,14 +87,16 @@ class LocalEmbedder final : public Embedder {
     std::vector<embed::FeatureBag> bags(n);
     const std::size_t chunk = 256;
     std::atomic<bool> stopped{false};
-    detail::parallel_chunks(n, chunk, options_.threads, [&](std::size_t b, std::size_t e, unsigned) {
-      if (ctx.stop_requested()) {
-        stopped = true;
-        return;
-      }
-      for (std::size_t i = b; i < e; ++i)
-        bags[i] = embed::symbol_features(codebase.symbols[i], weights_, options_.max_body_chars);
-    });
+    detail::parallel_chunks(
+        n, chunk, options_.threads, [&](std::size_t b, std::size_t e, unsigned) {
+          if (ctx.stop_requested()) {
+            stopped = true;
+            return;
+          }
+          for (std::size_t i = b; i < e; ++i)
+            bags[i] =
+                embed::symbol_features(codebase.symbols[i], weights_, options_.max_body_chars);
+        });
     if (stopped || ctx.stop_requested()) return fail(errc::cancelled, "embedding cancelled");
 
     // Document frequencies over this codebase (each bag holds a feature once after finish()).
@@ -104,9 +106,10 @@ class LocalEmbedder final : public Embedder {
       for (const auto& e : bag.entries) ++df_[e.hash];
 
     EmbeddingMatrix m = empty_matrix(n);
-    detail::parallel_chunks(n, chunk, options_.threads, [&](std::size_t b, std::size_t e, unsigned) {
-      for (std::size_t i = b; i < e; ++i) project(bags[i], m, i);
-    });
+    detail::parallel_chunks(n, chunk, options_.threads,
+                            [&](std::size_t b, std::size_t e, unsigned) {
+                              for (std::size_t i = b; i < e; ++i) project(bags[i], m, i);
+                            });
     ctx.item_done("embed", n, n);
     return m;
   }
@@ -144,9 +147,8 @@ std::string embedding_text(const Symbol& s, std::size_t max_body_chars) {
 
 result<std::unique_ptr<Embedder>> make_local_embedder(LocalEmbedderOptions options) {
   if (options.dims < 2 || options.dims > 65536)
-    return fail(errc::invalid_argument,
-                "embedding dimensions must be between 2 and 65536 (got " +
-                    std::to_string(options.dims) + "); 256 is the default");
+    return fail(errc::invalid_argument, "embedding dimensions must be between 2 and 65536 (got " +
+                                            std::to_string(options.dims) + "); 256 is the default");
   if (!std::isfinite(options.body_weight) || options.body_weight < 0)
     return fail(errc::invalid_argument,
                 "the body weight of the local embedder must be a finite number >= 0");

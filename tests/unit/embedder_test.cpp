@@ -1,11 +1,11 @@
 // Local embedder: identifier splitting, deterministic unit vectors, code-aware similarity
 // (related identifiers closer than unrelated ones), queries in the same space, option checks.
-#include <catch2/catch.hpp>
+#include "doctown/embedder.hpp"
 
+#include <catch2/catch.hpp>
 #include <cmath>
 #include <stop_token>
 
-#include "doctown/embedder.hpp"
 #include "embedder/features.hpp"
 
 using namespace doctown;
@@ -40,8 +40,8 @@ Codebase sample() {
           "Response send_request(const Request & request)", "Sends one HTTP request.",
           "{ auto conn = pool_.acquire(); return conn.write(request); }"),
       sym("net::HttpClient::sendRequestAsync", SymbolKind::method,
-          "Future sendRequestAsync(const Request & request)",
-          "Sends a request without blocking.", "{ return executor_.run(send_request, request); }"),
+          "Future sendRequestAsync(const Request & request)", "Sends a request without blocking.",
+          "{ return executor_.run(send_request, request); }"),
       sym("db::open_database", SymbolKind::function, "Database open_database(const Path & file)",
           "Opens the SQLite database at a path.", "{ return Database(sqlite_open(file)); }"),
       sym("parse::tokenize_json", SymbolKind::function,

@@ -1,9 +1,8 @@
 // k-nearest neighbours: exact search equals brute force (ties to the lower index), respects k,
 // the similarity floor and self-exclusion, whatever the block size and thread count; HNSW
 // reaches recall >= 0.95 at its defaults and is reproducible.
-#include <catch2/catch.hpp>
-
 #include <algorithm>
+#include <catch2/catch.hpp>
 #include <cmath>
 #include <random>
 
@@ -35,12 +34,14 @@ EmbeddingMatrix random_unit_rows(std::size_t n, std::size_t d, unsigned seed) {
 
 double dot(const EmbeddingMatrix& m, std::size_t a, std::size_t b) {
   double s = 0;
-  for (std::size_t j = 0; j < m.dims; ++j) s += double(m.values[a * m.dims + j]) * m.values[b * m.dims + j];
+  for (std::size_t j = 0; j < m.dims; ++j)
+    s += double(m.values[a * m.dims + j]) * m.values[b * m.dims + j];
   return s;
 }
 
 // The definition of the answer: all pairs, sorted by (score desc, index asc).
-std::vector<std::vector<Neighbor>> brute_force(const EmbeddingMatrix& m, std::size_t k, float floor) {
+std::vector<std::vector<Neighbor>> brute_force(const EmbeddingMatrix& m, std::size_t k,
+                                               float floor) {
   std::vector<std::vector<Neighbor>> out(m.rows);
   for (std::size_t i = 0; i < m.rows; ++i) {
     std::vector<Neighbor> all;
@@ -104,8 +105,8 @@ TEST_CASE("exact k-NN equals brute force on random data", "[knn]") {
   for (std::size_t block : {16u, 100u, 1024u}) {
     for (unsigned threads : {1u, 2u}) {
       INFO("block " << block << " threads " << threads);
-      auto got = knn_exact(m, KnnOptions{.k = 5, .min_similarity = -1.f, .threads = threads,
-                                         .block = block});
+      auto got = knn_exact(
+          m, KnnOptions{.k = 5, .min_similarity = -1.f, .threads = threads, .block = block});
       require_same(got, want, m);
     }
   }
@@ -176,8 +177,9 @@ TEST_CASE("HNSW reaches recall 0.95 at its defaults and is reproducible", "[knn]
     std::size_t short_rows = 0, unsorted = 0, self = 0;
     for (std::size_t i = 0; i < approx.size(); ++i) {
       short_rows += approx[i].size() != k;
-      unsorted += !std::is_sorted(approx[i].begin(), approx[i].end(),
-                                  [](const Neighbor& a, const Neighbor& b) { return a.score > b.score; });
+      unsorted +=
+          !std::is_sorted(approx[i].begin(), approx[i].end(),
+                          [](const Neighbor& a, const Neighbor& b) { return a.score > b.score; });
       for (const auto& nb : approx[i]) self += nb.index == i;
     }
     CHECK(short_rows == 0);
