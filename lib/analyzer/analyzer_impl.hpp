@@ -39,6 +39,6 @@ std::string clean_comment(std::string_view raw);
 std::string brief_of(std::string_view cleaned);
 
 /// GitHub-style heading slug: lowercase, punctuation dropped, spaces to '-'.
-std::string slugify(std::string_view heading);
+std::string heading_slug(std::string_view heading);
 
 }  // namespace doctown::detail

@@ -111,7 +111,7 @@ std::string brief_of(std::string_view cleaned) {
   return std::string(trim_right(b));
 }
 
-std::string slugify(std::string_view heading) {
+std::string heading_slug(std::string_view heading) {
   std::string slug;
   for (unsigned char c : heading) {
     if (std::isalnum(c)) {

@@ -138,7 +138,7 @@ void analyze_documents(const AnalysisInput& in, Codebase& out) {
       // their own symbols, linked by contains).
       int end = h + 1 < hs.size() ? hs[h + 1].line - 1 : static_cast<int>(lines.size());
       end = std::max(end, hd.line);
-      std::string base = slugify(hd.title);
+      std::string base = heading_slug(hd.title);
       if (base.empty()) base = "section";
       std::string slug = base;
       for (int n = 1; !slugs.insert(slug).second; ++n) slug = base + "-" + std::to_string(n);
