@@ -883,7 +883,14 @@ bool run_jobs(const std::vector<TuJob>& jobs, std::vector<TuOutput>& outputs, un
     while (!ctx.stop_requested()) {
       std::size_t i = next.fetch_add(1);
       if (i >= jobs.size()) break;
-      process_tu(index, jobs[i], root, project_files, options, outputs[i]);
+      // An exception escaping a thread would terminate the process: it becomes a diagnostic.
+      try {
+        process_tu(index, jobs[i], root, project_files, options, outputs[i]);
+      } catch (const std::exception& e) {
+        outputs[i] = TuOutput{};
+        outputs[i].diagnostics.push_back({jobs[i].rel, 0, Diagnostic::Severity::error,
+                                          std::string("analysis of this file failed: ") + e.what()});
+      }
       {
         std::lock_guard<std::mutex> lock(mu);
         ++done;

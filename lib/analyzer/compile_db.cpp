@@ -137,6 +137,8 @@ std::vector<std::string> filter_compile_args(const std::vector<std::string>& arg
       continue;
     }
     if (kDrop.count(a)) continue;
+    // -Werror would turn warnings only clang emits into errors that say nothing about the code.
+    if (a == "-Werror" || a.rfind("-Werror=", 0) == 0 || a == "-pedantic-errors") continue;
     if (a.rfind("-o", 0) == 0 && a.size() > 2 && a[2] != 'f') continue;  // -ofile, not -ofoo=?
     if (a.rfind("-MF", 0) == 0 || a.rfind("-MT", 0) == 0 || a.rfind("-MQ", 0) == 0) continue;
     // The source itself (absolute or relative to the command's folder).
