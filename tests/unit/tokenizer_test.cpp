@@ -186,3 +186,31 @@ TEST_CASE("the default data folder holds the shipped rank files", "[tokenizer]")
   CHECK(fs::exists(d / "tokenizers" / "o200k_base.tiktoken"));
   CHECK(fs::exists(d / "tokenizers" / "cl100k_base.tiktoken"));
 }
+
+TEST_CASE("doctown tokens prints the exact count or the ids", "[tokenizer][cli]") {
+  fs::path dir = doctown::test::scratch_dir("tok-cli");
+  std::ofstream(dir / "in.txt") << "The quick brown fox jumps over the lazy dog.";
+  auto count = doctown::test::run_cli({"tokens", (dir / "in.txt").string()});
+  CHECK(count.exit_code == 0);
+  CHECK(count.out == "10\n");
+  auto ids = doctown::test::run_cli({"tokens", "--ids", (dir / "in.txt").string()});
+  CHECK(ids.exit_code == 0);
+  CHECK(ids.out == "976 4853 19705 68347 65613 1072 290 29082 6446 13\n");
+  auto cl = doctown::test::run_cli({"tokens", "--model", "gpt-4", "--ids", (dir / "in.txt").string()});
+  CHECK(cl.exit_code == 0);
+  CHECK(cl.out == "791 4062 14198 39935 35308 927 279 16053 5679 13\n");
+
+  auto unknown = doctown::test::run_cli({"tokens", "--encoding", "r2d2", (dir / "in.txt").string()});
+  CHECK(unknown.exit_code == 2);
+  CHECK_THAT(unknown.err, Catch::Contains("r2d2") && Catch::Contains("o200k_base"));
+  auto both = doctown::test::run_cli(
+      {"tokens", "--encoding", "o200k_base", "--model", "gpt-4", (dir / "in.txt").string()});
+  CHECK(both.exit_code == 2);
+  auto no_dir = doctown::test::run_cli(
+      {"tokens", "--tokenizer-dir", (dir / "nowhere").string(), (dir / "in.txt").string()});
+  CHECK(no_dir.exit_code == 2);
+  CHECK_THAT(no_dir.err, Catch::Contains("nowhere") && Catch::Contains("--tokenizer-dir"));
+  auto no_file = doctown::test::run_cli({"tokens", (dir / "missing.txt").string()});
+  CHECK(no_file.exit_code == 2);
+  CHECK_THAT(no_file.err, Catch::Contains("missing.txt"));
+}
