@@ -226,7 +226,7 @@ void OpenAiRun::handle_response(Work w, int status, std::string_view body,
                                 const std::function<std::string_view(std::string_view)>& header,
                                 bool batch_api) {
   auto now = Clock::now();
-  if (!batch_api) limiter_.observe(header, now);
+  if (!batch_api) limiter_.observe(header, w.sent_at, now);
   if (status == 200) {
     handle_answer(std::move(w), body, batch_api);
     return;
@@ -461,6 +461,7 @@ void OpenAiRun::drive_sync(std::size_t max_wave) {
       queue_.erase(it);
       ++w.attempts;
       ++out_.requests;
+      w.sent_at = now;
       (*pool)->submit(w.id, chat_request(w));
       in_flight.emplace(w.id, std::move(w));
     }

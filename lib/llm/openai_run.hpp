@@ -28,6 +28,7 @@ struct Work {
   Batch batch;
   unsigned attempts = 0;  ///< times sent
   std::chrono::steady_clock::time_point not_before{};
+  std::chrono::steady_clock::time_point sent_at{};  ///< when the last attempt was sent
   bool sent_max_completion_tokens = false;  ///< how the last attempt was sent
   bool sent_json_schema = false;
 };

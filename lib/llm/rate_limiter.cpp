@@ -1,6 +1,4 @@
-// Sliding-window pacing for RPM/TPM, tuned from x-ratelimit-* headers. The window is widened
-// by a small margin: the server stamps a request when it arrives, later than we sent it, and
-// two requests a window apart must not land inside one window on the server's clock.
+// Token buckets for RPM/TPM, tuned from x-ratelimit-* headers.
 #include "llm/rate_limiter.hpp"
 
 #include <algorithm>
@@ -13,7 +11,8 @@ namespace doctown::detail {
 namespace {
 
 RateLimiter::Clock::duration to_duration(double s) {
-  return std::chrono::duration_cast<RateLimiter::Clock::duration>(std::chrono::duration<double>(s));
+  return std::chrono::duration_cast<RateLimiter::Clock::duration>(
+      std::chrono::duration<double>(std::max(0.0, s)));
 }
 
 double parse_number(std::string_view s) {
@@ -27,52 +26,59 @@ double parse_number(std::string_view s) {
 
 }  // namespace
 
-RateLimiter::RateLimiter(double rpm, double tpm, double window_s)
-    : rpm_(rpm > 0 ? rpm : 0), tpm_(tpm > 0 ? tpm : 0),
-      window_(to_duration(window_s + std::max(0.02 * window_s, 0.05))) {}
+void RateLimiter::Bucket::set_limit(double l, Clock::time_point now) {
+  if (limit == 0) {
+    level = l;  // a new limit starts with a full bucket, as the server's does
+    last = now;
+  }
+  limit = l;
+  level = std::min(level, limit);
+}
 
-void RateLimiter::prune(Clock::time_point now) {
-  while (!sent_.empty() && sent_.front().first + window_ <= now) {
-    used_ -= sent_.front().second;
-    sent_.pop_front();
+void RateLimiter::Bucket::refill(Clock::time_point now, double window_s) {
+  if (limit <= 0) return;
+  double dt = std::chrono::duration<double>(now - last).count();
+  if (dt > 0) {
+    level = std::min(limit, level + dt * rate(window_s));
+    last = now;
   }
 }
 
+RateLimiter::RateLimiter(double rpm, double tpm, double window_s)
+    : window_s_(window_s > 0 ? window_s : 60),
+      // How much later than sent a request may reach the server, relative to its neighbours.
+      margin_s_(std::max(0.05, 0.01 * window_s_)) {
+  auto now = Clock::now();
+  if (rpm > 0) requests_.set_limit(rpm, now);
+  if (tpm > 0) tokens_.set_limit(tpm, now);
+}
+
+RateLimiter::Clock::time_point RateLimiter::ready(Bucket& b, double cost,
+                                                  Clock::time_point now) const {
+  if (b.limit <= 0) return now;
+  b.refill(now, window_s_);
+  double rate = b.rate(window_s_);
+  // Keep a reserve of `margin` worth of refill; a request bigger than the bucket goes alone
+  // into a full bucket.
+  double need = std::min(cost + rate * margin_s_, b.limit);
+  if (b.level >= need) return now;
+  return now + to_duration((need - b.level) / rate);
+}
+
 RateLimiter::Clock::time_point RateLimiter::when(std::uint64_t tokens, Clock::time_point now) {
-  prune(now);
   Clock::time_point t = std::max(now, paused_until_);
-  if (rpm_ > 0) {
-    auto limit = static_cast<std::size_t>(std::max(1.0, std::floor(rpm_)));
-    if (sent_.size() + 1 > limit) {
-      // The request fits once enough of the oldest have left the window.
-      std::size_t must_expire = sent_.size() + 1 - limit;
-      t = std::max(t, sent_[must_expire - 1].first + window_);
-    }
-  }
-  if (tpm_ > 0) {
-    auto limit = static_cast<std::uint64_t>(tpm_);
-    if (used_ + tokens > limit) {
-      if (tokens >= limit) {
-        // Bigger than a whole window: send it alone, into an empty window.
-        if (!sent_.empty()) t = std::max(t, sent_.back().first + window_);
-      } else {
-        std::uint64_t freed = 0;
-        for (const auto& [at, n] : sent_) {
-          freed += n;
-          if (used_ - freed + tokens <= limit) {
-            t = std::max(t, at + window_);
-            break;
-          }
-        }
-      }
-    }
-  }
+  t = std::max(t, ready(requests_, 1, now));
+  t = std::max(t, ready(tokens_, static_cast<double>(tokens), now));
   return t;
 }
 
 void RateLimiter::commit(std::uint64_t tokens, Clock::time_point now) {
-  sent_.emplace_back(now, tokens);
-  used_ += tokens;
+  requests_.refill(now, window_s_);
+  tokens_.refill(now, window_s_);
+  if (requests_.limit > 0) requests_.level -= 1;
+  if (tokens_.limit > 0) tokens_.level -= static_cast<double>(tokens);
+  log_.emplace_back(now, static_cast<double>(tokens));
+  while (!log_.empty() && now - log_.front().first > to_duration(window_s_)) log_.pop_front();
 }
 
 void RateLimiter::pause_until(Clock::time_point t) { paused_until_ = std::max(paused_until_, t); }
@@ -104,24 +110,28 @@ double RateLimiter::parse_duration(std::string_view text) {
 void RateLimiter::observe_values(std::string_view limit_req, std::string_view limit_tok,
                                  std::string_view remaining_req, std::string_view remaining_tok,
                                  std::string_view reset_req, std::string_view reset_tok,
-                                 Clock::time_point now) {
+                                 Clock::time_point sent_at, Clock::time_point now) {
+  // The reset times only restate remaining / rate for a bucket; remaining is what we use.
   (void)reset_req;
   (void)reset_tok;
   double lr = parse_number(limit_req), lt = parse_number(limit_tok);
-  if (lr > 0 && (rpm_ == 0 || lr < rpm_)) rpm_ = lr;
-  if (lt > 0 && (tpm_ == 0 || lt < tpm_)) tpm_ = lt;
-  prune(now);
-  // When the server thinks less is left than we do (another client on the same key, or it
-  // counts tokens differently), book the difference as if sent now: it ages out with the window.
+  if (lr > 0 && (requests_.limit == 0 || lr < requests_.limit)) requests_.set_limit(lr, now);
+  if (lt > 0 && (tokens_.limit == 0 || lt < tokens_.limit)) tokens_.set_limit(lt, now);
+  // When the server has less left than we think (another client on the same key, or it counts
+  // tokens differently), believe the server, minus what we sent after this request: the
+  // server's figure cannot include those yet.
   double rr = parse_number(remaining_req), rt = parse_number(remaining_tok);
-  if (rt >= 0 && tpm_ > 0) {
-    double ours = tpm_ - static_cast<double>(used_);
-    if (rt + 1 < ours) commit(static_cast<std::uint64_t>(ours - rt), now);
-  }
-  if (rr >= 0 && rpm_ > 0) {
-    double ours = rpm_ - static_cast<double>(sent_.size());
-    for (double k = rr + 1; k < ours; k += 1) commit(0, now);
-  }
+  double later_requests = 0, later_tokens = 0;
+  for (const auto& [t, n] : log_)
+    if (t > sent_at) {
+      later_requests += 1;
+      later_tokens += n;
+    }
+  requests_.refill(now, window_s_);
+  tokens_.refill(now, window_s_);
+  if (rr >= 0 && requests_.limit > 0)
+    requests_.level = std::min(requests_.level, rr - later_requests);
+  if (rt >= 0 && tokens_.limit > 0) tokens_.level = std::min(tokens_.level, rt - later_tokens);
 }
 
 }  // namespace doctown::detail

@@ -1,7 +1,8 @@
 // Loopback OpenAI-compatible server: one thread running an io_context, one coroutine per
 // connection (keep-alive), shared state under one mutex (never held across a co_await). The
-// rate limiter is a sliding window over `window_s`, the strictest reading of "per minute", so a
-// client that never trips it also never trips a token bucket with the same limits.
+// rate limiter is a pair of token buckets (capacity = the per-window limit, continuous refill),
+// the model OpenAI documents; with enforce = false it only counts the requests that would
+// have been refused, so a test can check a client's own pacing.
 #include "support/loopback_openai_server.hpp"
 
 #include <algorithm>
@@ -101,6 +102,9 @@ struct LoopbackOpenAiServer::Impl {
   std::function<Fault(std::size_t, const std::vector<std::string>&)> fault_fn;
   std::vector<std::string> known_ids;
   std::deque<std::pair<Clock::time_point, std::uint64_t>> window;  // accepted (time, tokens)
+  bool buckets_started = false;
+  double request_level = 0, token_level = 0;
+  Clock::time_point last_refill{};
   std::size_t in_progress = 0;
   std::set<std::string> seen_system_prompts;
   std::deque<std::string> bodies;
@@ -165,26 +169,37 @@ struct LoopbackOpenAiServer::Impl {
                         {"see_also", json::array{}}};
   }
 
-  // Rate-limit headers from the window as it stands (lock held).
-  void add_rate_headers(Reply& r, Clock::time_point now) {
+  // Token buckets as OpenAI describes them: capacity = the per-window limit, refilled
+  // continuously at limit / window (lock held).
+  void refill(Clock::time_point now) {
+    if (!buckets_started) {
+      request_level = options.rpm;
+      token_level = options.tpm;
+      last_refill = now;
+      buckets_started = true;
+    }
+    double dt = std::chrono::duration<double>(now - last_refill).count();
+    last_refill = now;
+    request_level = std::min(options.rpm, request_level + dt * options.rpm / options.window_s);
+    token_level = std::min(options.tpm, token_level + dt * options.tpm / options.window_s);
+  }
+
+  // Rate-limit headers from the buckets as they stand (lock held).
+  void add_rate_headers(Reply& r) {
     if (!options.rate_headers) return;
-    std::uint64_t used_tokens = 0;
-    for (auto& [t, tok] : window) used_tokens += tok;
-    double reset_s = window.empty()
-                         ? 0
-                         : std::chrono::duration<double>(window.front().first - now).count() +
-                               options.window_s;
     if (options.rpm > 0) {
+      double reset = (options.rpm - request_level) / (options.rpm / options.window_s);
       r.headers.emplace_back("x-ratelimit-limit-requests", std::to_string(static_cast<long long>(options.rpm)));
-      long long rem = static_cast<long long>(options.rpm) - static_cast<long long>(window.size());
-      r.headers.emplace_back("x-ratelimit-remaining-requests", std::to_string(std::max(0LL, rem)));
-      r.headers.emplace_back("x-ratelimit-reset-requests", duration_text(std::max(0.0, reset_s)));
+      r.headers.emplace_back("x-ratelimit-remaining-requests",
+                             std::to_string(std::max(0LL, static_cast<long long>(request_level))));
+      r.headers.emplace_back("x-ratelimit-reset-requests", duration_text(std::max(0.0, reset)));
     }
     if (options.tpm > 0) {
+      double reset = (options.tpm - token_level) / (options.tpm / options.window_s);
       r.headers.emplace_back("x-ratelimit-limit-tokens", std::to_string(static_cast<long long>(options.tpm)));
-      long long rem = static_cast<long long>(options.tpm) - static_cast<long long>(used_tokens);
-      r.headers.emplace_back("x-ratelimit-remaining-tokens", std::to_string(std::max(0LL, rem)));
-      r.headers.emplace_back("x-ratelimit-reset-tokens", duration_text(std::max(0.0, reset_s)));
+      r.headers.emplace_back("x-ratelimit-remaining-tokens",
+                             std::to_string(std::max(0LL, static_cast<long long>(token_level))));
+      r.headers.emplace_back("x-ratelimit-reset-tokens", duration_text(std::max(0.0, reset)));
     }
   }
 
@@ -242,50 +257,50 @@ struct LoopbackOpenAiServer::Impl {
     Fault fault = next_fault(n, ids);
 
     if (!batch) {
-      auto horizon = now - std::chrono::duration_cast<Clock::duration>(
-                               std::chrono::duration<double>(options.window_s));
-      while (!window.empty() && window.front().first <= horizon) window.pop_front();
-      std::uint64_t used = 0;
-      for (auto& [t, tok] : window) used += tok;
-      bool over_requests = options.rpm > 0 && static_cast<double>(window.size() + 1) > options.rpm;
-      bool over_tokens = options.tpm > 0 && static_cast<double>(used + cost) > options.tpm;
+      refill(now);
+      // A request bigger than the whole bucket is let through when the bucket is full.
+      double need_tokens = std::min<double>(static_cast<double>(cost), options.tpm);
+      bool over_requests = options.rpm > 0 && request_level < 1;
+      bool over_tokens = options.tpm > 0 && token_level < need_tokens;
       if (options.enforce && (over_requests || over_tokens || fault == Fault::status_429)) {
-        // Wait until enough of the window has expired for this request to fit.
-        double wait_s = options.window_s / 10;
-        if (!window.empty()) {
-          std::uint64_t freed = 0;
-          std::size_t freed_requests = 0;
-          for (auto& [t, tok] : window) {
-            freed += tok;
-            ++freed_requests;
-            bool req_ok = !over_requests || window.size() + 1 - freed_requests <= options.rpm;
-            bool tok_ok = !over_tokens || static_cast<double>(used - freed + cost) <= options.tpm;
-            if (req_ok && tok_ok) {
-              wait_s = std::chrono::duration<double>(t - horizon).count();
-              break;
-            }
-          }
-        }
+        double wait_s = options.window_s / 20;
+        if (over_requests)
+          wait_s = std::max(wait_s, (1 - request_level) / (options.rpm / options.window_s));
+        if (over_tokens)
+          wait_s = std::max(wait_s, (need_tokens - token_level) / (options.tpm / options.window_s));
         ++counters.rate_limited;
         std::string what = over_requests ? "requests per min (RPM)" : "tokens per min (TPM)";
         std::string limit = over_requests ? std::to_string(static_cast<long long>(options.rpm))
                                           : std::to_string(static_cast<long long>(options.tpm));
-        std::string used_s = over_requests ? std::to_string(window.size()) : std::to_string(used);
+        std::string used_s =
+            over_requests ? std::to_string(static_cast<long long>(options.rpm - request_level))
+                          : std::to_string(static_cast<long long>(options.tpm - token_level));
         Reply r = error_reply(429,
                               "Rate limit reached for " + json::value_to<std::string>(req.at("model")) +
                                   " in organization org-loopback on " + what + ": Limit " + limit +
                                   ", Used " + used_s + ", Requested " + std::to_string(cost) +
                                   ". Please try again in " + duration_text(wait_s) + ".",
                               over_requests ? "requests" : "tokens", "rate_limit_exceeded");
-        add_rate_headers(r, now);
+        add_rate_headers(r);
         r.headers.emplace_back("retry-after-ms",
                                std::to_string(static_cast<long long>(std::ceil(wait_s * 1000))));
         return r;
       }
+      if (over_requests || over_tokens) ++counters.limit_violations;
+      if (options.rpm > 0) request_level -= 1;
+      if (options.tpm > 0) token_level -= static_cast<double>(cost);
+      counters.min_token_level = std::min(counters.min_token_level, token_level);
+      counters.min_request_level = std::min(counters.min_request_level, request_level);
+      // Also what a sliding window would see, for reports.
+      auto horizon = now - std::chrono::duration_cast<Clock::duration>(
+                               std::chrono::duration<double>(options.window_s));
+      while (!window.empty() && window.front().first <= horizon) window.pop_front();
       window.emplace_back(now, cost);
-      std::uint64_t total = used + cost;
+      std::uint64_t used = 0;
+      for (auto& [t, tok] : window) used += tok;
       counters.max_window_requests = std::max(counters.max_window_requests, window.size());
-      counters.max_window_tokens = std::max(counters.max_window_tokens, total);
+      counters.max_window_tokens = std::max(counters.max_window_tokens, used);
+      counters.counted_tokens += cost;
     }
 
     switch (fault) {
@@ -376,7 +391,7 @@ struct LoopbackOpenAiServer::Impl {
         ++counters.answered[json::value_to<std::string>(e.as_object().at("id"))];
     }
     ++counters.chat_ok;
-    if (!batch) add_rate_headers(r, now);
+    if (!batch) add_rate_headers(r);
     if (fault == Fault::reset_mid_body) {
       r.reset_mid_body = true;
       ++counters.failed;

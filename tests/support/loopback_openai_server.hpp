@@ -1,5 +1,5 @@
 // An OpenAI-compatible server on 127.0.0.1 (ephemeral port), in process, for tests and the LLM
-// benchmark: chat completions answering in the agreed symbols JSON, a sliding-window RPM/TPM
+// benchmark: chat completions answering in the agreed symbols JSON, a token-bucket RPM/TPM
 // limiter with OpenAI's 429 body and x-ratelimit-* headers, scriptable faults, and the Batch API
 // (files, batches moving through their statuses, output and error files).
 #pragma once
@@ -42,9 +42,9 @@ enum class Fault {
 
 /// Behaviour of the server.
 struct LoopbackOptions {
-  /// Requests allowed per window; 0 = unlimited.
+  /// Requests per window (token-bucket capacity, refilled continuously); 0 = unlimited.
   double rpm = 0;
-  /// Tokens allowed per window, counted as prompt tokens + max_completion_tokens; 0 = unlimited.
+  /// Tokens per window, counted as prompt tokens + max_completion_tokens; 0 = unlimited.
   double tpm = 0;
   /// Length of the rate window in seconds (60 = a real minute; tests scale it down).
   double window_s = 60;
@@ -81,8 +81,12 @@ struct LoopbackCounters {
   std::size_t failed = 0;          ///< other non-200 answers and injected transport faults
   std::size_t connections = 0;     ///< TCP connections accepted
   std::size_t max_concurrent = 0;  ///< most chat requests in progress at once
-  std::size_t max_window_requests = 0;    ///< most accepted requests inside one window
-  std::uint64_t max_window_tokens = 0;    ///< most counted tokens inside one window
+  std::size_t max_window_requests = 0;    ///< most accepted requests inside one sliding window
+  std::uint64_t max_window_tokens = 0;    ///< most counted tokens inside one sliding window
+  std::size_t limit_violations = 0;  ///< requests that found a bucket short (enforce = false)
+  double min_token_level = 1e300;    ///< lowest token-bucket level after a request
+  double min_request_level = 1e300;  ///< lowest request-bucket level after a request
+  std::uint64_t counted_tokens = 0;  ///< sum of prompt + max_completion_tokens accepted
   TokenUsage usage;                ///< sum of the usage fields of every answer sent
   std::map<std::string, std::size_t> answered;  ///< id → times it appeared in a 200 answer
   std::size_t files_uploaded = 0;

@@ -219,12 +219,12 @@ TEST_CASE("the client paces itself under the RPM and TPM limits", "[llm]") {
   check_every_symbol_accounted(r, batches);
   CHECK(r.outcome.docs.size() == 24);
   auto c = server.counters();
-  CHECK(c.max_window_requests <= 6);
-  CHECK(c.max_window_tokens <= 4000);
-  CHECK(c.max_window_requests >= 5);  // and it does use the budget
-  // 24 requests at 6 per 0.4 s window need at least three more windows after the first.
-  CHECK(took >= 3 * 0.4);
-  CHECK(took < 6.0);
+  CHECK(c.limit_violations == 0);  // no request ever found the server's buckets short
+  CHECK(c.min_request_level >= 0);
+  CHECK(c.min_token_level >= 0);
+  // 24 requests: a burst of 6, then 6 per 0.4 s: at least 1.2 s, and not much more.
+  CHECK(took >= 1.0);
+  CHECK(took < 4.0);
 }
 
 TEST_CASE("429 answers are retried after retry-after-ms and the limits are learnt", "[llm]") {
@@ -241,7 +241,6 @@ TEST_CASE("429 answers are retried after retry-after-ms and the limits are learn
   CHECK(c.rate_limited >= 1);
   // After the first answers carry x-ratelimit-limit-requests, the client paces itself.
   CHECK(c.rate_limited <= 6);
-  CHECK(c.max_window_requests <= 4);
   CHECK(r.outcome.retries == c.rate_limited);
 }
 
@@ -491,7 +490,7 @@ TEST_CASE("Batch API mode uploads, polls, maps and bills at half price", "[llm][
   CHECK(r.outcome.cost_usd == Approx(cost_usd(info, r.outcome.tokens) / 2));
   bool progress_line = false;
   for (const auto& e : rec.events)
-    if (e.type == ProgressEvent::Type::note && e.message.find("in_progress") != std::string::npos)
+    if (e.type == ProgressEvent::Type::note && e.message.find(" done)") != std::string::npos)
       progress_line = true;
   CHECK(progress_line);
 }
