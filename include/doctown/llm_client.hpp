@@ -60,6 +60,15 @@ struct LlmOptions {
   double batch_poll_s = 5;
   /// What to do with Batch API failures: "batch" (a follow-up batch) or "sync".
   std::string batch_fallback = "batch";
+  /// Length in seconds of the rate-limit window the rpm/tpm limits refer to (60 = per minute;
+  /// tests and simulations scale it down).
+  double rate_window_s = 60;
+  /// First retry backoff in seconds (exponential with full jitter, capped by backoff_max_s).
+  double backoff_base_s = 1;
+  /// Longest retry backoff in seconds.
+  double backoff_max_s = 60;
+  /// Follow-up requests per symbol the model left out before it is marked failed.
+  unsigned max_repairs = 3;
 };
 
 /// Work for the client: requests plus what it needs to repair partial answers.

@@ -1,0 +1,544 @@
+// The OpenAI-compatible LlmClient: Chat Completions with N requests in flight, paced by a
+// client-side RPM/TPM limiter tuned from the server's headers; 429s honour retry-after, 5xx and
+// transport failures retry with full-jitter backoff, 401/403 stop the run at once. Answers are
+// validated per entry; missing ids are asked again, truncated or unreadable answers are split
+// in halves down to single symbols, so every symbol ends documented or failed with a reason.
+// The HTTP work runs on this thread inside HttpClientPool::wait, so callbacks (on_docs,
+// progress) happen on the caller's thread without locks.
+#include <algorithm>
+#include <boost/url/parse.hpp>
+#include <cmath>
+#include <set>
+
+#include "core/json_util.hpp"
+#include "doctown/models.hpp"
+#include "llm/openai_run.hpp"
+
+namespace doctown {
+namespace detail {
+
+namespace json = boost::json;
+using Clock = OpenAiRun::Clock;
+
+namespace {
+
+Clock::duration secs(double s) {
+  return std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(std::max(0.0, s)));
+}
+
+bool contains(std::string_view hay, std::string_view needle) {
+  return hay.find(needle) != std::string_view::npos;
+}
+
+std::string lower(std::string s) {
+  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+}  // namespace
+
+OpenAiRun::OpenAiRun(const LlmOptions& options, const LlmJob& job, const RunContext& ctx)
+    : opt_(options), job_(job), ctx_(ctx),
+      rng_(static_cast<std::uint64_t>(options.seed >= 0 ? options.seed : 7) * 0x9E3779B97F4A7C15ULL + 1),
+      limiter_(options.rpm_limit, options.tpm_limit, options.rate_window_s) {
+  settings_.model = opt_.model;
+  settings_.temperature = opt_.temperature;
+  settings_.seed = opt_.seed;
+  settings_.format = opt_.response_format == "json_object" ? ResponseFormat::json_object
+                                                           : ResponseFormat::json_schema;
+  base_url_ = opt_.base_url;
+  while (!base_url_.empty() && base_url_.back() == '/') base_url_.pop_back();
+  for (const auto& b : job_.batches) {
+    for (const auto& id : b.symbol_ids)
+      if (syms_.emplace(id, Sym{}).second) order_.push_back(id);
+    enqueue(b);
+  }
+}
+
+std::string OpenAiRun::url(std::string_view path) const { return base_url_ + std::string(path); }
+
+void OpenAiRun::auth_headers(net::HttpRequest& r) const {
+  if (!opt_.api_key.empty()) r.headers.emplace_back("Authorization", "Bearer " + opt_.api_key);
+}
+
+net::HttpOptions OpenAiRun::http_options() const {
+  net::HttpOptions h;
+  h.connect_timeout_s = opt_.connect_timeout_s;
+  h.timeout_s = opt_.timeout_s;
+  h.verify_tls = opt_.verify_tls;
+  h.ca_file = opt_.ca_file;
+  h.https_proxy = opt_.https_proxy;
+  h.no_proxy = opt_.no_proxy;
+  return h;
+}
+
+void OpenAiRun::enqueue(Batch batch) {
+  Work w;
+  w.id = next_work_id_++;
+  w.batch = std::move(batch);
+  queue_.push_back(std::move(w));
+}
+
+std::vector<std::string> OpenAiRun::pending_ids(const Batch& batch) const {
+  std::vector<std::string> ids;
+  for (const auto& id : batch.symbol_ids) {
+    auto it = syms_.find(id);
+    if (it != syms_.end() && it->second.state == SymState::pending &&
+        std::find(ids.begin(), ids.end(), id) == ids.end())
+      ids.push_back(id);
+  }
+  return ids;
+}
+
+void OpenAiRun::diagnostic(const std::string& message) {
+  ctx_.diagnostic("llm", Diagnostic::Severity::warning, message);
+}
+
+void OpenAiRun::fail_ids(const std::vector<std::string>& ids, const std::string& reason) {
+  for (const auto& id : ids) {
+    auto it = syms_.find(id);
+    if (it == syms_.end() || it->second.state != SymState::pending) continue;
+    it->second.state = SymState::failed;
+    out_.failures.push_back({id, reason});
+    ++finished_;
+  }
+  ctx_.item_done("llm", finished_, syms_.size());
+}
+
+void OpenAiRun::commit(std::vector<SymbolDoc> docs) {
+  if (docs.empty()) return;
+  for (const auto& d : docs) syms_[d.id].state = SymState::documented;
+  finished_ += docs.size();
+  if (job_.on_docs) job_.on_docs(docs);
+  for (auto& d : docs) out_.docs.push_back(std::move(d));
+  ctx_.item_done("llm", finished_, syms_.size());
+}
+
+void OpenAiRun::enqueue_rebatch(const std::vector<std::string>& ids, const std::string& why) {
+  if (ids.empty()) return;
+  if (!job_.rebatch) {
+    fail_ids(ids, why + "; no re-planner was given to ask again");
+    return;
+  }
+  auto batches = job_.rebatch(ids);
+  if (!batches) {
+    fail_ids(ids, why + "; re-planning failed: " + batches.error().what());
+    return;
+  }
+  std::set<std::string> covered;
+  for (auto& b : *batches) {
+    for (const auto& id : b.symbol_ids) covered.insert(id);
+    // Follow-ups go first: they finish symbols that are already late.
+    Work w;
+    w.id = next_work_id_++;
+    w.batch = std::move(b);
+    queue_.push_front(std::move(w));
+  }
+  std::vector<std::string> lost;
+  for (const auto& id : ids)
+    if (!covered.count(id)) lost.push_back(id);
+  fail_ids(lost, why + "; the re-planner returned no request for it");
+}
+
+double OpenAiRun::backoff_s(unsigned attempt) {
+  double cap = std::min(opt_.backoff_max_s, opt_.backoff_base_s * std::pow(2.0, std::max(0u, attempt) - 1.0));
+  std::uniform_real_distribution<double> dist(0.0, std::max(cap, 0.0));
+  return dist(rng_);
+}
+
+const json::value& OpenAiRun::schema_of(const Batch& batch) {
+  const std::string& text =
+      batch.response_schema.empty() ? default_response_schema() : batch.response_schema;
+  auto it = schemas_.find(text);
+  if (it == schemas_.end()) {
+    boost::system::error_code ec;
+    json::value v = json::parse(text, ec);
+    if (ec) v = json::parse(default_response_schema());
+    it = schemas_.emplace(text, std::move(v)).first;
+  }
+  return it->second;
+}
+
+std::uint64_t OpenAiRun::counted_tokens(const Batch& batch) const {
+  std::uint64_t in = batch.input_tokens;
+  if (in == 0) in = (batch.system_prompt.size() + batch.user_prompt.size() + 3) / 4 + 7;
+  if (settings_.format == ResponseFormat::json_object)
+    in += (batch.response_schema.empty() ? default_response_schema().size()
+                                         : batch.response_schema.size()) / 3;
+  return in + batch.max_output_tokens;
+}
+
+net::HttpRequest OpenAiRun::chat_request(Work& w) {
+  w.sent_max_completion_tokens = !settings_.use_max_tokens;
+  w.sent_json_schema = settings_.format == ResponseFormat::json_schema;
+  net::HttpRequest r;
+  r.method = "POST";
+  r.url = url("/chat/completions");
+  r.headers.emplace_back("Content-Type", "application/json");
+  auth_headers(r);
+  r.body = build_chat_body(w.batch, settings_);
+  return r;
+}
+
+void OpenAiRun::retry(Work w, double delay_s, const std::string& reason) {
+  if (w.attempts >= opt_.max_attempts) {
+    fail_work(w, reason + " (gave up after " + std::to_string(w.attempts) + " attempts)");
+    return;
+  }
+  ++out_.retries;
+  w.not_before = Clock::now() + secs(delay_s);
+  queue_.push_back(std::move(w));
+}
+
+void OpenAiRun::split_or_fail(Work w, const std::string& reason, bool retry_single) {
+  auto ids = pending_ids(w.batch);
+  if (ids.empty()) return;
+  if (ids.size() > 1 && job_.rebatch) {
+    std::size_t half = ids.size() / 2;
+    diagnostic("request " + std::to_string(w.batch.index) + ": " + reason + "; splitting its " +
+               std::to_string(ids.size()) + " symbols in halves");
+    std::vector<std::string> a(ids.begin(), ids.begin() + static_cast<std::ptrdiff_t>(half));
+    std::vector<std::string> b(ids.begin() + static_cast<std::ptrdiff_t>(half), ids.end());
+    enqueue_rebatch(b, reason);
+    enqueue_rebatch(a, reason);
+    return;
+  }
+  if ((ids.size() > 1 || retry_single) && w.attempts < opt_.max_attempts) {
+    retry(std::move(w), 0, reason);
+    return;
+  }
+  fail_ids(ids, reason);
+}
+
+void OpenAiRun::handle_transport_error(Work w, const error& e, bool transient) {
+  if (e.code == errc::cancelled) {
+    // Only happens when the run is stopping; the symbols stay pending and are reported below.
+    return;
+  }
+  if (transient) {
+    retry(std::move(w), backoff_s(w.attempts), e.message);
+    return;
+  }
+  fail_work(w, e.message);
+}
+
+void OpenAiRun::handle_response(Work w, int status, std::string_view body,
+                                const std::function<std::string_view(std::string_view)>& header,
+                                bool batch_api) {
+  auto now = Clock::now();
+  if (!batch_api) limiter_.observe(header, w.sent_at, now);
+  if (status == 200) {
+    handle_answer(std::move(w), body, batch_api);
+    return;
+  }
+  std::string message = server_error_message(body, opt_.api_key);
+  std::string code = server_error_code(body);
+  std::string what = "HTTP " + std::to_string(status) + " from " + url("/chat/completions") + ": " + message;
+  if (status == 401 || status == 403) {
+    if (!fatal_)
+      fatal_ = fail(errc::unauthorized,
+                    "the server refused the credentials (HTTP " + std::to_string(status) + ": " +
+                        message + "); check OPENAI_API_KEY and the model's access",
+                    base_url_);
+    return;
+  }
+  if (status == 429) {
+    ++out_.rate_limited;
+    if (code == "insufficient_quota") {
+      if (!fatal_)
+        fatal_ = fail(errc::rate_limited,
+                      "the account has no quota left (" + message + "); add credit and resume",
+                      base_url_);
+      return;
+    }
+    double delay = -1;
+    if (auto ms = header("retry-after-ms"); !ms.empty()) delay = RateLimiter::parse_duration(std::string(ms) + "ms");
+    if (delay < 0) {
+      if (auto s = header("retry-after"); !s.empty()) delay = RateLimiter::parse_duration(s);
+    }
+    if (delay < 0) delay = backoff_s(w.attempts);
+    else delay *= 1.0 + std::uniform_real_distribution<double>(0, 0.1)(rng_);
+    // Everybody waits: more requests now would only collect more 429s.
+    if (!batch_api) limiter_.pause_until(now + secs(delay));
+    retry(std::move(w), delay, what);
+    return;
+  }
+  if (status == 400) {
+    std::string m = lower(message);
+    if (w.sent_max_completion_tokens && contains(m, "max_completion_tokens")) {
+      if (!settings_.use_max_tokens)
+        diagnostic("the server does not accept max_completion_tokens; sending max_tokens instead");
+      settings_.use_max_tokens = true;
+      --w.attempts;
+      queue_.push_front(std::move(w));
+      return;
+    }
+    if (w.sent_json_schema && opt_.response_format == "auto" &&
+        (contains(m, "response_format") || contains(m, "json_schema"))) {
+      if (settings_.format == ResponseFormat::json_schema)
+        diagnostic("the server does not support json_schema answers; using json_object with the "
+                   "schema in the prompt");
+      settings_.format = ResponseFormat::json_object;
+      --w.attempts;
+      queue_.push_front(std::move(w));
+      return;
+    }
+    fail_work(w, what);
+    return;
+  }
+  if (status == 408 || status == 409 || status >= 500) {
+    retry(std::move(w), backoff_s(w.attempts), what);
+    return;
+  }
+  fail_work(w, what);
+}
+
+void OpenAiRun::handle_answer(Work w, std::string_view body, bool batch_api) {
+  auto answer = parse_chat_completion(body);
+  if (!answer) {
+    // Count what the server billed even if the envelope is broken.
+    boost::system::error_code ec;
+    json::value v = json::parse(body, ec);
+    if (!ec) {
+      TokenUsage u = parse_usage(v);
+      out_.tokens.input += u.input;
+      out_.tokens.cached += u.cached;
+      out_.tokens.output += u.output;
+      if (batch_api) {
+        batch_tokens_.input += u.input;
+        batch_tokens_.cached += u.cached;
+        batch_tokens_.output += u.output;
+      }
+    }
+    retry(std::move(w), batch_api ? 0 : backoff_s(w.attempts),
+          "unreadable answer from " + url("/chat/completions") + ": " + answer.error().message);
+    return;
+  }
+  const TokenUsage& u = answer->usage;
+  out_.tokens.input += u.input;
+  out_.tokens.cached += u.cached;
+  out_.tokens.output += u.output;
+  if (batch_api) {
+    batch_tokens_.input += u.input;
+    batch_tokens_.cached += u.cached;
+    batch_tokens_.output += u.output;
+  }
+  if (!answer->refusal.empty()) {
+    split_or_fail(std::move(w), "the model refused: " + mask_secrets(answer->refusal, opt_.api_key), false);
+    return;
+  }
+  if (answer->finish_reason == "content_filter") {
+    split_or_fail(std::move(w), "the answer was withheld by the content filter", false);
+    return;
+  }
+  if (answer->finish_reason == "length") {
+    split_or_fail(std::move(w),
+                  "the answer was cut at max_completion_tokens (" +
+                      std::to_string(w.batch.max_output_tokens) + ")",
+                  false);
+    return;
+  }
+  if (!answer->content) {
+    split_or_fail(std::move(w), "the answer had no content", true);
+    return;
+  }
+  auto parsed = parse_symbol_docs(*answer->content, schema_of(w.batch));
+  if (!parsed) {
+    split_or_fail(std::move(w), "the answer was not the expected JSON (" + parsed.error().message + ")",
+                  true);
+    return;
+  }
+  std::set<std::string> wanted(w.batch.symbol_ids.begin(), w.batch.symbol_ids.end());
+  std::set<std::string> seen;
+  std::vector<SymbolDoc> fresh;
+  std::string req = "request " + std::to_string(w.batch.index);
+  for (auto& d : parsed->docs) {
+    if (!wanted.count(d.id)) {
+      diagnostic(req + ": dropped an answer for '" + d.id + "', which the request did not ask for");
+      continue;
+    }
+    if (!seen.insert(d.id).second) {
+      diagnostic(req + ": dropped a duplicate answer for '" + d.id + "'");
+      continue;
+    }
+    if (syms_[d.id].state != SymState::pending) continue;  // documented by an earlier answer
+    fresh.push_back(std::move(d));
+  }
+  for (const auto& [id, problem] : parsed->invalid)
+    diagnostic(req + ": an entry" + (id.empty() ? "" : " for '" + id + "'") +
+               " did not match the schema (" + problem + ")");
+  commit(std::move(fresh));
+  std::vector<std::string> missing;
+  for (const auto& id : pending_ids(w.batch)) {
+    Sym& s = syms_[id];
+    if (++s.repairs > opt_.max_repairs)
+      fail_ids({id}, "the model left it out of " + std::to_string(s.repairs) + " answers");
+    else
+      missing.push_back(id);
+  }
+  if (!missing.empty()) {
+    diagnostic(req + ": " + std::to_string(missing.size()) +
+               " symbol(s) missing from the answer; asking again");
+    enqueue_rebatch(missing, "the model left it out of its answer");
+  }
+}
+
+LlmOutcome OpenAiRun::finish() {
+  std::string reason = fatal_ ? "not documented: " + fatal_->message
+                              : std::string("not documented: the run ended without an answer");
+  std::vector<std::string> left;
+  for (const auto& id : order_)
+    if (syms_[id].state == SymState::pending) left.push_back(id);
+  fail_ids(left, reason);
+  out_.fatal = fatal_;
+  ModelInfo info = ModelTable::builtin().lookup(opt_.model);
+  TokenUsage sync_tokens{out_.tokens.input - batch_tokens_.input,
+                         out_.tokens.cached - batch_tokens_.cached,
+                         out_.tokens.output - batch_tokens_.output};
+  out_.cost_usd = cost_usd(info, sync_tokens, false) + cost_usd(info, batch_tokens_, true);
+  return std::move(out_);
+}
+
+LlmOutcome OpenAiRun::run_sync() {
+  drive_sync(SIZE_MAX);
+  return finish();
+}
+
+void OpenAiRun::drive_sync(std::size_t max_wave) {
+  auto pool = net::HttpClientPool::create(http_options(), std::max(1u, opt_.concurrency));
+  if (!pool) {
+    fatal_ = pool.error();
+    return;
+  }
+  std::map<std::uint64_t, Work> in_flight;
+  auto handle = [&](net::HttpClientPool::Completion& c) {
+    auto node = in_flight.extract(c.tag);
+    if (node.empty()) return;
+    Work w = std::move(node.mapped());
+    if (!c.response) {
+      handle_transport_error(std::move(w), c.response.error(), c.transient);
+      return;
+    }
+    const net::HttpResponse& resp = *c.response;
+    handle_response(std::move(w), resp.status, resp.body,
+                    [&resp](std::string_view name) { return resp.header(name); }, false);
+  };
+  std::size_t limit = std::max(1u, opt_.concurrency);
+  while (true) {
+    auto now = Clock::now();
+    if (!fatal_ && ctx_.stop_requested())
+      fatal_ = fail(errc::cancelled, "the run was cancelled; finished docs are kept");
+    if (fatal_) break;
+    Clock::time_point wake = now + std::chrono::milliseconds(100);
+    // Waves run in order: nothing of wave k+1 starts while wave k has work left.
+    std::size_t min_wave = SIZE_MAX;
+    for (const auto& w : queue_) min_wave = std::min(min_wave, w.batch.wave);
+    for (const auto& [tag, w] : in_flight) min_wave = std::min(min_wave, w.batch.wave);
+    while (in_flight.size() < limit) {
+      auto it = queue_.end();
+      for (auto q = queue_.begin(); q != queue_.end(); ++q) {
+        if (q->batch.wave != min_wave || min_wave > max_wave) continue;
+        if (q->not_before > now) {
+          wake = std::min(wake, q->not_before);
+          continue;
+        }
+        it = q;
+        break;
+      }
+      if (it == queue_.end()) break;
+      if (pending_ids(it->batch).empty()) {  // finished meanwhile by another answer
+        queue_.erase(it);
+        continue;
+      }
+      std::uint64_t cost = counted_tokens(it->batch);
+      auto t = limiter_.when(cost, now);
+      if (t > now) {
+        wake = std::min(wake, t);
+        break;
+      }
+      limiter_.commit(cost, now);
+      Work w = std::move(*it);
+      queue_.erase(it);
+      ++w.attempts;
+      ++out_.requests;
+      w.sent_at = now;
+      (*pool)->submit(w.id, chat_request(w));
+      in_flight.emplace(w.id, std::move(w));
+    }
+    if (in_flight.empty() && (queue_.empty() || min_wave > max_wave)) break;
+    for (auto& c : (*pool)->wait(wake)) handle(c);
+  }
+  if (fatal_ && fatal_->code == errc::cancelled) {
+    // Cancellation finishes the requests already sent (their tokens are paid for) but starts
+    // nothing new: retries and follow-ups stay in the queue and end as failures.
+    auto deadline = Clock::now() + secs(std::min(opt_.timeout_s, 30.0));
+    while (!in_flight.empty() && Clock::now() < deadline)
+      for (auto& c : (*pool)->wait(deadline)) handle(c);
+  }
+  if (!in_flight.empty()) {
+    (*pool)->cancel_all();
+    auto deadline = Clock::now() + std::chrono::seconds(2);
+    while ((*pool)->outstanding() > 0 && Clock::now() < deadline) (void)(*pool)->wait(deadline);
+  }
+}
+
+}  // namespace detail
+
+namespace {
+
+class OpenAiClient final : public LlmClient {
+ public:
+  explicit OpenAiClient(LlmOptions options) : options_(std::move(options)) {}
+  LlmOutcome run(const LlmJob& job, const RunContext& ctx) override {
+    try {
+      detail::OpenAiRun run(options_, job, ctx);
+      return options_.mode == "batch_api" ? run.run_batch_api() : run.run_sync();
+    } catch (const std::exception& e) {
+      LlmOutcome out;
+      out.fatal = fail(errc::internal, std::string("LLM client failed: ") + e.what());
+      return out;
+    }
+  }
+  std::string name() const override { return options_.model; }
+
+ private:
+  LlmOptions options_;
+};
+
+}  // namespace
+
+result<std::unique_ptr<LlmClient>> make_openai_client(LlmOptions options) {
+  auto u = boost::urls::parse_absolute_uri(options.base_url);
+  if (!u || (u->scheme() != "http" && u->scheme() != "https") || u->host().empty())
+    return fail(errc::invalid_argument,
+                "malformed base URL; expected http(s)://host[:port]/v1 (for example "
+                "https://api.openai.com/v1 or http://127.0.0.1:11434/v1)",
+                "base_url");
+  if (options.model.empty())
+    return fail(errc::invalid_argument, "no model given; pass --model", "model");
+  if (options.concurrency == 0)
+    return fail(errc::invalid_argument, "concurrency must be at least 1", "concurrency");
+  if (options.max_attempts == 0)
+    return fail(errc::invalid_argument, "max_attempts must be at least 1", "max_attempts");
+  if (!(options.timeout_s > 0) || !(options.connect_timeout_s > 0))
+    return fail(errc::invalid_argument, "timeouts must be positive", "timeout");
+  if (options.rpm_limit < 0 || options.tpm_limit < 0 || !(options.rate_window_s > 0))
+    return fail(errc::invalid_argument, "rate limits must be >= 0 and the window positive",
+                "rpm_limit/tpm_limit");
+  if (options.mode != "sync" && options.mode != "batch_api")
+    return fail(errc::invalid_argument, "unknown LLM mode '" + options.mode + "'; use sync or batch_api",
+                "mode");
+  if (options.response_format != "auto" && options.response_format != "json_schema" &&
+      options.response_format != "json_object")
+    return fail(errc::invalid_argument,
+                "unknown response format '" + options.response_format +
+                    "'; use auto, json_schema or json_object",
+                "response_format");
+  if (options.batch_fallback != "batch" && options.batch_fallback != "sync")
+    return fail(errc::invalid_argument,
+                "unknown Batch API fallback '" + options.batch_fallback + "'; use batch or sync",
+                "batch_fallback");
+  return std::unique_ptr<LlmClient>(new OpenAiClient(std::move(options)));
+}
+
+}  // namespace doctown

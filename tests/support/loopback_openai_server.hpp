@@ -1,0 +1,136 @@
+// An OpenAI-compatible server on 127.0.0.1 (ephemeral port), in process, for tests and the LLM
+// benchmark: chat completions answering in the agreed symbols JSON, a token-bucket RPM/TPM
+// limiter with OpenAI's 429 body and x-ratelimit-* headers, scriptable faults, and the Batch API
+// (files, batches moving through their statuses, output and error files).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "doctown/types.hpp"
+
+namespace doctown::test {
+
+/// What the server does to one chat request.
+enum class Fault {
+  none,
+  status_400,        ///< invalid_request_error with a message
+  status_401,        ///< invalid_api_key
+  status_403,        ///< permission denied
+  status_404,        ///< model not found
+  status_429,        ///< rate_limit_exceeded with retry-after-ms
+  status_500,
+  status_502,
+  status_503,
+  reset_mid_body,    ///< status line + part of the body, then a TCP reset
+  stall,             ///< hold the answer for `stall_s` (past the client's timeout)
+  invalid_json_body, ///< HTTP 200 whose body is not JSON
+  non_json_content,  ///< valid envelope, message content is prose
+  drop_first_id,     ///< the answer leaves out the request's first id
+  extra_id,          ///< the answer adds an id nobody asked for
+  duplicate_id,      ///< the answer repeats the first id
+  length,            ///< finish_reason "length" with a truncated content
+  refusal,           ///< message.refusal set, content null
+  invalid_entry,     ///< the first entry misses required fields
+};
+
+/// Behaviour of the server.
+struct LoopbackOptions {
+  /// Requests per window (token-bucket capacity, refilled continuously); 0 = unlimited.
+  double rpm = 0;
+  /// Tokens per window, counted as prompt tokens + max_completion_tokens; 0 = unlimited.
+  double tpm = 0;
+  /// Length of the rate window in seconds (60 = a real minute; tests scale it down).
+  double window_s = 60;
+  /// Reject requests over the limits with 429 (false: only count, to check a client's pacing).
+  bool enforce = true;
+  /// Send x-ratelimit-* headers on chat answers.
+  bool rate_headers = true;
+  /// Seconds before each chat answer.
+  double latency_s = 0;
+  /// Completion tokens generated per second (answer time = tokens / rate); 0 = instant.
+  double output_tokens_per_s = 0;
+  /// How long a `stall` fault holds the answer.
+  double stall_s = 5;
+  /// Bearer key required when non-empty.
+  std::string api_key;
+  /// Answer 400 to requests with max_completion_tokens (older servers).
+  bool reject_max_completion_tokens = false;
+  /// Answer 400 to response_format json_schema (servers without structured outputs).
+  bool reject_json_schema = false;
+  /// Seconds a Batch API batch spends in each status (validating, in_progress, finalizing).
+  double batch_step_s = 0.05;
+  /// Words of padding per description (makes answers, hence output tokens, bigger).
+  std::size_t description_words = 12;
+  /// Prompt caching: a system prompt seen before of ≥ 1024 tokens counts as cached.
+  bool prompt_cache = true;
+};
+
+/// What the server saw. Snapshot taken under the server's lock.
+struct LoopbackCounters {
+  std::size_t http_requests = 0;   ///< every request, any endpoint
+  std::size_t chat_requests = 0;   ///< POST /chat/completions
+  std::size_t chat_ok = 0;         ///< answered 200 (any content)
+  std::size_t rate_limited = 0;    ///< 429 answers
+  std::size_t failed = 0;          ///< other non-200 answers and injected transport faults
+  std::size_t connections = 0;     ///< TCP connections accepted
+  std::size_t max_concurrent = 0;  ///< most chat requests in progress at once
+  std::size_t max_window_requests = 0;    ///< most accepted requests inside one sliding window
+  std::uint64_t max_window_tokens = 0;    ///< most counted tokens inside one sliding window
+  std::size_t limit_violations = 0;  ///< requests that found a bucket short (enforce = false)
+  double min_token_level = 1e300;    ///< lowest token-bucket level after a request
+  double min_request_level = 1e300;  ///< lowest request-bucket level after a request
+  std::uint64_t counted_tokens = 0;  ///< sum of prompt + max_completion_tokens accepted
+  TokenUsage usage;                ///< sum of the usage fields of every answer sent
+  std::map<std::string, std::size_t> answered;  ///< id → times it appeared in a 200 answer
+  std::size_t files_uploaded = 0;
+  std::size_t batches_created = 0;
+  std::size_t batch_polls = 0;
+  std::size_t batch_requests = 0;  ///< lines processed by batches
+};
+
+/// Tokens the server charges for text: ceil(bytes / 4), OpenAI's rule of thumb.
+std::size_t estimate_tokens(std::string_view text);
+/// Prompt tokens the server reports for a [system, user] chat request.
+std::size_t chat_prompt_tokens(std::string_view system, std::string_view user);
+
+/// The server. Starts listening in the constructor; stops in the destructor.
+class LoopbackOpenAiServer {
+ public:
+  explicit LoopbackOpenAiServer(LoopbackOptions options = {});
+  ~LoopbackOpenAiServer();
+  LoopbackOpenAiServer(const LoopbackOpenAiServer&) = delete;
+  LoopbackOpenAiServer& operator=(const LoopbackOpenAiServer&) = delete;
+
+  /// "http://127.0.0.1:<port>/v1"
+  std::string base_url() const;
+  unsigned short port() const;
+  /// Faults for the next chat requests (and Batch API lines), in arrival order.
+  void script(std::vector<Fault> faults);
+  /// Fault chosen per request from its arrival number (0-based) and the ids it asks for;
+  /// consulted when the script is empty.
+  void set_fault_fn(std::function<Fault(std::size_t n, const std::vector<std::string>& ids)> fn);
+  /// Ids the server looks for in user prompts (whole-token matches). Without them it takes
+  /// the ids from lines "id: <id>" of the user prompt.
+  void set_known_ids(std::vector<std::string> ids);
+  /// Change the limits while running.
+  void set_limits(double rpm, double tpm);
+  LoopbackCounters counters() const;
+  /// Bodies of the chat requests received (most recent last, at most 64).
+  std::vector<std::string> chat_bodies() const;
+  /// Headers of the most recent request (names lower-cased).
+  std::map<std::string, std::string> last_headers() const;
+
+  struct Impl;
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace doctown::test

@@ -1,0 +1,564 @@
+// The OpenAI-compatible client against the loopback server: end to end, request shape, rate
+// limits, retries, repair of partial answers, fatal errors, cancellation, waves, Batch API.
+#include <catch2/catch.hpp>
+
+#include <boost/json.hpp>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <set>
+
+#include "doctown/llm_client.hpp"
+#include "doctown/models.hpp"
+#include "support/loopback_openai_server.hpp"
+#include "support/test_paths.hpp"
+
+using namespace doctown;
+using doctown::test::Fault;
+using doctown::test::LoopbackCounters;
+using doctown::test::LoopbackOpenAiServer;
+using doctown::test::LoopbackOptions;
+namespace json = boost::json;
+
+namespace {
+
+const std::string system_prompt =
+    "You document C++ symbols. Answer in JSON with one entry per requested id.";
+
+std::string symbol_id(std::size_t i) { return "c:@N@geo@F@fn" + std::to_string(i) + "#"; }
+
+// A request for `ids`, shaped like the planner's: ids listed as "id: <id>" lines.
+Batch make_batch(const std::vector<std::string>& ids, std::size_t index, std::size_t wave = 0) {
+  Batch b;
+  b.index = index;
+  b.wave = wave;
+  b.symbol_ids = ids;
+  b.system_prompt = system_prompt;
+  for (const auto& id : ids) b.user_prompt += "- id: " + id + "\n  signature: int f(int)\n";
+  b.input_tokens = test::chat_prompt_tokens(b.system_prompt, b.user_prompt);
+  b.max_output_tokens = 300 * ids.size();
+  return b;
+}
+
+std::vector<Batch> make_batches(std::size_t symbols, std::size_t per_batch, std::size_t first = 0) {
+  std::vector<Batch> out;
+  std::vector<std::string> ids;
+  for (std::size_t i = first; i < first + symbols; ++i) {
+    ids.push_back(symbol_id(i));
+    if (ids.size() == per_batch) {
+      out.push_back(make_batch(ids, out.size()));
+      ids.clear();
+    }
+  }
+  if (!ids.empty()) out.push_back(make_batch(ids, out.size()));
+  return out;
+}
+
+// Collects what a run reports.
+struct Recorder : ProgressSink {
+  std::vector<ProgressEvent> events;
+  std::function<void(const ProgressEvent&)> hook;
+  void on_event(const ProgressEvent& e) override {
+    events.push_back(e);
+    if (hook) hook(e);
+  }
+  std::size_t diagnostics_containing(const std::string& text) const {
+    std::size_t n = 0;
+    for (const auto& e : events)
+      if (e.type == ProgressEvent::Type::diagnostic && e.message.find(text) != std::string::npos) ++n;
+    return n;
+  }
+};
+
+struct Run {
+  LlmOutcome outcome;
+  std::map<std::string, int> committed;  // id → times passed to on_docs
+  std::vector<std::string> commit_order;
+  std::size_t rebatch_calls = 0;
+};
+
+Run run_client(const LlmOptions& options, const std::vector<Batch>& batches,
+               const RunContext& ctx = {}) {
+  Run r;
+  auto client = make_openai_client(options);
+  REQUIRE(client);
+  LlmJob job;
+  job.batches = batches;
+  std::size_t next_index = 1000;
+  job.rebatch = [&](std::span<const std::string> ids) -> result<std::vector<Batch>> {
+    ++r.rebatch_calls;
+    return std::vector<Batch>{make_batch({ids.begin(), ids.end()}, next_index++)};
+  };
+  job.on_docs = [&](std::span<const SymbolDoc> docs) {
+    for (const auto& d : docs) {
+      ++r.committed[d.id];
+      r.commit_order.push_back(d.id);
+    }
+  };
+  r.outcome = (*client)->run(job, ctx);
+  return r;
+}
+
+LlmOptions options_for(const LoopbackOpenAiServer& server) {
+  LlmOptions o;
+  o.base_url = server.base_url();
+  o.model = "gpt-4o-mini";
+  o.concurrency = 4;
+  o.timeout_s = 5;
+  o.connect_timeout_s = 2;
+  o.backoff_base_s = 0.01;
+  o.backoff_max_s = 0.05;
+  return o;
+}
+
+// Every symbol of the batches is documented exactly once or failed with a reason, never both.
+void check_every_symbol_accounted(const Run& r, const std::vector<Batch>& batches) {
+  std::set<std::string> all;
+  for (const auto& b : batches) all.insert(b.symbol_ids.begin(), b.symbol_ids.end());
+  std::map<std::string, int> seen;
+  for (const auto& d : r.outcome.docs) ++seen[d.id];
+  for (const auto& f : r.outcome.failures) {
+    ++seen[f.id];
+    CHECK_FALSE(f.reason.empty());
+  }
+  for (const auto& id : all) {
+    INFO(id);
+    CHECK(seen[id] == 1);
+  }
+  CHECK(seen.size() == all.size());
+  for (const auto& d : r.outcome.docs) CHECK(r.committed.at(d.id) == 1);
+  CHECK(r.committed.size() == r.outcome.docs.size());
+}
+
+}  // namespace
+
+TEST_CASE("a batch of symbols is documented end to end", "[llm]") {
+  LoopbackOpenAiServer server({.api_key = "sk-test-key-1234"});
+  auto batches = make_batches(20, 5);
+  auto options = options_for(server);
+  options.api_key = "sk-test-key-1234";
+  Recorder rec;
+  RunContext ctx{&rec, {}};
+  auto r = run_client(options, batches, ctx);
+  check_every_symbol_accounted(r, batches);
+  REQUIRE(r.outcome.docs.size() == 20);
+  CHECK(r.outcome.failures.empty());
+  CHECK_FALSE(r.outcome.fatal);
+  CHECK(r.outcome.requests == 4);
+  CHECK(r.outcome.retries == 0);
+  for (const auto& d : r.outcome.docs) {
+    CHECK(d.source == "llm");
+    CHECK(d.summary == "Summary of " + d.id + ".");
+    CHECK(d.description.find("Documents " + d.id) == 0);
+  }
+  // The client's accounting matches the server's own usage figures.
+  auto c = server.counters();
+  CHECK(r.outcome.tokens.input == c.usage.input);
+  CHECK(r.outcome.tokens.cached == c.usage.cached);
+  CHECK(r.outcome.tokens.output == c.usage.output);
+  ModelInfo info = ModelTable::builtin().lookup("gpt-4o-mini");
+  CHECK(r.outcome.cost_usd == Approx(cost_usd(info, r.outcome.tokens)));
+  CHECK(r.outcome.cost_usd > 0);
+  CHECK(server.last_headers().at("authorization") == "Bearer sk-test-key-1234");
+  // Progress reached 20/20.
+  std::size_t last_done = 0;
+  for (const auto& e : rec.events)
+    if (e.type == ProgressEvent::Type::item_done) last_done = e.done;
+  CHECK(last_done == 20);
+}
+
+TEST_CASE("requests carry the fields CreateChatCompletionRequest defines", "[llm]") {
+  LoopbackOpenAiServer server;
+  auto batches = make_batches(3, 3);
+  auto options = options_for(server);
+  options.seed = 7;
+  options.temperature = 0.3;
+  auto r = run_client(options, batches);
+  REQUIRE(r.outcome.docs.size() == 3);
+  auto bodies = server.chat_bodies();
+  REQUIRE(bodies.size() == 1);
+  auto body = json::parse(bodies[0]).as_object();
+  // Required by the OpenAPI schema: model and a non-empty messages array of {role, content}.
+  CHECK(body.at("model").as_string() == "gpt-4o-mini");
+  auto& messages = body.at("messages").as_array();
+  REQUIRE(messages.size() == 2);
+  CHECK(messages[0].at("role").as_string() == "system");
+  CHECK(messages[0].at("content").as_string() == system_prompt);
+  CHECK(messages[1].at("role").as_string() == "user");
+  CHECK(messages[1].at("content").as_string() == batches[0].user_prompt);
+  CHECK(body.at("max_completion_tokens").as_int64() == 900);
+  CHECK_FALSE(body.contains("max_tokens"));
+  CHECK(body.at("temperature").as_double() == Approx(0.3));
+  CHECK(body.at("seed").as_int64() == 7);
+  // ResponseFormatJsonSchema: type, json_schema {name, strict, schema}.
+  auto& rf = body.at("response_format").as_object();
+  CHECK(rf.at("type").as_string() == "json_schema");
+  CHECK(rf.at("json_schema").at("name").as_string() == "symbol_docs");
+  CHECK(rf.at("json_schema").at("strict").as_bool());
+  auto& schema = rf.at("json_schema").at("schema").as_object();
+  CHECK(schema.at("additionalProperties").as_bool() == false);
+  auto& entry = schema.at("properties").at("symbols").at("items").as_object();
+  CHECK(entry.at("required").as_array().size() == 9);
+
+  options.seed = -1;
+  (void)run_client(options, batches);
+  CHECK_FALSE(json::parse(server.chat_bodies().back()).as_object().contains("seed"));
+}
+
+TEST_CASE("the client paces itself under the RPM and TPM limits", "[llm]") {
+  // The server only counts (enforce = false): any excess would show in its counters.
+  LoopbackOpenAiServer server({.rpm = 6, .tpm = 4000, .window_s = 0.4, .enforce = false});
+  auto batches = make_batches(24, 1);
+  auto options = options_for(server);
+  options.rpm_limit = 6;
+  options.tpm_limit = 4000;
+  options.rate_window_s = 0.4;
+  auto start = std::chrono::steady_clock::now();
+  auto r = run_client(options, batches);
+  double took = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  check_every_symbol_accounted(r, batches);
+  CHECK(r.outcome.docs.size() == 24);
+  auto c = server.counters();
+  CHECK(c.limit_violations == 0);  // no request ever found the server's buckets short
+  CHECK(c.min_request_level >= 0);
+  CHECK(c.min_token_level >= 0);
+  // 24 requests: a burst of 6, then 6 per 0.4 s: at least 1.2 s, and not much more.
+  CHECK(took >= 1.0);
+  CHECK(took < 4.0);
+}
+
+TEST_CASE("429 answers are retried after retry-after-ms and the limits are learnt", "[llm]") {
+  LoopbackOpenAiServer server({.rpm = 4, .window_s = 0.3});
+  auto batches = make_batches(16, 1);
+  auto options = options_for(server);  // no client-side limits: it learns them from headers
+  options.concurrency = 8;
+  options.rate_window_s = 0.3;  // what the server's "minute" is
+  auto r = run_client(options, batches);
+  check_every_symbol_accounted(r, batches);
+  CHECK(r.outcome.docs.size() == 16);
+  auto c = server.counters();
+  CHECK(r.outcome.rate_limited == c.rate_limited);
+  CHECK(c.rate_limited >= 1);
+  // After the first answers carry x-ratelimit-limit-requests, the client paces itself.
+  CHECK(c.rate_limited <= 6);
+  CHECK(r.outcome.retries == c.rate_limited);
+}
+
+TEST_CASE("5xx, resets, stalls and unreadable bodies are retried", "[llm]") {
+  LoopbackOpenAiServer server({.stall_s = 2});
+  server.script({Fault::status_500, Fault::status_502, Fault::status_503, Fault::reset_mid_body,
+                 Fault::invalid_json_body, Fault::stall});
+  auto batches = make_batches(8, 2);
+  auto options = options_for(server);
+  options.concurrency = 1;
+  options.timeout_s = 0.4;
+  auto r = run_client(options, batches);
+  check_every_symbol_accounted(r, batches);
+  CHECK(r.outcome.docs.size() == 8);
+  CHECK(r.outcome.retries == 6);
+  CHECK(r.outcome.requests == 4 + 6);
+}
+
+TEST_CASE("retries are bounded and the failure says why", "[llm]") {
+  LoopbackOpenAiServer server;
+  server.set_fault_fn([](std::size_t, const std::vector<std::string>&) { return Fault::status_500; });
+  auto batches = make_batches(4, 2);
+  auto options = options_for(server);
+  options.max_attempts = 3;
+  auto r = run_client(options, batches);
+  check_every_symbol_accounted(r, batches);
+  CHECK(r.outcome.docs.empty());
+  REQUIRE(r.outcome.failures.size() == 4);
+  CHECK(server.counters().chat_requests == 2 * 3);
+  CHECK(r.outcome.requests == 6);
+  for (const auto& f : r.outcome.failures) {
+    CHECK(f.reason.find("HTTP 500") != std::string::npos);
+    CHECK(f.reason.find("3 attempts") != std::string::npos);
+  }
+  CHECK_FALSE(r.outcome.fatal);
+}
+
+TEST_CASE("401 stops the whole run at once and never shows the key", "[llm]") {
+  LoopbackOpenAiServer server({.latency_s = 0.02, .api_key = "sk-right-key"});
+  auto batches = make_batches(40, 1);
+  auto options = options_for(server);
+  options.api_key = "sk-wrong-secret-98765";
+  options.concurrency = 2;
+  auto r = run_client(options, batches);
+  check_every_symbol_accounted(r, batches);
+  REQUIRE(r.outcome.fatal);
+  CHECK(r.outcome.fatal->code == errc::unauthorized);
+  CHECK(r.outcome.docs.empty());
+  CHECK(r.outcome.failures.size() == 40);
+  CHECK(server.counters().chat_requests <= 2);  // no retry storm
+  CHECK(r.outcome.retries == 0);
+  CHECK(r.outcome.fatal->what().find("sk-wrong-secret-98765") == std::string::npos);
+  for (const auto& f : r.outcome.failures)
+    CHECK(f.reason.find("sk-wrong-secret-98765") == std::string::npos);
+}
+
+TEST_CASE("403 is fatal too", "[llm]") {
+  LoopbackOpenAiServer server;
+  server.script({Fault::status_403});
+  auto options = options_for(server);
+  options.concurrency = 1;
+  auto r = run_client(options, make_batches(6, 2));
+  REQUIRE(r.outcome.fatal);
+  CHECK(r.outcome.fatal->code == errc::unauthorized);
+  CHECK(server.counters().chat_requests == 1);
+}
+
+TEST_CASE("400 and 404 fail that request with the server's message", "[llm]") {
+  LoopbackOpenAiServer server;
+  server.script({Fault::status_400, Fault::status_404});
+  auto batches = make_batches(6, 2);
+  auto options = options_for(server);
+  options.concurrency = 1;
+  auto r = run_client(options, batches);
+  check_every_symbol_accounted(r, batches);
+  CHECK(r.outcome.docs.size() == 2);
+  REQUIRE(r.outcome.failures.size() == 4);
+  CHECK(r.outcome.failures[0].reason.find("HTTP 400") != std::string::npos);
+  CHECK(r.outcome.failures[0].reason.find("could not be processed") != std::string::npos);
+  CHECK(r.outcome.failures[2].reason.find("HTTP 404") != std::string::npos);
+  CHECK(r.outcome.failures[2].reason.find("does not exist") != std::string::npos);
+  CHECK(r.outcome.retries == 0);
+  CHECK_FALSE(r.outcome.fatal);
+}
+
+TEST_CASE("servers without max_completion_tokens get max_tokens", "[llm]") {
+  LoopbackOpenAiServer server({.reject_max_completion_tokens = true});
+  auto batches = make_batches(6, 2);
+  Recorder rec;
+  auto r = run_client(options_for(server), batches, {&rec, {}});
+  check_every_symbol_accounted(r, batches);
+  CHECK(r.outcome.docs.size() == 6);
+  auto last = json::parse(server.chat_bodies().back()).as_object();
+  CHECK(last.contains("max_tokens"));
+  CHECK_FALSE(last.contains("max_completion_tokens"));
+  CHECK(rec.diagnostics_containing("max_tokens") == 1);
+}
+
+TEST_CASE("servers without json_schema get json_object with the schema in the prompt", "[llm]") {
+  LoopbackOpenAiServer server({.reject_json_schema = true});
+  auto batches = make_batches(6, 3);
+  auto r = run_client(options_for(server), batches);
+  check_every_symbol_accounted(r, batches);
+  CHECK(r.outcome.docs.size() == 6);
+  auto last = json::parse(server.chat_bodies().back()).as_object();
+  CHECK(last.at("response_format").at("type").as_string() == "json_object");
+  std::string user(last.at("messages").as_array()[1].at("content").as_string());
+  CHECK(user.find("JSON schema") != std::string::npos);
+}
+
+TEST_CASE("missing ids are asked again; unknown and duplicate ids are dropped", "[llm]") {
+  LoopbackOpenAiServer server;
+  server.script({Fault::drop_first_id, Fault::extra_id, Fault::duplicate_id, Fault::invalid_entry});
+  auto batches = make_batches(16, 4);
+  auto options = options_for(server);
+  options.concurrency = 1;
+  Recorder rec;
+  auto r = run_client(options, batches, {&rec, {}});
+  check_every_symbol_accounted(r, batches);
+  CHECK(r.outcome.docs.size() == 16);
+  CHECK(r.outcome.failures.empty());
+  CHECK(r.rebatch_calls == 2);  // the dropped id and the invalid entry
+  CHECK(rec.diagnostics_containing("did not ask for") == 1);
+  CHECK(rec.diagnostics_containing("duplicate") == 1);
+  CHECK(rec.diagnostics_containing("did not match the schema") == 1);
+  CHECK(rec.diagnostics_containing("missing from the answer") == 2);
+}
+
+TEST_CASE("a symbol the model keeps leaving out ends failed with a reason", "[llm]") {
+  LoopbackOpenAiServer server;
+  server.set_fault_fn([](std::size_t, const std::vector<std::string>& ids) {
+    return std::find(ids.begin(), ids.end(), symbol_id(0)) != ids.end() && ids.front() == symbol_id(0)
+               ? Fault::drop_first_id
+               : Fault::none;
+  });
+  auto batches = make_batches(3, 3);
+  auto options = options_for(server);
+  options.max_repairs = 2;
+  auto r = run_client(options, batches);
+  check_every_symbol_accounted(r, batches);
+  CHECK(r.outcome.docs.size() == 2);
+  REQUIRE(r.outcome.failures.size() == 1);
+  CHECK(r.outcome.failures[0].id == symbol_id(0));
+  CHECK(r.outcome.failures[0].reason.find("left it out") != std::string::npos);
+  CHECK(r.outcome.requests == 3);  // the first request + two follow-ups
+}
+
+TEST_CASE("truncated or unparsable answers are split in halves down to single symbols", "[llm]") {
+  LoopbackOpenAiServer server;
+  // length on the 8-symbol request, prose on one 4-symbol half, then all good.
+  server.script({Fault::length, Fault::non_json_content});
+  auto batches = make_batches(8, 8);
+  auto options = options_for(server);
+  options.concurrency = 1;
+  auto r = run_client(options, batches);
+  check_every_symbol_accounted(r, batches);
+  CHECK(r.outcome.docs.size() == 8);
+  CHECK(r.rebatch_calls == 4);  // 8 → 4 + 4, then one 4 → 2 + 2
+  CHECK(r.outcome.requests == 1 + 2 + 2);
+  // Tokens of the truncated attempt are counted too.
+  auto c = server.counters();
+  CHECK(r.outcome.tokens.input == c.usage.input);
+  CHECK(r.outcome.tokens.output == c.usage.output);
+}
+
+TEST_CASE("a single symbol whose answer is always truncated fails with the reason", "[llm]") {
+  LoopbackOpenAiServer server;
+  server.set_fault_fn([](std::size_t, const std::vector<std::string>& ids) {
+    return ids.size() == 1 && ids[0] == symbol_id(1) ? Fault::length : Fault::none;
+  });
+  auto batches = make_batches(2, 2);
+  server.script({Fault::length});
+  auto r = run_client(options_for(server), batches);
+  check_every_symbol_accounted(r, batches);
+  CHECK(r.outcome.docs.size() == 1);
+  REQUIRE(r.outcome.failures.size() == 1);
+  CHECK(r.outcome.failures[0].id == symbol_id(1));
+  CHECK(r.outcome.failures[0].reason.find("max_completion_tokens") != std::string::npos);
+}
+
+TEST_CASE("a refusal marks the symbol failed with the model's words", "[llm]") {
+  LoopbackOpenAiServer server;
+  server.script({Fault::refusal});
+  auto batches = make_batches(1, 1);
+  auto r = run_client(options_for(server), batches);
+  check_every_symbol_accounted(r, batches);
+  REQUIRE(r.outcome.failures.size() == 1);
+  CHECK(r.outcome.failures[0].reason.find("refused") != std::string::npos);
+  CHECK(r.outcome.failures[0].reason.find("cannot help") != std::string::npos);
+}
+
+TEST_CASE("cancellation keeps finished docs and sends nothing new", "[llm]") {
+  LoopbackOpenAiServer server({.latency_s = 0.1});
+  auto batches = make_batches(20, 1);
+  auto options = options_for(server);
+  options.concurrency = 2;
+  std::stop_source stop;
+  Recorder rec;
+  rec.hook = [&](const ProgressEvent& e) {
+    if (e.type == ProgressEvent::Type::item_done && e.done >= 3) stop.request_stop();
+  };
+  auto r = run_client(options, batches, {&rec, stop.get_token()});
+  check_every_symbol_accounted(r, batches);
+  REQUIRE(r.outcome.fatal);
+  CHECK(r.outcome.fatal->code == errc::cancelled);
+  CHECK(r.outcome.docs.size() >= 3);
+  CHECK(r.outcome.docs.size() <= 5);  // what was in flight when the stop came finished
+  CHECK(r.outcome.failures.size() == 20 - r.outcome.docs.size());
+  CHECK(server.counters().chat_requests == r.outcome.docs.size());
+}
+
+TEST_CASE("waves run in order", "[llm]") {
+  LoopbackOpenAiServer server({.latency_s = 0.02});
+  std::vector<Batch> batches;
+  for (std::size_t i = 0; i < 4; ++i) batches.push_back(make_batch({symbol_id(i)}, i, 0));
+  for (std::size_t i = 4; i < 8; ++i) batches.push_back(make_batch({symbol_id(i)}, i, 1));
+  std::swap(batches[0], batches[7]);  // a wave-1 request listed first still waits
+  auto r = run_client(options_for(server), batches);
+  REQUIRE(r.commit_order.size() == 8);
+  std::set<std::string> first_four(r.commit_order.begin(), r.commit_order.begin() + 4);
+  for (std::size_t i = 0; i < 4; ++i) CHECK(first_four.count(symbol_id(i)) == 1);
+}
+
+TEST_CASE("Batch API mode uploads, polls, maps and bills at half price", "[llm][batch]") {
+  LoopbackOpenAiServer server({.api_key = "sk-batch", .batch_step_s = 0.1});
+  auto batches = make_batches(12, 4);
+  auto options = options_for(server);
+  options.api_key = "sk-batch";
+  options.mode = "batch_api";
+  options.batch_poll_s = 0.02;
+  options.state_dir = test::scratch_dir("llm-batch").string();
+  Recorder rec;
+  auto r = run_client(options, batches, {&rec, {}});
+  check_every_symbol_accounted(r, batches);
+  CHECK(r.outcome.docs.size() == 12);
+  CHECK_FALSE(r.outcome.fatal);
+  auto c = server.counters();
+  CHECK(c.files_uploaded == 1);
+  CHECK(c.batches_created == 1);
+  CHECK(c.batch_requests == 3);
+  CHECK(c.chat_requests == 0);
+  CHECK(r.outcome.requests == 3);
+  CHECK(r.outcome.tokens.input == c.usage.input);
+  CHECK(r.outcome.tokens.output == c.usage.output);
+  ModelInfo info = ModelTable::builtin().lookup("gpt-4o-mini");
+  CHECK(r.outcome.cost_usd == Approx(cost_usd(info, r.outcome.tokens, true)));
+  CHECK(r.outcome.cost_usd == Approx(cost_usd(info, r.outcome.tokens) / 2));
+  bool progress_line = false;
+  for (const auto& e : rec.events)
+    if (e.type == ProgressEvent::Type::note && e.message.find(" done)") != std::string::npos)
+      progress_line = true;
+  CHECK(progress_line);
+}
+
+TEST_CASE("Batch API failures go into a follow-up batch, or sync when asked", "[llm][batch]") {
+  for (std::string fallback : {"batch", "sync"}) {
+    DYNAMIC_SECTION("fallback " << fallback) {
+      LoopbackOpenAiServer server({.batch_step_s = 0.02});
+      server.script({Fault::none, Fault::status_500, Fault::drop_first_id});
+      auto batches = make_batches(9, 3);
+      auto options = options_for(server);
+      options.mode = "batch_api";
+      options.batch_poll_s = 0.01;
+      options.batch_fallback = fallback;
+      auto r = run_client(options, batches);
+      check_every_symbol_accounted(r, batches);
+      CHECK(r.outcome.docs.size() == 9);
+      auto c = server.counters();
+      if (fallback == "batch") {
+        CHECK(c.batches_created == 2);
+        CHECK(c.chat_requests == 0);
+      } else {
+        CHECK(c.batches_created == 1);
+        CHECK(c.chat_requests == 2);  // the failed request and the missing id
+      }
+    }
+  }
+}
+
+TEST_CASE("a submitted batch is resumed by a later run", "[llm][batch]") {
+  LoopbackOpenAiServer server({.batch_step_s = 0.3});
+  auto batches = make_batches(6, 3);
+  auto options = options_for(server);
+  options.mode = "batch_api";
+  options.batch_poll_s = 0.02;
+  options.state_dir = test::scratch_dir("llm-resume").string();
+  {
+    // The first run stops (as if the CLI exited) right after submitting.
+    std::stop_source stop;
+    Recorder rec;
+    rec.hook = [&](const ProgressEvent& e) {
+      if (e.type == ProgressEvent::Type::note && e.message.find("submitted") != std::string::npos)
+        stop.request_stop();
+    };
+    auto r = run_client(options, batches, {&rec, stop.get_token()});
+    REQUIRE(r.outcome.fatal);
+    CHECK(r.outcome.fatal->code == errc::cancelled);
+    CHECK(r.outcome.docs.empty());
+    auto state = std::filesystem::path(options.state_dir) / "llm_batch_state.json";
+    REQUIRE(std::filesystem::exists(state));
+    std::ifstream in(state);
+    std::string text((std::istreambuf_iterator<char>(in)), {});
+    CHECK(text.find("batch_") != std::string::npos);
+  }
+  auto r = run_client(options, batches);
+  check_every_symbol_accounted(r, batches);
+  CHECK(r.outcome.docs.size() == 6);
+  auto c = server.counters();
+  CHECK(c.files_uploaded == 1);
+  CHECK(c.batches_created == 1);
+}
+
+TEST_CASE("make_openai_client validates its options", "[llm]") {
+  CHECK(make_openai_client({.base_url = "not a url"}).error().code == errc::invalid_argument);
+  CHECK(make_openai_client({.base_url = "ftp://x/v1"}).error().code == errc::invalid_argument);
+  CHECK(make_openai_client({.concurrency = 0}).error().code == errc::invalid_argument);
+  CHECK(make_openai_client({.mode = "bulk"}).error().code == errc::invalid_argument);
+  auto ok = make_openai_client({.base_url = "http://127.0.0.1:11434/v1", .model = "qwen2.5-coder"});
+  REQUIRE(ok);
+  CHECK((*ok)->name() == "qwen2.5-coder");
+}
