@@ -22,6 +22,14 @@ const json::object* object_at(const json::object& o, std::string_view key) {
 std::string text_of(const json::value* v) {
   if (!v) return "";
   if (v->is_string()) return std::string(v->get_string());
+  if (v->is_double()) return fmt::format("{:.4g}", v->get_double());
+  if (v->is_object()) {
+    std::string out;
+    for (const auto& kv : v->get_object())
+      out += fmt::format("{}{} {}", out.empty() ? "" : ", ", std::string(kv.key()),
+                         text_of(&kv.value()));
+    return out;
+  }
   return json::serialize(*v);
 }
 
@@ -107,7 +115,7 @@ const bool registered = register_command(
         std::cout << fmt::format("  relations:  {} ({})\n", dp->relations().size(), rels);
         if (auto* sc = object_at(man, "doc_scoring")) {
           std::string stats = sc->contains("statistics") ? text_of(sc->if_contains("statistics")) : "";
-          std::cout << fmt::format("  doc score:  threshold {} {}\n", text_of(sc->if_contains("threshold")), stats);
+          std::cout << fmt::format("  doc score:  threshold {} ({})\n", text_of(sc->if_contains("threshold")), stats);
         }
         if (auto* gs = object_at(man, "generation_stats"))
           std::cout << fmt::format("  requests:   {} (cached docs {}, failed {}, cost ${})\n",
@@ -115,8 +123,12 @@ const bool registered = register_command(
                                    text_of(gs->if_contains("cached")),
                                    text_of(gs->if_contains("failed")),
                                    text_of(gs->if_contains("cost_usd")));
+        std::map<std::string, std::string> names;
+        for (const Symbol& s : dp->symbols())
+          names[s.id] = s.qualified_name.empty() ? s.name : s.qualified_name;
         std::cout << "  central:   ";
-        for (const auto& [pr, id] : central) std::cout << " " << id;
+        for (const auto& [pr, id] : central)
+          std::cout << " " << (names.count(id) ? names[id] : id);
         std::cout << "\n  members:   ";
         for (const auto& m : dp->members()) std::cout << " " << m;
         std::cout << "\n";
