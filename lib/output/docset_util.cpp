@@ -270,6 +270,14 @@ NameResolver::NameResolver(const Codebase& codebase) : codebase_(&codebase) {
     const Symbol& s = codebase.symbols[i];
     // Prefer the first definition-like symbol for a qualified name (overloads share one).
     if (!s.qualified_name.empty()) by_qualified_.emplace(s.qualified_name, i);
+    const std::string& q = s.qualified_name;
+    for (std::size_t p = q.find("::"); p != std::string::npos; p = q.find("::", p + 2)) {
+      std::string suffix = q.substr(p + 2);
+      if (suffix.find("::") == std::string::npos) break;  // plain names live in by_name_
+      auto [it, inserted] = by_suffix_.emplace(std::move(suffix), i);
+      if (!inserted && it->second != npos && codebase.symbols[it->second].qualified_name != q)
+        it->second = npos;
+    }
     if (!s.name.empty()) {
       auto [it, inserted] = by_name_.emplace(s.name, i);
       if (!inserted && it->second != i) it->second = npos;
@@ -287,19 +295,9 @@ const Symbol* NameResolver::resolve(std::string_view ref) const {
     return &codebase_->symbols[it->second];
   if (auto it = by_name_.find(r); it != by_name_.end() && it->second != npos)
     return &codebase_->symbols[it->second];
-  // "Circle::area" written without its namespace: match a qualified-name suffix.
-  if (r.find("::") != std::string::npos) {
-    const Symbol* found = nullptr;
-    for (const Symbol& s : codebase_->symbols) {
-      const std::string& q = s.qualified_name;
-      if (q.size() > r.size() && q.compare(q.size() - r.size(), r.size(), r) == 0 &&
-          q.compare(q.size() - r.size() - 2, 2, "::") == 0) {
-        if (found && found->qualified_name != q) return nullptr;
-        if (!found) found = &s;
-      }
-    }
-    return found;
-  }
+  // "Circle::area" written without its namespace: a unique qualified-name suffix.
+  if (auto it = by_suffix_.find(r); it != by_suffix_.end() && it->second != npos)
+    return &codebase_->symbols[it->second];
   return nullptr;
 }
 

@@ -67,6 +67,9 @@ class NameResolver {
   const Codebase* codebase_;
   std::unordered_map<std::string, std::size_t> by_qualified_;
   std::unordered_map<std::string, std::size_t> by_name_;  ///< npos when ambiguous
+  /// Every proper "::" suffix of qualified names ("Circle::area" for geo::Circle::area); npos
+  /// when two different qualified names share it.
+  std::unordered_map<std::string, std::size_t> by_suffix_;
 };
 
 /// Strip a trailing argument list and a leading `::` from a reference.
