@@ -473,7 +473,8 @@ class HtmlWriter final : public Writer {
                        "diagram '" + title + "' not drawn: " + svg.error().what());
       }
     }
-    o << "<details><summary>" << edge_items.size() << " relations as a list</summary>\n<ul>\n";
+    o << "<details><summary>" << edge_items.size()
+      << (edge_items.size() == 1 ? " relation" : " relations") << " as a list</summary>\n<ul>\n";
     for (const std::string& item : edge_items) o << "<li>" << item << "</li>\n";
     o << "</ul></details>\n";
     return o.str();
