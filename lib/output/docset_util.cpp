@@ -243,6 +243,30 @@ std::vector<std::string> highlights(const DocSet& d, std::size_t limit) {
   return out;
 }
 
+std::string source_url(const Codebase& cb, const SourceRange& r) {
+  const SourceInfo& src = cb.source;
+  if (src.type != "github" && src.type != "git") return {};
+  std::string url = src.url_or_path;
+  const std::string host = "https://github.com/";
+  if (url.rfind(host, 0) != 0 || r.file.empty()) return {};
+  std::string repo = url.substr(host.size());
+  if (repo.size() > 4 && repo.compare(repo.size() - 4, 4, ".git") == 0) repo.resize(repo.size() - 4);
+  while (!repo.empty() && repo.back() == '/') repo.pop_back();
+  // owner/name only (a tree/<ref> suffix in the URL is dropped: the commit says where).
+  auto first = repo.find('/');
+  if (first == std::string::npos) return {};
+  auto second = repo.find('/', first + 1);
+  if (second != std::string::npos) repo.resize(second);
+  std::string rev = !src.commit.empty() ? src.commit : src.ref;
+  if (rev.empty()) return {};
+  std::string out = host + repo + "/blob/" + rev + "/" + r.file;
+  if (r.line > 0) {
+    out += "#L" + std::to_string(r.line);
+    if (r.end_line > r.line) out += "-L" + std::to_string(r.end_line);
+  }
+  return out;
+}
+
 std::string normalize_reference(std::string_view ref) {
   std::string r(ref);
   auto trim = [](std::string& x) {

@@ -233,9 +233,14 @@ class HtmlRenderer {
       o << "</p>\n";
     }
     relations(o, e.symbol, page);
-    o << "<p class=\"location\">Defined in <code>" << esc(range_text(s.location)) << "</code>";
+    auto linked = [&](const SourceRange& r) {
+      std::string code = "<code>" + esc(range_text(r)) + "</code>";
+      std::string url = source_url(m_.codebase(), r);
+      return url.empty() ? code : "<a class=\"source\" href=\"" + esc(url) + "\">" + code + "</a>";
+    };
+    o << "<p class=\"location\">Defined in " << linked(s.location);
     if (s.declaration && s.declaration->file != s.location.file)
-      o << " &#183; declared in <code>" << esc(range_text(*s.declaration)) << "</code>";
+      o << " &#183; declared in " << linked(*s.declaration);
     o << "</p>\n";
     for (std::size_t mi : e.members)
       if (mi != ei) entry(o, mi, page, level + 1);
