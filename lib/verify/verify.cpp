@@ -175,7 +175,10 @@ bool claims_throwing(std::string_view text) {
       std::size_t p = sentence.find(w);
       while (p != std::string_view::npos) {
         bool word_start = p == 0 || !ident_char(sentence[p - 1]);
-        if (word_start) mentions = true;
+        // "raises the limit" is not about exceptions; "raises an error" is.
+        bool about_errors = w[0] == 't' || sentence.find("exception", p) != std::string_view::npos ||
+                            sentence.find("error", p) != std::string_view::npos;
+        if (word_start && about_errors) mentions = true;
         p = sentence.find(w, p + 1);
       }
     }

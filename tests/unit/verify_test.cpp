@@ -71,7 +71,8 @@ TEST_CASE("honest docs pass verification", "[verify]") {
   n.summary = "The radius; this accessor does not throw.";
   n.returns = "The radius.";
   n.throws = "Never throws (noexcept).";
-  n.description = "It cannot throw because it only reads `radius_`.";
+  n.description = "It cannot throw because it only reads `radius_`. Raising the radius later "
+                  "raises the area too.";
   CHECK(v.check(n).ok());
 }
 
