@@ -243,6 +243,30 @@ std::vector<std::string> highlights(const DocSet& d, std::size_t limit) {
   return out;
 }
 
+std::string source_url(const Codebase& cb, const SourceRange& r) {
+  const SourceInfo& src = cb.source;
+  if (src.type != "github" && src.type != "git") return {};
+  std::string url = src.url_or_path;
+  const std::string host = "https://github.com/";
+  if (url.rfind(host, 0) != 0 || r.file.empty()) return {};
+  std::string repo = url.substr(host.size());
+  if (repo.size() > 4 && repo.compare(repo.size() - 4, 4, ".git") == 0) repo.resize(repo.size() - 4);
+  while (!repo.empty() && repo.back() == '/') repo.pop_back();
+  // owner/name only (a tree/<ref> suffix in the URL is dropped: the commit says where).
+  auto first = repo.find('/');
+  if (first == std::string::npos) return {};
+  auto second = repo.find('/', first + 1);
+  if (second != std::string::npos) repo.resize(second);
+  std::string rev = !src.commit.empty() ? src.commit : src.ref;
+  if (rev.empty()) return {};
+  std::string out = host + repo + "/blob/" + rev + "/" + r.file;
+  if (r.line > 0) {
+    out += "#L" + std::to_string(r.line);
+    if (r.end_line > r.line) out += "-L" + std::to_string(r.end_line);
+  }
+  return out;
+}
+
 std::string normalize_reference(std::string_view ref) {
   std::string r(ref);
   auto trim = [](std::string& x) {
@@ -270,6 +294,14 @@ NameResolver::NameResolver(const Codebase& codebase) : codebase_(&codebase) {
     const Symbol& s = codebase.symbols[i];
     // Prefer the first definition-like symbol for a qualified name (overloads share one).
     if (!s.qualified_name.empty()) by_qualified_.emplace(s.qualified_name, i);
+    const std::string& q = s.qualified_name;
+    for (std::size_t p = q.find("::"); p != std::string::npos; p = q.find("::", p + 2)) {
+      std::string suffix = q.substr(p + 2);
+      if (suffix.find("::") == std::string::npos) break;  // plain names live in by_name_
+      auto [it, inserted] = by_suffix_.emplace(std::move(suffix), i);
+      if (!inserted && it->second != npos && codebase.symbols[it->second].qualified_name != q)
+        it->second = npos;
+    }
     if (!s.name.empty()) {
       auto [it, inserted] = by_name_.emplace(s.name, i);
       if (!inserted && it->second != i) it->second = npos;
@@ -287,19 +319,9 @@ const Symbol* NameResolver::resolve(std::string_view ref) const {
     return &codebase_->symbols[it->second];
   if (auto it = by_name_.find(r); it != by_name_.end() && it->second != npos)
     return &codebase_->symbols[it->second];
-  // "Circle::area" written without its namespace: match a qualified-name suffix.
-  if (r.find("::") != std::string::npos) {
-    const Symbol* found = nullptr;
-    for (const Symbol& s : codebase_->symbols) {
-      const std::string& q = s.qualified_name;
-      if (q.size() > r.size() && q.compare(q.size() - r.size(), r.size(), r) == 0 &&
-          q.compare(q.size() - r.size() - 2, 2, "::") == 0) {
-        if (found && found->qualified_name != q) return nullptr;
-        if (!found) found = &s;
-      }
-    }
-    return found;
-  }
+  // "Circle::area" written without its namespace: a unique qualified-name suffix.
+  if (auto it = by_suffix_.find(r); it != by_suffix_.end() && it->second != npos)
+    return &codebase_->symbols[it->second];
   return nullptr;
 }
 

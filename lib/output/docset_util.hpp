@@ -54,6 +54,10 @@ std::vector<std::string> highlights(const DocSet& docs, std::size_t limit = 8);
 /// Summary of a symbol: the doc's, else the doc comment's brief, else empty.
 std::string summary_of(const DocSet& docs, const Symbol& s);
 
+/// Link to a source range on GitHub ("https://github.com/o/r/blob/<commit>/path#L1-L9") when
+/// the codebase came from GitHub (or a github.com git URL) at a known commit or ref; else empty.
+std::string source_url(const Codebase& codebase, const SourceRange& range);
+
 /// Resolves the references a doc makes (see-also entries, names in prose) to symbols: by id,
 /// by qualified name (a leading `::` and a trailing argument list are ignored), or by a name
 /// that only one symbol has.
@@ -67,6 +71,9 @@ class NameResolver {
   const Codebase* codebase_;
   std::unordered_map<std::string, std::size_t> by_qualified_;
   std::unordered_map<std::string, std::size_t> by_name_;  ///< npos when ambiguous
+  /// Every proper "::" suffix of qualified names ("Circle::area" for geo::Circle::area); npos
+  /// when two different qualified names share it.
+  std::unordered_map<std::string, std::size_t> by_suffix_;
 };
 
 /// Strip a trailing argument list and a leading `::` from a reference.

@@ -30,7 +30,8 @@ pre { background: var(--code); padding: .7rem 1rem; border-radius: 6px; overflow
 pre code { background: none; padding: 0; }
 table { border-collapse: collapse; margin: .5rem 0 1rem; }
 th, td { border: 1px solid var(--line); padding: .3rem .6rem; text-align: left; vertical-align: top; }
-section.entry { border-top: 1px solid var(--line); padding-top: .6rem; margin-top: 1.2rem; }
+section.entry { border-top: 1px solid var(--line); padding-top: .6rem; margin-top: 1.2rem;
+  scroll-margin-top: 3.5rem; }
 section.entry section.entry { margin-left: 1rem; }
 section.entry.targeted { background: var(--hl); }
 .kind { color: var(--muted); font-weight: 400; font-size: .85em; }

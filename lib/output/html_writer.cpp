@@ -233,9 +233,14 @@ class HtmlRenderer {
       o << "</p>\n";
     }
     relations(o, e.symbol, page);
-    o << "<p class=\"location\">Defined in <code>" << esc(range_text(s.location)) << "</code>";
+    auto linked = [&](const SourceRange& r) {
+      std::string code = "<code>" + esc(range_text(r)) + "</code>";
+      std::string url = source_url(m_.codebase(), r);
+      return url.empty() ? code : "<a class=\"source\" href=\"" + esc(url) + "\">" + code + "</a>";
+    };
+    o << "<p class=\"location\">Defined in " << linked(s.location);
     if (s.declaration && s.declaration->file != s.location.file)
-      o << " &#183; declared in <code>" << esc(range_text(*s.declaration)) << "</code>";
+      o << " &#183; declared in " << linked(*s.declaration);
     o << "</p>\n";
     for (std::size_t mi : e.members)
       if (mi != ei) entry(o, mi, page, level + 1);
@@ -473,7 +478,8 @@ class HtmlWriter final : public Writer {
                        "diagram '" + title + "' not drawn: " + svg.error().what());
       }
     }
-    o << "<details><summary>" << edge_items.size() << " relations as a list</summary>\n<ul>\n";
+    o << "<details><summary>" << edge_items.size()
+      << (edge_items.size() == 1 ? " relation" : " relations") << " as a list</summary>\n<ul>\n";
     for (const std::string& item : edge_items) o << "<li>" << item << "</li>\n";
     o << "</ul></details>\n";
     return o.str();

@@ -113,9 +113,13 @@ class MarkdownRenderer {
       if (r.end_line > r.line) t += "-" + std::to_string(r.end_line);
       return t;
     };
-    std::string t = "*Defined in* " + code_span(range(s.location));
+    auto linked = [&](const SourceRange& r) {
+      std::string url = source_url(m_.codebase(), r);
+      return url.empty() ? code_span(range(r)) : "[" + code_span(range(r)) + "](" + url + ")";
+    };
+    std::string t = "*Defined in* " + linked(s.location);
     if (s.declaration && s.declaration->file != s.location.file)
-      t += " · *declared in* " + code_span(range(*s.declaration));
+      t += " · *declared in* " + linked(*s.declaration);
     return t;
   }
 

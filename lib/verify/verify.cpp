@@ -175,7 +175,10 @@ bool claims_throwing(std::string_view text) {
       std::size_t p = sentence.find(w);
       while (p != std::string_view::npos) {
         bool word_start = p == 0 || !ident_char(sentence[p - 1]);
-        if (word_start) mentions = true;
+        // "raises the limit" is not about exceptions; "raises an error" is.
+        bool about_errors = w[0] == 't' || sentence.find("exception", p) != std::string_view::npos ||
+                            sentence.find("error", p) != std::string_view::npos;
+        if (word_start && about_errors) mentions = true;
         p = sentence.find(w, p + 1);
       }
     }
@@ -224,6 +227,12 @@ struct Verifier::Index {
       names.insert(q);
       for (std::size_t p = q.find("::"); p != std::string::npos; p = q.find("::", p + 2))
         names.insert(q.substr(p + 2));
+      // Dotted qualified names (Python, Java, ...): each component is a name too.
+      for (std::size_t b = 0, e; b < q.size(); b = e + 1) {
+        e = q.find('.', b);
+        if (e == std::string::npos) e = q.size();
+        if (e > b) names.insert(q.substr(b, e - b));
+      }
       for (const std::string_view text : {std::string_view(s.signature),
                                           std::string_view(s.source_text),
                                           std::string_view(s.doc_comment)})
@@ -317,7 +326,7 @@ VerifyResult Verifier::check(const SymbolDoc& doc, const Symbol& s) const {
   for (std::string_view text : prose)
     for (const std::string& span : code_spans(text)) {
       if (is_literal(span)) continue;
-      if (index_->files.count(span)) continue;
+      if (index_->files.count(span) || index_->names.count(span)) continue;
       if (span.front() == '<' && span.back() == '>') continue;  // <vector>: a standard header
       if (span.front() == '-' || span.find("://") != std::string::npos) continue;  // flags, URLs
       for (const std::string& id : identifiers(span)) {

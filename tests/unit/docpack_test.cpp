@@ -318,3 +318,38 @@ TEST_CASE("writers validate their input and names", "[docpack]") {
   CHECK(unknown.error().message.find("docpack, markdown, html") != std::string::npos);
 }
 
+
+TEST_CASE("an empty codebase still gives valid outputs", "[docpack]") {
+  doctown::Codebase cb;
+  cb.name = "empty";
+  cb.root = "/empty";
+  doctown::EmbeddingMatrix emb;
+  emb.model = "doctown-local-hash-v1";
+  emb.dims = 256;
+  doctown::Graph g;
+  std::vector<doctown::DocScore> scores;
+  std::map<std::string, doctown::SymbolDoc> docs;
+  std::vector<doctown::SymbolFailure> failures;
+  doctown::DocSet d;
+  d.codebase = &cb;
+  d.embeddings = &emb;
+  d.graph = &g;
+  d.scores = &scores;
+  d.docs = &docs;
+  d.failures = &failures;
+  fs::path dir = doctown::test::scratch_dir("docpack-empty");
+  for (const char* format : {"docpack", "markdown", "html"}) {
+    auto w = doctown::make_writer(format);
+    REQUIRE(w);
+    auto p = (*w)->write(d, dir, "empty", {});
+    INFO(format << ": " << (p ? std::string() : p.error().what()));
+    CHECK(p);
+  }
+  auto dp = doctown::Docpack::open(dir / "empty.docpack");
+  INFO((dp ? std::string() : dp.error().what()));
+  REQUIRE(dp);
+  CHECK(dp->symbols().empty());
+  CHECK(dp->embeddings().rows == 0);
+  CHECK(fs::exists(dir / "empty" / "markdown" / "index.md"));
+  CHECK(fs::exists(dir / "empty" / "html" / "index.html"));
+}

@@ -181,3 +181,15 @@ TEST_CASE("Markdown output is deterministic and anchors are stable", "[markdown]
   fs::path out = d1.parent_path();
   for (const auto& e : fs::directory_iterator(out)) CHECK(e.path().filename() == "markdown");
 }
+
+TEST_CASE("source locations link to GitHub when the code came from there", "[markdown]") {
+  OutputFixture fx;
+  fx.codebase.source = {"github", "https://github.com/acme/geo.git", "main",
+                        "0123456789abcdef0123456789abcdef01234567"};
+  fs::path dir = write_markdown(fx.docset(), doctown::test::scratch_dir("md-github"));
+  std::string geo = slurp(dir / "ns-geo.md");
+  CHECK(geo.find("*Defined in* [`src/algorithms.cpp:10-16`](https://github.com/acme/geo/blob/"
+                 "0123456789abcdef0123456789abcdef01234567/src/algorithms.cpp#L10-L16)") !=
+        std::string::npos);
+  // A local source has no such links (checked by the link walker above).
+}
