@@ -34,6 +34,8 @@ struct LocalEmbedderOptions {
   double body_weight = 0.3;
   /// Most characters of a body read for features.
   std::size_t max_body_chars = 4000;
+  /// Worker threads for feature extraction; 0 = the number of cores. Results do not depend on it.
+  unsigned threads = 0;
 };
 
 /// Options of the OpenAI-compatible /v1/embeddings client.
@@ -91,6 +93,15 @@ struct KnnOptions {
   unsigned threads = 0;
   /// Rows per block of the exact search (memory is O(block^2 + rows*k)).
   std::size_t block = 1024;
+  /// HNSW: links per node (hnswlib's M).
+  std::size_t hnsw_m = 16;
+  /// HNSW: candidate list size while building.
+  std::size_t hnsw_ef_construction = 200;
+  /// HNSW: candidate list size while searching (raised to k+1 when smaller).
+  std::size_t hnsw_ef_search = 128;
+  /// HNSW: seed of the level generator; the index is built in row order, so results are
+  /// reproducible for a given seed.
+  unsigned hnsw_seed = 100;
 };
 
 /// Top-k neighbours of every row among all rows (itself excluded), best first; ties broken by

@@ -23,7 +23,7 @@ struct GraphNode {
   std::string id;
   bool is_file = false;
   double pagerank = 0;  ///< sums to 1 over all nodes
-  std::size_t scc = 0;  ///< index of its strongly connected component
+  std::size_t scc = 0;  ///< its strongly connected component over calls/inherits/overrides/uses_type/includes edges
 };
 
 /// The typed graph of a codebase.

@@ -1,10 +1,10 @@
 // Graph value type lookups and the dependency waves the planner documents in: a symbol comes
 // after what it depends on (callees, bases, overridden methods, used types), so the writer of a
 // caller can read its callees' finished docs. Cycles (mutual recursion) share one wave.
+#include "doctown/graph.hpp"
+
 #include <algorithm>
 #include <unordered_map>
-
-#include "doctown/graph.hpp"
 
 namespace doctown {
 

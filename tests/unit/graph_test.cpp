@@ -1,12 +1,11 @@
 // Graph algorithms: PageRank against hand-computed values, SCCs on cyclic graphs, deep chains
 // without recursion, dependency waves, and the Graph lookups.
-#include <catch2/catch.hpp>
+#include "doctown/graph.hpp"
 
 #include <algorithm>
+#include <catch2/catch.hpp>
 #include <numeric>
 #include <set>
-
-#include "doctown/graph.hpp"
 
 using namespace doctown;
 
@@ -141,19 +140,17 @@ TEST_CASE("a 200k-deep chain needs no recursion", "[graph]") {
 TEST_CASE("dependency waves put callees, bases and used types first", "[graph]") {
   // main calls run; run calls parse and eval; eval and apply recurse into each other;
   // Circle inherits Shape; Circle::area overrides Shape::area; run uses the type Circle.
-  std::vector<std::string> ids{"main", "run", "parse", "eval", "apply",
+  std::vector<std::string> ids{"main",   "run",   "parse",        "eval",        "apply",
                                "Circle", "Shape", "Circle::area", "Shape::area", "lonely"};
-  Graph g = graph_of(ids, {rel("main", "run", RelationKind::calls),
-                           rel("run", "parse", RelationKind::calls),
-                           rel("run", "eval", RelationKind::calls),
-                           rel("eval", "apply", RelationKind::calls),
-                           rel("apply", "eval", RelationKind::calls),
-                           rel("Circle", "Shape", RelationKind::inherits),
-                           rel("Circle::area", "Shape::area", RelationKind::overrides),
-                           rel("run", "Circle", RelationKind::uses_type),
-                           rel("Shape", "Shape::area", RelationKind::contains),
-                           rel("main", "lonely", RelationKind::similar),
-                           rel("run", "outside", RelationKind::calls)});
+  Graph g = graph_of(
+      ids,
+      {rel("main", "run", RelationKind::calls), rel("run", "parse", RelationKind::calls),
+       rel("run", "eval", RelationKind::calls), rel("eval", "apply", RelationKind::calls),
+       rel("apply", "eval", RelationKind::calls), rel("Circle", "Shape", RelationKind::inherits),
+       rel("Circle::area", "Shape::area", RelationKind::overrides),
+       rel("run", "Circle", RelationKind::uses_type),
+       rel("Shape", "Shape::area", RelationKind::contains),
+       rel("main", "lonely", RelationKind::similar), rel("run", "outside", RelationKind::calls)});
   auto waves = dependency_waves(g, ids);
   CHECK(wave_of(waves, "parse") < wave_of(waves, "run"));
   CHECK(wave_of(waves, "eval") < wave_of(waves, "run"));
@@ -170,15 +167,15 @@ TEST_CASE("dependency waves put callees, bases and used types first", "[graph]")
   std::size_t total = 0;
   for (const auto& w : waves) total += w.size();
   CHECK(total == ids.size());
-  CHECK(waves[0] == std::vector<std::string>{"parse", "eval", "apply", "Shape", "Shape::area",
-                                             "lonely"});
+  CHECK(waves[0] ==
+        std::vector<std::string>{"parse", "eval", "apply", "Shape", "Shape::area", "lonely"});
   // The same input gives the same waves.
   CHECK(dependency_waves(g, ids) == waves);
 }
 
 TEST_CASE("dependency waves only consider the requested ids", "[graph]") {
-  Graph g = graph_of({"a", "b", "c"}, {rel("a", "b", RelationKind::calls),
-                                       rel("b", "c", RelationKind::calls)});
+  Graph g = graph_of({"a", "b", "c"},
+                     {rel("a", "b", RelationKind::calls), rel("b", "c", RelationKind::calls)});
   std::vector<std::string> subset{"a", "c", "a"};
   auto waves = dependency_waves(g, subset);
   // b is not requested, so a does not wait for c through it; duplicates are dropped.
@@ -192,7 +189,8 @@ TEST_CASE("dependency waves handle a 200k-deep call chain", "[graph]") {
   std::vector<std::string> ids;
   std::vector<Relation> edges;
   for (std::size_t i = 0; i < n; ++i) ids.push_back("f" + std::to_string(i));
-  for (std::size_t i = 0; i + 1 < n; ++i) edges.push_back(rel(ids[i], ids[i + 1], RelationKind::calls));
+  for (std::size_t i = 0; i + 1 < n; ++i)
+    edges.push_back(rel(ids[i], ids[i + 1], RelationKind::calls));
   Graph g = graph_of(ids, std::move(edges));
   auto waves = dependency_waves(g, ids);
   REQUIRE(waves.size() == n);
@@ -201,11 +199,10 @@ TEST_CASE("dependency waves handle a 200k-deep call chain", "[graph]") {
 }
 
 TEST_CASE("graph lookups by id and kind", "[graph]") {
-  Graph g = graph_of({"file:a.hpp", "A", "A::f", "B"},
-                     {rel("file:a.hpp", "A", RelationKind::contains),
-                      rel("A", "A::f", RelationKind::contains),
-                      rel("B", "A", RelationKind::inherits),
-                      rel("B", "A::f", RelationKind::calls)});
+  Graph g = graph_of(
+      {"file:a.hpp", "A", "A::f", "B"},
+      {rel("file:a.hpp", "A", RelationKind::contains), rel("A", "A::f", RelationKind::contains),
+       rel("B", "A", RelationKind::inherits), rel("B", "A::f", RelationKind::calls)});
   g.nodes[1].pagerank = 0.4;
   CHECK(g.index_of("A") == std::optional<std::size_t>(1));
   CHECK_FALSE(g.index_of("missing"));
@@ -225,4 +222,166 @@ TEST_CASE("graph lookups by id and kind", "[graph]") {
   g.reindex();
   CHECK(g.index_of("C") == std::optional<std::size_t>(4));
   CHECK(g.sources("A", RelationKind::uses_type) == std::vector<std::string>{"B"});
+}
+
+namespace {
+
+Symbol make_symbol(std::string id, SymbolKind kind, std::string file, std::string parent = {}) {
+  Symbol s;
+  s.id = id;
+  s.name = id.substr(id.rfind(':') == std::string::npos ? 0 : id.rfind(':') + 1);
+  s.qualified_name = id;
+  s.kind = kind;
+  s.location = SourceRange{std::move(file), 1, 5};
+  s.parent_id = std::move(parent);
+  return s;
+}
+
+// A small shape library: Circle::area overrides Shape::area, total_area calls Shape::area,
+// main calls total_area. Embeddings are hand-made so that similarity is known exactly.
+Codebase shapes() {
+  Codebase cb;
+  cb.files = {
+      {"shape.hpp", "c++", 0, ""}, {"circle.hpp", "c++", 0, ""}, {"main.cpp", "c++", 0, ""}};
+  cb.symbols = {make_symbol("geo", SymbolKind::namespace_, "shape.hpp"),
+                make_symbol("geo::Shape", SymbolKind::class_, "shape.hpp", "geo"),
+                make_symbol("geo::Shape::area", SymbolKind::method, "shape.hpp", "geo::Shape"),
+                make_symbol("geo::Circle", SymbolKind::class_, "circle.hpp", "geo"),
+                make_symbol("geo::Circle::area", SymbolKind::method, "circle.hpp", "geo::Circle"),
+                make_symbol("geo::total_area", SymbolKind::function, "main.cpp", "geo"),
+                make_symbol("main", SymbolKind::function, "main.cpp")};
+  cb.relations = {rel("geo::Shape", "geo::Shape::area", RelationKind::contains),
+                  rel("geo::Circle", "geo::Circle::area", RelationKind::contains),
+                  rel("geo::Circle", "geo::Shape", RelationKind::inherits),
+                  rel("geo::Circle::area", "geo::Shape::area", RelationKind::overrides),
+                  rel("geo::total_area", "geo::Shape::area", RelationKind::calls),
+                  rel("main", "geo::total_area", RelationKind::calls),
+                  rel("main", "printf", RelationKind::calls)};
+  cb.normalize();
+  return cb;
+}
+
+// Rows: the two area methods point the same way, the classes another, the rest a third.
+EmbeddingMatrix shapes_embeddings(const Codebase& cb) {
+  EmbeddingMatrix m;
+  m.rows = cb.symbols.size();
+  m.dims = 4;
+  m.values.assign(m.rows * 4, 0.f);
+  for (std::size_t i = 0; i < m.rows; ++i) {
+    const auto& id = cb.symbols[i].id;
+    std::size_t axis = id.ends_with("::area")                        ? 0
+                       : (id == "geo::Shape" || id == "geo::Circle") ? 1
+                                                                     : 2;
+    m.values[i * 4 + axis] = 1.f;
+  }
+  return m;
+}
+
+}  // namespace
+
+TEST_CASE("graph builder: nodes, typed edges, similarity, PageRank, order", "[graph]") {
+  auto cb = shapes();
+  auto emb = shapes_embeddings(cb);
+  auto builder = make_graph_builder(GraphOptions{});
+  REQUIRE(builder);
+  auto built = (*builder)->build(cb, emb, RunContext{});
+  REQUIRE(built);
+  const Graph& g = *built;
+
+  // Symbols in codebase order, then one node per file.
+  REQUIRE(g.nodes.size() == cb.symbols.size() + 3);
+  for (std::size_t i = 0; i < cb.symbols.size(); ++i) {
+    CHECK(g.nodes[i].id == cb.symbols[i].id);
+    CHECK_FALSE(g.nodes[i].is_file);
+  }
+  CHECK(g.index_of("file:circle.hpp"));
+  CHECK(g.nodes[*g.index_of("file:main.cpp")].is_file);
+
+  // Analyzer relations are kept; files contain their top-level symbols (members via classes).
+  CHECK(g.targets("geo::Circle", RelationKind::inherits) == std::vector<std::string>{"geo::Shape"});
+  auto in_circle = g.targets("file:circle.hpp", RelationKind::contains);
+  CHECK(std::find(in_circle.begin(), in_circle.end(), "geo::Circle") != in_circle.end());
+  CHECK(std::find(in_circle.begin(), in_circle.end(), "geo::Circle::area") == in_circle.end());
+  auto in_main = g.targets("file:main.cpp", RelationKind::contains);
+  CHECK(std::find(in_main.begin(), in_main.end(), "main") != in_main.end());
+  CHECK(std::find(in_main.begin(), in_main.end(), "geo::total_area") != in_main.end());
+
+  // k-NN similarity: the two area methods find each other with cosine 1.
+  auto similar = g.targets("geo::Circle::area", RelationKind::similar);
+  REQUIRE_FALSE(similar.empty());
+  CHECK(similar.front() == "geo::Shape::area");
+  for (const auto& e : g.edges)
+    if (e.kind == RelationKind::similar) CHECK(e.weight >= 0.3);
+
+  // PageRank is a distribution; the overridden, called method outranks its leaf caller.
+  double total = 0;
+  for (const auto& n : g.nodes) total += n.pagerank;
+  CHECK(total == Approx(1.0).margin(1e-9));
+  CHECK(g.pagerank("geo::Shape::area") > g.pagerank("main"));
+  CHECK(g.pagerank("geo::Shape") > g.pagerank("geo::Circle"));
+
+  // Dependency order: everything a symbol depends on comes first.
+  auto pos = [&](const std::string& id) {
+    auto it = std::find(g.dependency_order.begin(), g.dependency_order.end(), id);
+    REQUIRE(it != g.dependency_order.end());
+    return it - g.dependency_order.begin();
+  };
+  CHECK(g.dependency_order.size() == cb.symbols.size());
+  CHECK(pos("geo::Shape::area") < pos("geo::total_area"));
+  CHECK(pos("geo::total_area") < pos("main"));
+  CHECK(pos("geo::Shape") < pos("geo::Circle"));
+  CHECK(pos("geo::Shape::area") < pos("geo::Circle::area"));
+}
+
+TEST_CASE("graph builder: file-to-file similarity and SCCs", "[graph]") {
+  Codebase cb;
+  cb.symbols = {make_symbol("a1", SymbolKind::function, "a.cpp"),
+                make_symbol("a2", SymbolKind::function, "a.cpp"),
+                make_symbol("b1", SymbolKind::function, "b.cpp"),
+                make_symbol("c1", SymbolKind::function, "c.cpp")};
+  cb.relations = {rel("a1", "b1", RelationKind::calls), rel("b1", "a1", RelationKind::calls)};
+  cb.normalize();
+  EmbeddingMatrix emb;
+  emb.rows = 4;
+  emb.dims = 2;
+  // a.cpp's mean and b.cpp's vector are close (cos ~0.95); c.cpp is orthogonal to both.
+  emb.values = {1.f, 0.f, 0.8f, 0.6f, 0.95f, 0.31224990f, 0.f, 1.f};
+  auto builder = make_graph_builder(GraphOptions{});
+  REQUIRE(builder);
+  auto g = (*builder)->build(cb, emb, RunContext{});
+  REQUIRE(g);
+  CHECK(g->targets("file:a.cpp", RelationKind::similar) == std::vector<std::string>{"file:b.cpp"});
+  CHECK(g->targets("file:b.cpp", RelationKind::similar) == std::vector<std::string>{"file:a.cpp"});
+  CHECK(g->targets("file:c.cpp", RelationKind::similar).empty());
+  // a1 and b1 call each other: one component, which also shares a wave.
+  CHECK(g->nodes[*g->index_of("a1")].scc == g->nodes[*g->index_of("b1")].scc);
+  CHECK(g->nodes[*g->index_of("a1")].scc != g->nodes[*g->index_of("c1")].scc);
+  auto waves = dependency_waves(*g, g->dependency_order);
+  CHECK(wave_of(waves, "a1") == wave_of(waves, "b1"));
+}
+
+TEST_CASE("graph builder: options and mismatched inputs are reported", "[graph]") {
+  CHECK_FALSE(make_graph_builder(GraphOptions{.damping = 1.0}));
+  GraphOptions negative;
+  negative.edge_weights[RelationKind::calls] = -1;
+  auto bad = make_graph_builder(negative);
+  REQUIRE_FALSE(bad);
+  CHECK(bad.error().code == errc::invalid_argument);
+
+  auto cb = shapes();
+  auto builder = make_graph_builder(GraphOptions{});
+  REQUIRE(builder);
+  EmbeddingMatrix wrong;
+  wrong.rows = 2;
+  wrong.dims = 4;
+  wrong.values.assign(8, 0.f);
+  auto r = (*builder)->build(cb, wrong, RunContext{});
+  REQUIRE_FALSE(r);
+  CHECK(r.error().code == errc::invalid_argument);
+  // Without embeddings the graph still has structure and PageRank, but no `similar` edges.
+  auto plain = (*builder)->build(cb, EmbeddingMatrix{}, RunContext{});
+  REQUIRE(plain);
+  CHECK(std::none_of(plain->edges.begin(), plain->edges.end(),
+                     [](const Relation& e) { return e.kind == RelationKind::similar; }));
+  CHECK(plain->pagerank("geo::Shape::area") > 0);
 }
