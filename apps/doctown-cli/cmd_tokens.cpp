@@ -17,6 +17,7 @@ struct TokensFlags {
   std::string encoding;
   std::string model;
   bool ids = false;
+  bool allow_special = false;
   std::string tokenizer_dir;
   std::string input = "-";
 };
@@ -24,6 +25,7 @@ struct TokensFlags {
 int run_tokens(Cli& cli, const TokensFlags& f) {
   TokenizerOptions opt;
   opt.data_dir = f.tokenizer_dir;
+  opt.allow_special = f.allow_special;
   if (!f.encoding.empty()) {
     opt.encoding = f.encoding;
   } else if (!f.model.empty()) {
@@ -76,6 +78,8 @@ const bool registered = register_command(
                                    "Pick the encoding of this model (gpt-4o, gpt-4, ...)");
       enc->excludes(model);
       sub.add_flag("--ids", f->ids, "Print the token ids separated by spaces instead of the count");
+      sub.add_flag("--allow-special", f->allow_special,
+                   "Encode special-token text such as <|endoftext|> as its special id");
       sub.add_option("--tokenizer-dir", f->tokenizer_dir,
                      "Folder holding <encoding>.tiktoken and <encoding>.meta.json");
       sub.add_option("input", f->input, "File to read; - or nothing for stdin");

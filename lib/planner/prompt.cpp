@@ -154,6 +154,7 @@ std::vector<std::string> SymbolContext::related() const {
 
 std::string cut_code(const Tokenizer& tokenizer, std::string_view code, std::size_t budget) {
   if (budget == 0) return {};
+  if (code.size() <= budget) return std::string(code);  // a token is at least one byte
   std::vector<std::uint32_t> ids = tokenizer.encode(code);
   if (ids.size() <= budget) return std::string(code);
   constexpr std::size_t marker_tokens = 24;  // room for the marker line itself

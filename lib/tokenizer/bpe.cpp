@@ -12,21 +12,36 @@ namespace doctown::detail {
 
 // ---- RankTable ------------------------------------------------------------------------------
 
-std::uint64_t RankTable::hash(std::string_view s) noexcept {
-  const char* p = s.data();
-  std::size_t n = s.size();
-  std::uint64_t h = 0x9E3779B97F4A7C15ull ^ (static_cast<std::uint64_t>(n) * 0xff51afd7ed558ccdull);
-  while (n >= 8) {
-    std::uint64_t k;
-    std::memcpy(&k, p, 8);
-    h = (h ^ k) * 0xbf58476d1ce4e5b9ull;
-    h ^= h >> 31;
-    p += 8;
-    n -= 8;
-  }
+std::uint64_t RankTable::head_of(std::string_view s) noexcept {
   std::uint64_t k = 0;
-  if (n) std::memcpy(&k, p, n);
-  h = (h ^ k) * 0x94d049bb133111ebull;
+  if (s.size() >= 8) {
+    std::memcpy(&k, s.data(), 8);
+  } else {
+    for (std::size_t i = 0; i < s.size(); ++i)
+      k |= static_cast<std::uint64_t>(static_cast<unsigned char>(s[i])) << (8 * i);
+  }
+  return k;
+}
+
+std::uint64_t RankTable::hash(std::string_view s, std::uint64_t head) noexcept {
+  std::uint64_t h = (head ^ (static_cast<std::uint64_t>(s.size()) * 0x9E3779B97F4A7C15ull)) *
+                    0xbf58476d1ce4e5b9ull;
+  const char* p = s.data() + 8;
+  std::size_t n = s.size();
+  if (n > 8) {
+    n -= 8;
+    while (n >= 8) {
+      std::uint64_t k;
+      std::memcpy(&k, p, 8);
+      h = (h ^ (h >> 31) ^ k) * 0x94d049bb133111ebull;
+      p += 8;
+      n -= 8;
+    }
+    std::uint64_t k = 0;
+    for (std::size_t i = 0; i < n; ++i)
+      k |= static_cast<std::uint64_t>(static_cast<unsigned char>(p[i])) << (8 * i);
+    h = (h ^ (h >> 31) ^ k) * 0x94d049bb133111ebull;
+  }
   h ^= h >> 29;
   h *= 0xbf58476d1ce4e5b9ull;
   h ^= h >> 32;
@@ -41,11 +56,11 @@ void RankTable::reserve(std::size_t n, std::size_t bytes) {
   if (cap > slots_.size()) {
     std::vector<Slot> old = std::move(slots_);
     slots_.assign(cap, Slot{});
+    std::size_t mask = slots_.size() - 1;
     for (const Slot& s : old)
       if (s.rank != no_rank) {
-        std::uint64_t h = hash(bytes_of(s.rank));
-        std::size_t mask = slots_.size() - 1;
-        std::size_t i = h & mask;
+        std::string_view bytes_view = bytes_of(s.rank);
+        std::size_t i = hash(bytes_view, s.head) & mask;
         while (slots_[i].rank != no_rank) i = (i + 1) & mask;
         slots_[i] = s;
       }
@@ -57,20 +72,17 @@ void RankTable::grow() { reserve(slots_.empty() ? 8 : slots_.size(), arena_.size
 bool RankTable::insert(std::string_view token, std::uint32_t rank) {
   if (token.empty() || token.size() >= 65536 || rank == no_rank) return false;
   if (rank < spans_.size() && spans_[rank] != 0) return false;
+  if (find(token) != no_rank) return false;
   if ((count_ + 1) * 2 > slots_.size()) grow();
-  std::uint64_t h = hash(token);
+  std::uint64_t head = head_of(token);
   std::size_t mask = slots_.size() - 1;
-  std::size_t i = h & mask;
-  auto tag = static_cast<std::uint32_t>(h >> 32);
-  while (slots_[i].rank != no_rank) {
-    if (slots_[i].tag == tag && bytes_of(slots_[i].rank) == token) return false;
-    i = (i + 1) & mask;
-  }
+  std::size_t i = hash(token, head) & mask;
+  while (slots_[i].rank != no_rank) i = (i + 1) & mask;
   if (rank >= spans_.size()) spans_.resize(rank + 1, 0);
   // A span of 0 marks "no token at this rank"; real spans have a nonzero length.
   spans_[rank] = (static_cast<std::uint64_t>(arena_.size()) << 16) | token.size();
   arena_.append(token);
-  slots_[i] = Slot{tag, rank};
+  slots_[i] = Slot{head, rank, static_cast<std::uint32_t>(token.size())};
   if (token.size() == 1) byte_ranks_[static_cast<unsigned char>(token[0])] = rank;
   ++count_;
   return true;
@@ -78,20 +90,18 @@ bool RankTable::insert(std::string_view token, std::uint32_t rank) {
 
 std::uint32_t RankTable::find(std::string_view token) const noexcept {
   if (slots_.empty()) return no_rank;
-  std::uint64_t h = hash(token);
-  std::size_t mask = slots_.size() - 1;
-  std::size_t i = h & mask;
-  auto tag = static_cast<std::uint32_t>(h >> 32);
-  while (slots_[i].rank != no_rank) {
-    if (slots_[i].tag == tag) {
-      std::uint64_t sp = spans_[slots_[i].rank];
-      if ((sp & 0xFFFF) == token.size() &&
-          std::memcmp(arena_.data() + (sp >> 16), token.data(), token.size()) == 0)
-        return slots_[i].rank;
-    }
-    i = (i + 1) & mask;
+  const std::uint64_t head = head_of(token);
+  const std::size_t mask = slots_.size() - 1;
+  std::size_t i = hash(token, head) & mask;
+  const auto n = static_cast<std::uint32_t>(token.size());
+  for (;; i = (i + 1) & mask) {
+    const Slot& s = slots_[i];
+    if (s.rank == no_rank) return no_rank;
+    if (s.head != head || s.len != n) continue;
+    if (n <= 8) return s.rank;
+    std::uint64_t sp = spans_[s.rank];
+    if (std::memcmp(arena_.data() + (sp >> 16) + 8, token.data() + 8, n - 8) == 0) return s.rank;
   }
-  return no_rank;
 }
 
 std::string_view RankTable::bytes_of(std::uint32_t rank) const noexcept {

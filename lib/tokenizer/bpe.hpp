@@ -30,11 +30,15 @@ class RankTable {
   std::size_t size() const noexcept { return count_; }
 
  private:
+  // A slot holds the token's first 8 bytes and length, so most lookups (tokens of ≤ 8 bytes)
+  // are settled by one cache line without touching the arena.
   struct Slot {
-    std::uint32_t tag = 0;         // upper hash bits, to skip most byte comparisons
+    std::uint64_t head = 0;        // first 8 bytes, zero-padded
     std::uint32_t rank = no_rank;  // no_rank = empty slot
+    std::uint32_t len = 0;
   };
-  static std::uint64_t hash(std::string_view s) noexcept;
+  static std::uint64_t head_of(std::string_view s) noexcept;
+  static std::uint64_t hash(std::string_view s, std::uint64_t head) noexcept;
   void grow();
 
   std::string arena_;                   // all token bytes, back to back

@@ -110,36 +110,81 @@ struct MatchContextDeleter {
 
 class BpeTokenizer final : public Tokenizer {
  public:
-  BpeTokenizer(std::string name, detail::RankTable table, pcre2_code* code, bool jit)
-      : name_(std::move(name)), table_(std::move(table)), code_(code), jit_(jit) {}
+  BpeTokenizer(std::string name, detail::RankTable table, pcre2_code* code, bool jit,
+               std::vector<std::pair<std::string, std::uint32_t>> specials, bool allow_special)
+      : name_(std::move(name)),
+        table_(std::move(table)),
+        code_(code),
+        jit_(jit),
+        specials_(std::move(specials)),
+        allow_special_(allow_special && !specials_.empty()) {}
 
   std::vector<std::uint32_t> encode(std::string_view text) const override {
     std::vector<std::uint32_t> out;
     out.reserve(text.size() / 3 + 4);
-    split(text, [&](std::string_view piece) { detail::bpe_merge(table_, piece, out); });
+    segments(
+        text,
+        [&](std::string_view piece) { detail::bpe_merge(table_, piece, out); },
+        [&](std::uint32_t id) { out.push_back(id); });
     return out;
   }
 
   std::size_t count(std::string_view text) const override {
     std::size_t n = 0;
     std::vector<std::uint32_t> scratch;
-    split(text, [&](std::string_view piece) {
-      scratch.clear();
-      detail::bpe_merge(table_, piece, scratch);
-      n += scratch.size();
-    });
+    segments(
+        text,
+        [&](std::string_view piece) {
+          scratch.clear();
+          detail::bpe_merge(table_, piece, scratch);
+          n += scratch.size();
+        },
+        [&](std::uint32_t) { ++n; });
     return n;
   }
 
   std::string decode(std::span<const std::uint32_t> ids) const override {
     std::string out;
-    for (std::uint32_t id : ids) out.append(table_.bytes_of(id));
+    for (std::uint32_t id : ids) {
+      std::string_view b = table_.bytes_of(id);
+      if (b.empty())
+        for (const auto& [text, sid] : specials_)
+          if (sid == id) b = text;
+      out.append(b);
+    }
     return out;
   }
 
   std::string_view name() const override { return name_; }
 
  private:
+  // Ordinary text goes through split(); with allow_special, special-token text found in it is
+  // cut out first (as tiktoken does) and reported as its id.
+  template <class F, class G>
+  void segments(std::string_view text, F&& piece, G&& special) const {
+    if (!allow_special_) {
+      split(text, piece);
+      return;
+    }
+    std::size_t from = 0, at = 0;
+    while ((at = text.find("<|", at)) != std::string_view::npos) {
+      const std::pair<std::string, std::uint32_t>* hit = nullptr;
+      for (const auto& sp : specials_)
+        if (text.substr(at, sp.first.size()) == sp.first &&
+            (!hit || sp.first.size() > hit->first.size()))
+          hit = &sp;
+      if (!hit) {
+        at += 2;
+        continue;
+      }
+      split(text.substr(from, at - from), piece);
+      special(hit->second);
+      at += hit->first.size();
+      from = at;
+    }
+    split(text.substr(from), piece);
+  }
+
   // Walk the regex matches over `text`, calling `f` with each piece. Bytes the regex cannot
   // match (only invalid UTF-8, which PCRE2_MATCH_INVALID_UTF never matches) become pieces of
   // their own, so every byte is encoded and decode(encode(x)) == x for any input.
@@ -189,6 +234,8 @@ class BpeTokenizer final : public Tokenizer {
   detail::RankTable table_;
   std::unique_ptr<pcre2_code, CodeDeleter> code_;
   bool jit_ = false;
+  std::vector<std::pair<std::string, std::uint32_t>> specials_;
+  bool allow_special_ = false;
 };
 
 bool safe_encoding_name(std::string_view s) {
@@ -257,6 +304,12 @@ result<std::shared_ptr<const Tokenizer>> load_tokenizer(const TokenizerOptions& 
   if (meta->is_object()) pattern = detail::json_string(meta->get_object(), "pat_str");
   if (pattern.empty())
     return fail(errc::parse_error, "meta file has no \"pat_str\" string", meta_file.string());
+  std::vector<std::pair<std::string, std::uint32_t>> specials;
+  if (const auto* sp = meta->get_object().if_contains("special_tokens"); sp && sp->is_object())
+    for (const auto& kv : sp->get_object())
+      if (kv.value().is_int64() && kv.value().get_int64() >= 0)
+        specials.emplace_back(std::string(kv.key()),
+                              static_cast<std::uint32_t>(kv.value().get_int64()));
 
   auto ranks_text = detail::read_file(rank_file);
   if (!ranks_text) return std::move(ranks_text).error();
@@ -279,7 +332,8 @@ result<std::shared_ptr<const Tokenizer>> load_tokenizer(const TokenizerOptions& 
   // Without JIT support (some platforms) the interpreter gives the same matches, slower.
   bool jit = pcre2_jit_compile(code, PCRE2_JIT_COMPLETE) == 0;
   return std::shared_ptr<const Tokenizer>(
-      std::make_shared<BpeTokenizer>(options.encoding, std::move(table), code, jit));
+      std::make_shared<BpeTokenizer>(options.encoding, std::move(table), code, jit,
+                                     std::move(specials), options.allow_special));
 }
 
 std::string encoding_for_model(std::string_view model, bool* known) {

@@ -6,6 +6,7 @@
 #include <boost/json.hpp>
 
 #include <chrono>
+#include <algorithm>
 #include <fstream>
 #include <map>
 #include <random>
@@ -84,6 +85,24 @@ TEST_CASE("special-token text is ordinary text and known words are single tokens
   CHECK(t->decode(ids) == "<|endoftext|>");
   CHECK(t->name() == "o200k_base");
   CHECK(t->count("") == 0);
+}
+
+TEST_CASE("special tokens are recognised only when asked for", "[tokenizer]") {
+  auto t = load_tokenizer(TokenizerOptions{.encoding = "o200k_base", .allow_special = true});
+  REQUIRE(t);
+  auto plain = tokenizer("o200k_base");
+  std::string text = "end<|endoftext|> x<|endofprompt|><|fim_prefix|>";
+  auto ids = (*t)->encode(text);
+  CHECK(std::count(ids.begin(), ids.end(), 199999u) == 1);
+  CHECK(std::count(ids.begin(), ids.end(), 200018u) == 1);
+  CHECK((*t)->decode(ids) == text);
+  CHECK((*t)->count(text) == ids.size());
+  // Around the special token the text is encoded exactly as on its own.
+  auto end = plain->encode("end");
+  CHECK(std::equal(end.begin(), end.end(), ids.begin()));
+  auto p = plain->encode(text);
+  CHECK(std::count(p.begin(), p.end(), 199999u) == 0);
+  CHECK(p.size() > ids.size());
 }
 
 TEST_CASE("arbitrary bytes round-trip, invalid UTF-8 included", "[tokenizer]") {
