@@ -3,6 +3,7 @@
 // sentences. It is the CLI's default without an API key, and the baseline the LLM improves on:
 // everything it says is true by construction, so verification passes.
 #include <algorithm>
+#include <cctype>
 #include <map>
 #include <set>
 #include <string>
@@ -50,30 +51,54 @@ std::string article(const std::string& word) {
   return (c == 'a' || c == 'e' || c == 'i' || c == 'o' || c == 'u') ? "an" : "a";
 }
 
-// First sentence of a doc comment, trimmed, with a final period.
+// Doc-comment text as prose: inline markers (@p x, \c y, @a z) lose their marker, and block
+// tags (@param, @return, ...) end the prose part.
+std::string comment_prose(const std::string& text) {
+  std::string s;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if ((c == '@' || c == '\\') && i + 1 < text.size() && std::isalpha(static_cast<unsigned char>(text[i + 1]))) {
+      std::size_t j = i + 1;
+      while (j < text.size() && std::isalpha(static_cast<unsigned char>(text[j]))) ++j;
+      std::string tag = text.substr(i + 1, j - i - 1);
+      if (tag == "p" || tag == "c" || tag == "a" || tag == "e" || tag == "b" || tag == "ref") {
+        i = j;  // drop the marker and the following space
+        if (i < text.size() && text[i] != ' ') --i;
+        continue;
+      }
+      if (tag == "brief" || tag == "short") {
+        i = j;
+        continue;
+      }
+      break;  // a block tag: the prose is over
+    }
+    s += (c == '\n' || c == '\t') ? ' ' : c;
+  }
+  std::string out;
+  for (char c : s)
+    if (!(c == ' ' && (out.empty() || out.back() == ' '))) out += c;
+  while (!out.empty() && out.back() == ' ') out.pop_back();
+  return out;
+}
+
+// First sentence of a doc comment, with a final period. A sentence ends at ". " followed by a
+// capital letter, so "e.g. a circle" does not end it.
 std::string first_sentence(const std::string& text) {
-  std::string s = text;
-  std::replace(s.begin(), s.end(), '\n', ' ');
-  auto start = s.find_first_not_of(" \t");
-  if (start == std::string::npos) return {};
-  s = s.substr(start);
-  for (const char* tag : {"@brief ", "\\brief "})
-    if (s.rfind(tag, 0) == 0) s = s.substr(std::string(tag).size());
-  std::size_t end = std::string::npos;
-  for (std::size_t i = 0; i + 1 < s.size(); ++i) {
-    if (s[i] == '.' && (s[i + 1] == ' ')) {
-      end = i + 1;
+  std::string s = comment_prose(text);
+  for (std::size_t i = 0; i + 2 < s.size(); ++i) {
+    if ((s[i] == '.' || s[i] == '!' || s[i] == '?') && s[i + 1] == ' ' &&
+        std::isupper(static_cast<unsigned char>(s[i + 2]))) {
+      s = s.substr(0, i + 1);
       break;
     }
   }
-  // A doc comment's tags (@param ...) are not part of the summary.
-  auto at = s.find(" @");
-  auto bs = s.find(" \\");
-  end = std::min({end, at, bs});
-  if (end != std::string::npos) s = s.substr(0, end);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.pop_back();
   if (!s.empty() && s.back() != '.' && s.back() != '!' && s.back() != '?') s += '.';
   return s;
+}
+
+std::string line_range(const SourceRange& r) {
+  if (r.end_line <= r.line) return "line " + std::to_string(r.line);
+  return "lines " + std::to_string(r.line) + "–" + std::to_string(r.end_line);
 }
 
 struct Relations {
@@ -153,9 +178,7 @@ SymbolDoc document(const Symbol& s, const Codebase& cb, const Relations& rel) {
   std::vector<std::string> sentences;
   std::string where = s.location.file.empty()
                           ? std::string()
-                          : " in " + s.location.file + " (lines " +
-                                std::to_string(s.location.line) + "–" +
-                                std::to_string(s.location.end_line) + ")";
+                          : " in " + s.location.file + " (" + line_range(s.location) + ")";
   sentences.push_back("`" + s.qualified_name + "` is " + article(kind) + " " + kind + " defined" +
                       where + ".");
   if (s.declaration && s.declaration->file != s.location.file)
@@ -194,8 +217,8 @@ SymbolDoc document(const Symbol& s, const Codebase& cb, const Relations& rel) {
   if (s.complexity > 1) sentences.push_back("Its cyclomatic complexity is " +
                                             std::to_string(s.complexity) + ".");
   for (const auto& sentence : sentences) d.description += (d.description.empty() ? "" : " ") + sentence;
-  if (!s.doc_comment.empty() && first_sentence(s.doc_comment) != s.doc_comment)
-    d.notes = "From the source comment: " + s.doc_comment;
+  if (std::string prose = comment_prose(s.doc_comment); !prose.empty() && d.summary != prose)
+    d.notes = "From the source comment: " + prose;
 
   for (const auto& p : s.params) {
     if (p.name.empty()) continue;

@@ -32,7 +32,14 @@ Codebase fixture() {
   total.location = {"algo.cpp", 10, 20};
   total.return_type = "double";
   total.params = {{"shapes", "const std::vector<Shape> &", ""}, {"scale", "double", "1.0"}};
-  cb.symbols = {shape, area, total};
+  Symbol describe;
+  describe.id = "c:@S@Shape@F@describe#";
+  describe.kind = SymbolKind::method;
+  describe.name = "describe";
+  describe.qualified_name = "Shape::describe";
+  describe.location = {"shape.cpp", 7, 7};
+  describe.doc_comment = "Sum of @p shapes, e.g. a circle. Never throws.\n@param shapes the list";
+  cb.symbols = {shape, area, total, describe};
   cb.relations = {{total.id, area.id, RelationKind::calls},
                   {shape.id, area.id, RelationKind::contains}};
   cb.normalize();
@@ -46,7 +53,7 @@ TEST_CASE("offline docs come from the facts", "[llm][offline]") {
   auto writer = make_offline_writer();
   REQUIRE(writer);
   Batch b;
-  b.symbol_ids = {"c:@F@total", "c:@S@Shape@F@area#", "c:@S@Shape", "c:@missing"};
+  b.symbol_ids = {"c:@F@total", "c:@S@Shape@F@area#", "c:@S@Shape", "c:@S@Shape@F@describe#", "c:@missing"};
   std::vector<Batch> batches{b};
   std::size_t delivered = 0;
   LlmJob job;
@@ -55,8 +62,8 @@ TEST_CASE("offline docs come from the facts", "[llm][offline]") {
   job.on_docs = [&](std::span<const SymbolDoc> docs) { delivered += docs.size(); };
   RunContext ctx;
   LlmOutcome out = (*writer)->run(job, ctx);
-  REQUIRE(out.docs.size() == 3);
-  CHECK(delivered == 3);
+  REQUIRE(out.docs.size() == 4);
+  CHECK(delivered == 4);
   CHECK(out.requests == 0);
   REQUIRE(out.failures.size() == 1);
   CHECK(out.failures[0].id == "c:@missing");
@@ -80,6 +87,11 @@ TEST_CASE("offline docs come from the facts", "[llm][offline]") {
   REQUIRE(total.params.size() == 2);
   CHECK(total.params[1].name == "scale");
   CHECK(total.params[1].description.find("defaulting to 1.0") != std::string::npos);
+
+  SymbolDoc describe = doc_of("c:@S@Shape@F@describe#");
+  CHECK(describe.summary == "Sum of shapes, e.g. a circle.");  // inline tag dropped, no split at e.g.
+  CHECK(describe.description.find("shape.cpp (line 7)") != std::string::npos);
+  CHECK(describe.notes == "From the source comment: Sum of shapes, e.g. a circle. Never throws.");
 
   SymbolDoc shape = doc_of("c:@S@Shape");
   CHECK(shape.description.find("members include `Shape::area`") != std::string::npos);

@@ -1,0 +1,411 @@
+// The pipeline: composes the stages from a Config and runs them in order. It owns the run's
+// bookkeeping: timing per stage, the cache lookups and commits around the LLM stage, dependency
+// waves (docs of wave k feed the prompts of wave k+1), and writing whatever finished even when
+// the run is cancelled or the LLM stage stops it.
+#include "doctown/pipeline.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <set>
+
+#include "core/file_util.hpp"
+
+namespace doctown {
+
+namespace fs = std::filesystem;
+
+namespace {
+// Everything computed before the LLM stage; shared by plan() and build().
+struct Analysed {
+  Codebase codebase;
+  EmbeddingMatrix embeddings;
+  Graph graph;
+  std::vector<DocScore> scores;
+  std::vector<std::string> selected;
+};
+}  // namespace
+
+struct Pipeline::Impl {
+  Config config;
+  std::unique_ptr<Analyzer> analyzer;
+  std::unique_ptr<Embedder> embedder;
+  std::unique_ptr<GraphBuilder> graph_builder;
+  std::unique_ptr<DocScorer> doc_scorer;
+  std::unique_ptr<BatchPlanner> planner;  // created on first use: needs the tokenizer files
+  std::shared_ptr<const Tokenizer> tokenizer;
+  std::unique_ptr<LlmClient> llm;
+  std::vector<std::unique_ptr<Writer>> writers;
+  ModelTable models = ModelTable::builtin();
+
+  result<BatchPlanner*> get_planner() {
+    if (planner) return planner.get();
+    // The model decides the encoding unless the caller picked one explicitly.
+    TokenizerOptions topt = config.tokenizer;
+    if (topt.encoding.empty() || topt.encoding == TokenizerOptions{}.encoding) {
+      ModelInfo m = models.lookup(config.planner.model);
+      topt.encoding = m.known ? m.encoding : encoding_for_model(config.planner.model);
+    }
+    auto tok = load_tokenizer(topt);
+    if (!tok) return std::move(tok).error();
+    tokenizer = *tok;
+    auto p = make_batch_planner(config.planner, tokenizer, models);
+    if (!p) return std::move(p).error();
+    planner = std::move(*p);
+    return planner.get();
+  }
+
+  result<Codebase> analyze(std::string_view source, const RunContext& ctx);
+  result<Analysed> run_analysis(std::string_view source, const RunContext& ctx, RunStats& stats);
+};
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double seconds_since(Clock::time_point t) {
+  return std::chrono::duration<double>(Clock::now() - t).count();
+}
+
+// Times a stage and reports its start and end (unless the stage reports them itself).
+class StageTimer {
+ public:
+  StageTimer(const RunContext& ctx, RunStats& stats, std::string name, std::size_t total = 0,
+             bool report = true)
+      : ctx_(ctx), stats_(stats), name_(std::move(name)), start_(Clock::now()), report_(report) {
+    if (report_) ctx_.stage_started(name_, total);
+  }
+  ~StageTimer() {
+    stats_.stage_seconds[name_] += seconds_since(start_);
+    if (report_) ctx_.stage_finished(name_);
+  }
+  StageTimer(const StageTimer&) = delete;
+  StageTimer& operator=(const StageTimer&) = delete;
+
+ private:
+  const RunContext& ctx_;
+  RunStats& stats_;
+  std::string name_;
+  Clock::time_point start_;
+  bool report_;
+};
+
+// The LLM client counts items per call (one call per wave); this sink turns its counts into
+// the run's overall progress so a bar moves once from 0 to the total.
+class WaveProgress final : public ProgressSink {
+ public:
+  WaveProgress(ProgressSink* inner, std::size_t offset, std::size_t total)
+      : inner_(inner), offset_(offset), total_(total) {}
+  void on_event(const ProgressEvent& ev) override {
+    if (!inner_) return;
+    if (ev.type == ProgressEvent::Type::item_done && ev.stage == "llm") {
+      ProgressEvent e = ev;
+      e.done = std::min(offset_ + ev.done, total_);
+      e.total = total_;
+      inner_->on_event(e);
+      return;
+    }
+    inner_->on_event(ev);
+  }
+
+ private:
+  ProgressSink* inner_;
+  std::size_t offset_;
+  std::size_t total_;
+};
+
+result<void> validate(const Config& c) {
+  static const std::set<std::string> kFormats = {"docpack", "markdown", "html"};
+  for (const auto& f : c.output.formats)
+    if (!kFormats.count(f))
+      return fail(errc::invalid_argument,
+                  "unknown output format '" + f + "'; use docpack, markdown or html", "--formats");
+  if (c.llm != "offline" && c.llm != "openai")
+    return fail(errc::invalid_argument, "unknown LLM backend '" + c.llm + "'; use offline or openai",
+                "--llm");
+  if (c.embedder != "local" && c.embedder != "remote")
+    return fail(errc::invalid_argument,
+                "unknown embedder '" + c.embedder + "'; use local or remote", "embedder");
+  if (c.output.out_dir.empty())
+    return fail(errc::invalid_argument, "the output folder must not be empty", "--output");
+  return {};
+}
+
+}  // namespace
+
+Pipeline::Pipeline(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Pipeline::Pipeline(Pipeline&&) noexcept = default;
+Pipeline& Pipeline::operator=(Pipeline&&) noexcept = default;
+Pipeline::~Pipeline() = default;
+
+result<Pipeline> Pipeline::create(Config config) {
+  if (auto v = validate(config); !v) return std::move(v).error();
+  auto impl = std::make_unique<Impl>();
+  if (!config.models_file.empty()) {
+    if (auto r = impl->models.load_json_file(config.models_file); !r) return std::move(r).error();
+  }
+  auto analyzer = make_default_analyzer(config.analyzer);
+  if (!analyzer) return std::move(analyzer).error();
+  impl->analyzer = std::move(*analyzer);
+
+  auto embedder = config.embedder == "remote" ? make_remote_embedder(config.remote_embedder)
+                                              : make_local_embedder(config.local_embedder);
+  if (!embedder) return std::move(embedder).error();
+  impl->embedder = std::move(*embedder);
+
+  auto graph = make_graph_builder(config.graph);
+  if (!graph) return std::move(graph).error();
+  impl->graph_builder = std::move(*graph);
+
+  auto scorer = make_doc_scorer(config.doc_score);
+  if (!scorer) return std::move(scorer).error();
+  impl->doc_scorer = std::move(*scorer);
+
+  auto llm = config.llm == "openai" ? make_openai_client(config.llm_options) : make_offline_writer();
+  if (!llm) return std::move(llm).error();
+  impl->llm = std::move(*llm);
+
+  for (const auto& f : config.output.formats) {
+    auto w = make_writer(f);
+    if (!w) return std::move(w).error();
+    impl->writers.push_back(std::move(*w));
+  }
+  impl->config = std::move(config);
+  return Pipeline(std::move(impl));
+}
+
+void Pipeline::set_analyzer(std::unique_ptr<Analyzer> s) { impl_->analyzer = std::move(s); }
+void Pipeline::set_embedder(std::unique_ptr<Embedder> s) { impl_->embedder = std::move(s); }
+void Pipeline::set_graph_builder(std::unique_ptr<GraphBuilder> s) { impl_->graph_builder = std::move(s); }
+void Pipeline::set_doc_scorer(std::unique_ptr<DocScorer> s) { impl_->doc_scorer = std::move(s); }
+void Pipeline::set_batch_planner(std::unique_ptr<BatchPlanner> s) { impl_->planner = std::move(s); }
+void Pipeline::set_llm_client(std::unique_ptr<LlmClient> s) { impl_->llm = std::move(s); }
+void Pipeline::add_writer(std::unique_ptr<Writer> s) { impl_->writers.push_back(std::move(s)); }
+const Config& Pipeline::config() const { return impl_->config; }
+
+result<Codebase> Pipeline::analyze(std::string_view source, const RunContext& ctx) {
+  return impl_->analyze(source, ctx);
+}
+
+result<Codebase> Pipeline::Impl::analyze(std::string_view source, const RunContext& ctx) {
+  auto resolved = resolve_source(source, config.source, ctx);
+  if (!resolved) return std::move(resolved).error();
+  auto cb = analyzer->analyze(resolved->root, ctx);
+  if (!cb) return std::move(cb).error();
+  cb->source = resolved->info;
+  if (cb->name.empty()) cb->name = resolved->root.filename().string();
+  if (cb->name.empty() || cb->name == ".") cb->name = fs::absolute(resolved->root).lexically_normal().parent_path().filename().string();
+  return cb;
+}
+
+// Runs analyze → embed → graph → score, timing each stage into `stats`.
+result<Analysed> Pipeline::Impl::run_analysis(std::string_view source, const RunContext& ctx,
+                                              RunStats& stats) {
+  Analysed a;
+  Impl& impl = *this;
+  {
+    StageTimer t(ctx, stats, "analyze", 0, /*report=*/false);  // the analyzer reports itself
+    auto cb = analyze(source, ctx);
+    if (!cb) return std::move(cb).error();
+    a.codebase = std::move(*cb);
+  }
+  if (ctx.stop_requested()) return fail(errc::cancelled, "run cancelled during analysis");
+  stats.symbols = a.codebase.symbols.size();
+  {
+    StageTimer t(ctx, stats, "embed", a.codebase.symbols.size());
+    auto e = impl.embedder->embed(a.codebase, ctx);
+    if (!e) return std::move(e).error();
+    if (e->rows != a.codebase.symbols.size())
+      return fail(errc::internal, "the embedder returned " + std::to_string(e->rows) +
+                                      " rows for " + std::to_string(a.codebase.symbols.size()) +
+                                      " symbols");
+    a.embeddings = std::move(*e);
+  }
+  {
+    StageTimer t(ctx, stats, "graph");
+    auto g = impl.graph_builder->build(a.codebase, a.embeddings, ctx);
+    if (!g) return std::move(g).error();
+    a.graph = std::move(*g);
+  }
+  {
+    StageTimer t(ctx, stats, "score");
+    auto s = impl.doc_scorer->score(a.codebase, a.graph, a.embeddings, ctx);
+    if (!s) return std::move(s).error();
+    a.scores = std::move(*s);
+  }
+  for (const auto& s : a.scores)
+    if (s.selected) a.selected.push_back(s.id);
+  stats.selected = a.selected.size();
+  return a;
+}
+
+result<PlanReport> Pipeline::plan(std::string_view source, const RunContext& ctx) {
+  RunStats stats;
+  auto a = impl_->run_analysis(source, ctx, stats);
+  if (!a) return std::move(a).error();
+  auto planner = impl_->get_planner();
+  if (!planner) return std::move(planner).error();
+  StageTimer t(ctx, stats, "plan");
+  PlanInput input{&a->codebase, &a->graph, &a->embeddings, a->selected, nullptr};
+  PlanReport report;
+  report.symbols = a->codebase.symbols.size();
+  report.selected = a->selected.size();
+  report.model = impl_->models.lookup(impl_->config.planner.model);
+  if (!report.model.known)
+    ctx.note("plan", "model '" + report.model.name +
+                         "' is not in the model table: using conservative limits (8k context) "
+                         "and no price; add it with --models FILE");
+  auto p = (*planner)->plan(input);
+  if (!p) return std::move(p).error();
+  report.plan = std::move(*p);
+
+  PlannerOptions single = impl_->config.planner;
+  single.batch_size = 1;
+  auto per_symbol_planner = make_batch_planner(single, impl_->tokenizer, impl_->models);
+  if (!per_symbol_planner) return std::move(per_symbol_planner).error();
+  auto ps = (*per_symbol_planner)->plan(input);
+  if (!ps) return std::move(ps).error();
+  report.per_symbol = std::move(*ps);
+
+  auto upper_bound = [&](const Plan& plan, bool batch_api) {
+    TokenUsage u{plan.input_tokens, 0, plan.max_output_tokens};
+    return cost_usd(report.model, u, batch_api);
+  };
+  report.estimated_cost_usd = upper_bound(report.plan, false);
+  report.estimated_batch_api_cost_usd = upper_bound(report.plan, true);
+  report.per_symbol_cost_usd = upper_bound(report.per_symbol, false);
+  return report;
+}
+
+result<BuildResult> Pipeline::build(std::string_view source, const RunContext& ctx) {
+  auto start = Clock::now();
+  const Config& cfg = impl_->config;
+  BuildResult out;
+  auto analysed = impl_->run_analysis(source, ctx, out.stats);
+  if (!analysed) return std::move(analysed).error();
+  Analysed& a = *analysed;
+
+  auto planner_r = impl_->get_planner();
+  if (!planner_r) return std::move(planner_r).error();
+  BatchPlanner& planner = **planner_r;
+
+  std::unique_ptr<DocCache> cache;
+  if (cfg.output.use_cache) {
+    fs::path dir = cfg.output.cache_dir.empty() ? cfg.output.out_dir / ".doctown-cache"
+                                                : cfg.output.cache_dir;
+    auto c = open_sqlite_cache(dir);
+    if (!c) return std::move(c).error();
+    cache = std::move(*c);
+  }
+
+  std::map<std::string, SymbolDoc>& docs = out.docs;
+  PlanInput input{&a.codebase, &a.graph, &a.embeddings, a.selected, &docs};
+  const std::string backend = impl_->llm->name();
+  auto cache_key = [&](const std::string& id) {
+    return detail::sha256_hex(backend + "\n" + planner.fingerprint(input, id));
+  };
+
+  std::vector<std::vector<std::string>> waves = planner.waves(input);
+  std::size_t total = a.selected.size(), finished = 0;
+  {
+    StageTimer t(ctx, out.stats, "llm", total);
+    for (std::size_t w = 0; w < waves.size() && !out.fatal; ++w) {
+      if (ctx.stop_requested()) {
+        out.cancelled = true;
+        break;
+      }
+      // Keys are taken now: they include the summaries of earlier waves.
+      std::map<std::string, std::string> keys;
+      std::vector<std::string> pending;
+      // All keys first: a cache hit adds a doc, which must not change its wave-mates' keys.
+      if (cache)
+        for (const auto& id : waves[w]) keys[id] = cache_key(id);
+      for (const auto& id : waves[w]) {
+        if (cache && !cfg.output.refresh) {
+          auto hit = cache->get(keys[id]);
+          if (!hit) return std::move(hit).error();
+          if (*hit) {
+            SymbolDoc d = std::move(**hit);
+            d.id = id;
+            d.source = "cache";
+            docs[id] = std::move(d);
+            ++out.stats.cached;
+            ++finished;
+            continue;
+          }
+        }
+        pending.push_back(id);
+      }
+      ctx.item_done("llm", finished, total);
+      if (pending.empty()) continue;
+
+      auto batches = planner.plan_wave(input, pending, w);
+      if (!batches) return std::move(batches).error();
+      LlmJob job;
+      job.batches = *batches;
+      job.codebase = &a.codebase;
+      job.graph = &a.graph;
+      job.rebatch = [&planner, &input, w](std::span<const std::string> ids) {
+        return planner.plan_wave(input, ids, w);
+      };
+      job.on_docs = [&](std::span<const SymbolDoc> ds) {
+        if (!cache || ds.empty()) return;
+        std::vector<std::pair<std::string, SymbolDoc>> entries;
+        for (const auto& d : ds)
+          if (auto k = keys.find(d.id); k != keys.end()) entries.emplace_back(k->second, d);
+        // A failed cache write loses nothing of this run; it is reported and the run goes on.
+        if (auto r = cache->put(entries); !r)
+          ctx.diagnostic("cache", Diagnostic::Severity::warning, r.error().what());
+      };
+      WaveProgress wave_progress(ctx.progress, finished, total);
+      RunContext wave_ctx{&wave_progress, ctx.stop};
+      LlmOutcome o = impl_->llm->run(job, wave_ctx);
+      out.stats.requests += o.requests;
+      out.stats.retries += o.retries;
+      out.stats.rate_limited += o.rate_limited;
+      out.stats.tokens.input += o.tokens.input;
+      out.stats.tokens.cached += o.tokens.cached;
+      out.stats.tokens.output += o.tokens.output;
+      out.stats.cost_usd += o.cost_usd;
+      finished += o.docs.size() + o.failures.size();
+      for (auto& d : o.docs) docs[d.id] = std::move(d);
+      for (auto& f : o.failures) out.failures.push_back(std::move(f));
+      if (o.fatal) {
+        if (o.fatal->code == errc::cancelled) out.cancelled = true;
+        else out.fatal = std::move(o.fatal);
+        break;
+      }
+    }
+  }
+  out.stats.documented = docs.size();
+  out.stats.failed = out.failures.size();
+
+  // Write what we have, even after a cancellation or a fatal LLM error: finished work is kept.
+  {
+    StageTimer t(ctx, out.stats, "write", impl_->writers.size());
+    std::string name = cfg.output.name.empty() ? a.codebase.name : cfg.output.name;
+    DocSet set;
+    set.codebase = &a.codebase;
+    set.embeddings = &a.embeddings;
+    set.graph = &a.graph;
+    set.scores = &a.scores;
+    set.docs = &docs;
+    set.failures = &out.failures;
+    out.stats.wall_s = seconds_since(start);
+    set.stats = out.stats;
+    set.llm_model = backend;
+    set.llm_mode = cfg.llm == "offline" ? "offline" : cfg.llm_options.mode;
+    set.generated_at = detail::utc_now_iso8601();
+    set.doc_scoring = cfg.doc_score;
+    for (const auto& w : impl_->writers) {
+      auto p = w->write(set, cfg.output.out_dir, name, ctx);
+      if (!p) return std::move(p).error();
+      if (w->format() == "docpack") out.docpack = *p;
+      else if (w->format() == "markdown") out.markdown_dir = *p;
+      else if (w->format() == "html") out.html_dir = *p;
+    }
+  }
+  out.stats.wall_s = seconds_since(start);
+  return out;
+}
+
+}  // namespace doctown
