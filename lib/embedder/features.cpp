@@ -84,6 +84,16 @@ std::uint64_t feature_hash(std::string_view ns, std::string_view text) noexcept 
   return h;
 }
 
+std::uint64_t remix(std::uint64_t h) noexcept {
+  h += 0x9e3779b97f4a7c15ull;
+  h ^= h >> 30;
+  h *= 0xbf58476d1ce4e5b9ull;
+  h ^= h >> 27;
+  h *= 0x94d049bb133111ebull;
+  h ^= h >> 31;
+  return h;
+}
+
 void identifiers(std::string_view text, std::vector<std::string_view>& out) {
   std::size_t i = 0;
   while (i < text.size()) {

@@ -19,6 +19,10 @@ namespace doctown::embed {
 /// FNV-1a 64 of `ns` + ':' + `text`, finalised with splitmix64 so every bit is well mixed.
 std::uint64_t feature_hash(std::string_view ns, std::string_view text) noexcept;
 
+/// A fresh, independent-looking 64-bit value derived from `h` (splitmix64 step), for the
+/// extra buckets of a feature.
+std::uint64_t remix(std::uint64_t h) noexcept;
+
 /// Identifiers in `text` (runs of [A-Za-z0-9_] starting with a letter or '_'), in order.
 void identifiers(std::string_view text, std::vector<std::string_view>& out);
 

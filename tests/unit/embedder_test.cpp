@@ -1,12 +1,16 @@
 // Local embedder: identifier splitting, deterministic unit vectors, code-aware similarity
-// (related identifiers closer than unrelated ones), queries in the same space, option checks.
+// (related identifiers closer than unrelated ones), queries in the same space, option checks,
+// and on the sample project a method's neighbours.
 #include "doctown/embedder.hpp"
 
 #include <catch2/catch.hpp>
 #include <cmath>
+#include <set>
 #include <stop_token>
 
+#include "doctown/analyzer.hpp"
 #include "embedder/features.hpp"
+#include "support/test_paths.hpp"
 
 using namespace doctown;
 
@@ -210,4 +214,47 @@ TEST_CASE("embedding text holds the symbol's facts", "[embedder]") {
   auto cut = embedding_text(s, 30);
   CHECK(cut.find("return pi * r_ * r_;") == std::string::npos);
   CHECK(cut.find("Area of the circle.") != std::string::npos);
+}
+
+TEST_CASE("sample project: a method's neighbours are its siblings and callees", "[embedder]") {
+  auto analyzer = make_clang_analyzer({});
+  REQUIRE(analyzer);
+  auto cb = (*analyzer)->analyze(doctown::test::sample_project(), RunContext{});
+  REQUIRE(cb);
+  auto m = embed_local(*cb);
+  const Symbol* describe = nullptr;
+  for (const auto& s : cb->symbols)
+    if (s.qualified_name == "geo::Shape::describe") describe = &s;
+  REQUIRE(describe);
+  const std::size_t row = *cb->index_of(describe->id);
+
+  // Related: its class, the other members of Shape, and what describe() calls.
+  std::set<std::string> related{describe->parent_id};
+  for (const auto& s : cb->symbols)
+    if (s.parent_id == describe->parent_id && s.id != describe->id) related.insert(s.id);
+  for (const auto& r : cb->relations)
+    if (r.from == describe->id && r.kind == RelationKind::calls) related.insert(r.to);
+  REQUIRE(related.size() >= 3);
+
+  // Every other symbol by similarity, best first.
+  auto all = knn_exact(m, KnnOptions{.k = cb->symbols.size(), .min_similarity = -1.f});
+  const auto& ranked = all[row];
+  std::string listing;
+  for (const auto& nb : ranked)
+    listing += cb->symbols[nb.index].qualified_name + " " + std::to_string(nb.score) + "\n";
+  INFO(listing);
+
+  // The default k = 3 neighbours are all related, and related symbols rank ahead of unrelated
+  // ones on average (mean rank of related vs the rest).
+  for (std::size_t r = 0; r < 3 && r < ranked.size(); ++r)
+    CHECK(related.count(cb->symbols[ranked[r].index].id) == 1);
+  double related_rank = 0, other_rank = 0;
+  std::size_t related_n = 0, other_n = 0;
+  for (std::size_t r = 0; r < ranked.size(); ++r) {
+    if (related.count(cb->symbols[ranked[r].index].id))
+      related_rank += double(r), ++related_n;
+    else
+      other_rank += double(r), ++other_n;
+  }
+  CHECK(related_rank / double(related_n) < other_rank / double(other_n) / 2);
 }
