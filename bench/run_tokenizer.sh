@@ -39,39 +39,6 @@ iconv -c -f utf-8 -t utf-8 "$input" > "$input.tmp" && mv "$input.tmp" "$input"
 echo "js-tiktoken $(node -p "require('$scratch/node/node_modules/js-tiktoken/package.json').version") on node $(node --version)" >&2
 node "$scratch/node/js_tiktoken_bench.mjs" "$input" > "$scratch/js.json"
 
-projects=(--source sample:examples/sample-project --source doctown-lib:lib)
-"$build_dir/bench/bench_tokenizer" ]; then
-  cmake -S . -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=Release -DDOCTOWN_BUILD_BENCH=ON \
-    -DDOCTOWN_BUILD_TESTS=OFF >/dev/null
-  cmake --build "$build_dir" -j2 --target bench_tokenizer
-fi
-
-if [ ! -d "$scratch/node/node_modules/js-tiktoken" ]; then
-  echo "installing js-tiktoken into $scratch/node" >&2
-  npm install --prefix "$scratch/node" --no-audit --no-fund --silent js-tiktoken@1
-fi
-cp bench/js_tiktoken_bench.mjs "$scratch/node/"
-
-input="$scratch/mixed.txt"
-mapfile -t files < <(git ls-files 'lib/*.cpp' 'lib/*.hpp' 'include/*.hpp' 'apps/*.cpp' '*.md' | sort)
-: > "$input"
-while [ "$(stat -c %s "$input")" -lt 4000000 ]; do cat "${files[@]}" >> "$input"; done
-truncate -s 4000000 "$input"
-# A cut in the middle of a UTF-8 sequence would make node and doctown read different text.
-iconv -c -f utf-8 -t utf-8 "$input" > "$input.tmp" && mv "$input.tmp" "$input"
-
-echo "js-tiktoken $(node -p "require('$scratch/node/node_modules/js-tiktoken/package.json').version") on node $(node --version)" >&2
-node "$scratch/node/js_tiktoken_bench.mjs" "$input" > "$scratch/js.json"
-
-projects=()
-cli="$build_dir/apps/doctown-cli/doctown"
-analyse() {  # name, source dir
-  if [ -x "$cli" ] && timeout 300 "$cli" analyze "$2" --json > "$scratch/$1.json" 2>/dev/null; then
-    projects+=(--project "$1:$scratch/$1.json:$2")
-  else
-    echo "skipping $1: doctown analyze is not available in this build" >&2
-  fi
-}
-
 "$build_dir/bench/bench_tokenizer" --input "$input" --js "$scratch/js.json" --symbols "$symbols" \
-  "${projects[@]}" --json bench/results/tokenizer.json
+  --source sample:examples/sample-project --source doctown-lib:lib \
+  --json bench/results/tokenizer.json
