@@ -4,7 +4,7 @@
 #  - installs js-tiktoken from npm into a scratch folder outside the repository;
 #  - builds a ~4 MB mixed code + prose input from this repository's sources and Markdown;
 #  - runs js-tiktoken and doctown's tokenizer on it (one thread, median of 3);
-#  - analyses the sample project and this repository's lib/ (analyzer, embedder, graph, DocScore)
+#  - analyses the sample project (analyzer, embedder, graph, DocScore as `doctown plan` does)
 #    for packing efficiency next to a generated 100,000-symbol project.
 # Output: a table on stdout and bench/results/tokenizer.json.
 # Environment: DOCTOWN_BENCH_BUILD_DIR (default build-bench), DOCTOWN_BENCH_SCRATCH (default
@@ -40,5 +40,5 @@ echo "js-tiktoken $(node -p "require('$scratch/node/node_modules/js-tiktoken/pac
 node "$scratch/node/js_tiktoken_bench.mjs" "$input" > "$scratch/js.json"
 
 "$build_dir/bench/bench_tokenizer" --input "$input" --js "$scratch/js.json" --symbols "$symbols" \
-  --source sample:examples/sample-project --source doctown-lib:lib \
+  --source sample:examples/sample-project \
   --json bench/results/tokenizer.json
