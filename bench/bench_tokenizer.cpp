@@ -3,9 +3,9 @@
 //     js-tiktoken's numbers for the same file (measured by bench/js_tiktoken_bench.mjs and
 //     passed in with --js); token counts must agree.
 //  2. Planning time for 100,000 synthetic symbols (files, classes, layered calls, similar edges).
-//  3. Packing efficiency (requests / lower bound) on analysed projects (`doctown analyze --json`
-//     output, --project NAME:JSON:ROOT) and on the generated project.
-// Usage: bench_tokenizer [--input FILE] [--js FILE] [--project NAME:JSON:ROOT]... [--json OUT]
+//  3. Packing efficiency (requests / lower bound) on real projects (analysed, embedded, graphed
+//     and scored as `doctown plan` does; --source NAME:DIR) and on the generated project.
+// Usage: bench_tokenizer [--input FILE] [--js FILE] [--source NAME:DIR]... [--json OUT]
 //        [--symbols N]
 #include <fmt/format.h>
 
@@ -21,7 +21,9 @@
 
 #include "core/file_util.hpp"
 #include "core/json_util.hpp"
+#include "doctown/analyzer.hpp"
 #include "doctown/batch_planner.hpp"
+#include "doctown/doc_scorer.hpp"
 
 using namespace doctown;
 namespace json = boost::json;
@@ -140,56 +142,31 @@ Generated generate_project(std::size_t n, unsigned seed) {
   return g;
 }
 
-bool documentable(SymbolKind k) {
-  return k != SymbolKind::namespace_ && k != SymbolKind::enumerator && k != SymbolKind::field &&
-         k != SymbolKind::variable && k != SymbolKind::document && k != SymbolKind::other;
-}
-
-// A project from `doctown analyze --json`, with source text cut from the files by line range.
-result<Generated> load_analysis(const std::string& json_path, const std::string& root) {
-  auto text = detail::read_file(json_path);
-  if (!text) return std::move(text).error();
-  auto v = detail::parse_json(*text, json_path);
-  if (!v) return std::move(v).error();
+// A real project through the stages before the planner: analyzer, local embedder, graph,
+// DocScore selection (what `doctown plan` does).
+result<Generated> analyse_source(const std::string& dir) {
+  RunContext ctx;
   Generated g;
-  std::map<std::string, std::vector<std::string>> lines;
-  for (const auto& sv : v->at("symbols").as_array()) {
-    const auto& o = sv.as_object();
-    Symbol s;
-    s.id = detail::json_string(o, "id");
-    s.kind = symbol_kind_from_string(detail::json_string(o, "kind")).value_or(SymbolKind::other);
-    s.name = detail::json_string(o, "name");
-    s.qualified_name = detail::json_string(o, "qualified_name");
-    s.language = "c++";
-    s.location.file = detail::json_string(o, "file");
-    s.location.line = static_cast<int>(detail::json_int(o, "line"));
-    s.location.end_line = static_cast<int>(detail::json_int(o, "end_line"));
-    s.signature = detail::json_string(o, "signature");
-    s.doc_comment = detail::json_string(o, "doc_comment");
-    auto& file_lines = lines[s.location.file];
-    if (file_lines.empty()) {
-      std::ifstream in(root + "/" + s.location.file);
-      for (std::string l; std::getline(in, l);) file_lines.push_back(l);
-    }
-    for (int l = s.location.line; l >= 1 && l <= s.location.end_line &&
-                                  l <= static_cast<int>(file_lines.size());
-         ++l)
-      s.source_text += file_lines[static_cast<std::size_t>(l - 1)] + "\n";
-    g.codebase.symbols.push_back(std::move(s));
-  }
-  for (const auto& rv : v->at("relations").as_array()) {
-    const auto& o = rv.as_object();
-    auto kind = relation_kind_from_string(detail::json_string(o, "kind"));
-    if (!kind) continue;
-    g.codebase.relations.push_back(
-        {detail::json_string(o, "from"), detail::json_string(o, "to"), *kind});
-  }
-  g.codebase.normalize();
-  g.graph.edges = g.codebase.relations;
-  for (const auto& s : g.codebase.symbols) g.graph.nodes.push_back({s.id});
-  g.graph.reindex();
-  for (const auto& s : g.codebase.symbols)
-    if (documentable(s.kind)) g.selected.push_back(s.id);
+  auto analyzer = make_default_analyzer(AnalyzerOptions{.jobs = 1, .use_ctags = false});
+  if (!analyzer) return std::move(analyzer).error();
+  auto cb = (*analyzer)->analyze(dir, ctx);
+  if (!cb) return std::move(cb).error();
+  g.codebase = std::move(*cb);
+  auto embedder = make_local_embedder(LocalEmbedderOptions{});
+  if (!embedder) return std::move(embedder).error();
+  auto emb = (*embedder)->embed(g.codebase, ctx);
+  if (!emb) return std::move(emb).error();
+  auto builder = make_graph_builder(GraphOptions{});
+  if (!builder) return std::move(builder).error();
+  auto graph = (*builder)->build(g.codebase, *emb, ctx);
+  if (!graph) return std::move(graph).error();
+  g.graph = std::move(*graph);
+  auto scorer = make_doc_scorer(DocScoreOptions{});
+  if (!scorer) return std::move(scorer).error();
+  auto scores = (*scorer)->score(g.codebase, g.graph, *emb, ctx);
+  if (!scores) return std::move(scores).error();
+  for (const auto& sc : *scores)
+    if (sc.selected) g.selected.push_back(sc.id);
   return g;
 }
 
@@ -238,7 +215,7 @@ int main(int argc, char** argv) {
     if (a == "--input") input = next();
     else if (a == "--js") js_path = next();
     else if (a == "--json") json_out = next();
-    else if (a == "--project") projects.push_back(next());
+    else if (a == "--source") projects.push_back(next());
     else if (a == "--symbols") big = std::stoul(next());
     else {
       fmt::print(stderr, "bench_tokenizer: unknown argument {}\n", a);
@@ -329,17 +306,20 @@ int main(int argc, char** argv) {
   // ---- 2 and 3. planning time and packing efficiency ----
   std::vector<std::pair<std::string, Generated>> sets;
   for (const auto& spec : projects) {
-    auto c1 = spec.find(':'), c2 = spec.rfind(':');
-    if (c1 == std::string::npos || c2 == c1) {
-      fmt::print(stderr, "--project wants NAME:JSON:ROOT, got {}\n", spec);
+    auto c = spec.find(':');
+    if (c == std::string::npos) {
+      fmt::print(stderr, "--source wants NAME:DIR, got {}\n", spec);
       return 2;
     }
-    auto g = load_analysis(spec.substr(c1 + 1, c2 - c1 - 1), spec.substr(c2 + 1));
+    auto t = Clock::now();
+    auto g = analyse_source(spec.substr(c + 1));
     if (!g) {
       fmt::print(stderr, "skipping {}: {}\n", spec, g.error().what());
       continue;
     }
-    sets.emplace_back(spec.substr(0, c1), std::move(*g));
+    fmt::print(stderr, "analysed {} in {:.1f} s: {} symbols, {} selected\n", spec, since(t),
+               g->codebase.symbols.size(), g->selected.size());
+    sets.emplace_back(spec.substr(0, c), std::move(*g));
   }
   auto t_gen = Clock::now();
   sets.emplace_back(fmt::format("generated-{}k", big / 1000), generate_project(big, 42));

@@ -63,6 +63,7 @@ bool file_level(const Symbol& s) {
 }
 
 std::shared_ptr<const ContextIndex> build_index(const Codebase& cb, const Graph* graph,
+                                                const EmbeddingMatrix* embeddings,
                                                 std::size_t neighbors) {
   auto idx = std::make_shared<ContextIndex>();
   const std::size_t n = cb.symbols.size();
@@ -133,6 +134,19 @@ std::shared_ptr<const ContextIndex> build_index(const Codebase& cb, const Graph*
       default:
         break;
     }
+  }
+  // Neighbours come from the graph's `similar` edges when it has them (already computed by the
+  // graph stage); otherwise from a k-NN search over the embeddings, whose rows are the symbols.
+  bool have_similar = std::any_of(idx->similar.begin(), idx->similar.end(),
+                                  [](const auto& v) { return !v.empty(); });
+  if (!have_similar && neighbors > 0 && embeddings && embeddings->rows == n &&
+      embeddings->dims > 0 && embeddings->values.size() == n * embeddings->dims) {
+    KnnOptions ko;
+    ko.k = neighbors;
+    auto nb = knn(*embeddings, ko);
+    for (std::size_t i = 0; i < n && i < nb.size(); ++i)
+      for (const Neighbor& x : nb[i])
+        if (x.index < n && x.index != i) idx->similar[i].emplace_back(x.index, x.score);
   }
   auto dedupe = [](std::vector<std::uint32_t>& v, std::size_t cap) {
     std::vector<std::uint32_t> out;
@@ -258,11 +272,14 @@ class TokenPlanner final : public BatchPlanner {
     std::lock_guard<std::mutex> lock(cache_mutex_);
     std::size_t edges = input.graph ? input.graph->edges.size() : cb.relations.size();
     if (cache_.index && cache_.codebase == &cb && cache_.graph == input.graph &&
-        cache_.symbols == cb.symbols.size() && cache_.edges == edges)
+        cache_.embeddings == input.embeddings && cache_.symbols == cb.symbols.size() &&
+        cache_.edges == edges)
       return cache_.index;
-    cache_.index = build_index(cb, input.graph, opt_.semantic_neighbors);
+    cache_.index = build_index(cb, input.graph, opt_.semantic_context ? input.embeddings : nullptr,
+                               opt_.semantic_neighbors);
     cache_.codebase = &cb;
     cache_.graph = input.graph;
+    cache_.embeddings = input.embeddings;
     cache_.symbols = cb.symbols.size();
     cache_.edges = edges;
     return cache_.index;
@@ -625,6 +642,7 @@ class TokenPlanner final : public BatchPlanner {
   struct IndexCache {
     const Codebase* codebase = nullptr;
     const Graph* graph = nullptr;
+    const EmbeddingMatrix* embeddings = nullptr;
     std::size_t symbols = 0;
     std::size_t edges = 0;
     std::shared_ptr<const ContextIndex> index;

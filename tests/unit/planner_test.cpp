@@ -404,3 +404,23 @@ TEST_CASE("the factory rejects options no request could satisfy", "[planner]") {
   CHECK(missing.error().code == errc::not_found);
   CHECK(missing.error().where == "ghost");
 }
+
+TEST_CASE("semantic neighbours come from the embeddings when the graph has none", "[planner]") {
+  Codebase cb;
+  cb.symbols = {sym("a", SymbolKind::function, "a.cpp", 1, "int a(int x) { return x; }"),
+                sym("b", SymbolKind::function, "b.cpp", 1, "int b(int x) { return x + 1; }"),
+                sym("c", SymbolKind::function, "c.cpp", 1, "int c(int x) { return x * 2; }")};
+  cb.symbols[1].brief = "Adds one.";
+  cb.normalize();
+  EmbeddingMatrix m;
+  m.rows = 3;
+  m.dims = 2;
+  m.values = {1.0f, 0.0f, 0.8f, 0.6f, 0.0f, 1.0f};  // a~b 0.80, b~c 0.60, a~c 0
+  PlanInput in{&cb, nullptr, &m};
+  auto r = planner({.semantic_neighbors = 1})->plan_wave(in, std::vector<std::string>{"a"}, 0);
+  REQUIRE(r);
+  const std::string& u = (*r)[0].user_prompt;
+  CHECK(u.find("similar: ns::b (0.80)") != std::string::npos);
+  CHECK(u.find("- ns::b (function, b.cpp:1-6): `int b(int x)` — Adds one.") != std::string::npos);
+  CHECK(u.find("ns::c") == std::string::npos);
+}
