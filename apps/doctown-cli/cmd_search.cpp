@@ -1,5 +1,6 @@
 // `doctown search <docpack> "<query>" [-k 10] [--json]`: ranked symbols with file:line and
-// summary. Ranking is BM25 over names, summaries and descriptions (see doctown/search.hpp).
+// summary. Ranking is BM25 over names, summaries and descriptions, blended with embedding
+// similarity when the docpack was embedded locally (see doctown/search.hpp).
 #include <fmt/format.h>
 
 #include <iostream>
@@ -28,9 +29,15 @@ const bool registered = register_command(
         auto index = SearchIndex::build(*dp);
         SearchOptions options;
         options.k = *k;
-        // Query embedding: only lexical ranking until a local embedder can embed queries in
-        // the docpack's space; the library already blends a query vector when given one.
-        auto hits = index.search(*query, options);
+        // Blend in embedding similarity when the query can be embedded in the docpack's
+        // space (local embedder); otherwise rank by BM25 alone.
+        std::vector<float> qv;
+        std::string ranking = "bm25";
+        if (auto v = local_query_embedding(*dp, *query)) {
+          qv = std::move(*v);
+          ranking = "bm25+embedding";
+        }
+        auto hits = index.search(*query, options, qv);
         if (!hits) return cli.report(hits.error());
         if (*as_json) {
           json::array arr;
@@ -45,7 +52,7 @@ const bool registered = register_command(
                                        {"score", h.score}});
           print_json(json::object{{"query", *query},
                                   {"docpack", *path},
-                                  {"ranking", "bm25"},
+                                  {"ranking", ranking},
                                   {"hits", std::move(arr)}});
           return static_cast<int>(Exit::ok);
         }

@@ -26,6 +26,8 @@ struct SearchOptions {
   double name_boost = 3.0;
   /// Share of the embedding similarity in the final score when a query vector is given.
   double semantic_weight = 0.35;
+  /// A symbol with no matching term is returned only at or above this cosine similarity.
+  double min_similarity = 0.3;
 };
 
 /// One ranked symbol.
@@ -70,6 +72,12 @@ class SearchIndex {
   explicit SearchIndex(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
 };
+
+/// Embed `query` in the space of a docpack built with the local embedder
+/// ("doctown-local-hash-v1"): the embedder is refitted on the docpack's symbols (its IDF
+/// weights come from them, O(symbols)) and then embeds the query. unsupported when the
+/// docpack's embeddings come from another model (a remote one cannot be reproduced offline).
+result<std::vector<float>> local_query_embedding(const Docpack& docpack, std::string_view query);
 
 /// Split text into lowercase search terms: words, and identifiers split at `_`, `::`, `.`
 /// and camelCase boundaries (the whole identifier is kept as a term too).

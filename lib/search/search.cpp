@@ -4,6 +4,8 @@
 // caller can embed the query in the docpack's space, lifts symbols that match in meaning.
 #include "doctown/search.hpp"
 
+#include "doctown/embedder.hpp"
+
 #include <algorithm>
 #include <cctype>
 #include <cmath>
@@ -174,7 +176,7 @@ result<std::vector<SearchHit>> SearchIndex::search(std::string_view query,
     double lexical = max_bm25 > 0 ? bm25[i] / max_bm25 : 0;
     double score = semantic ? (1 - o.semantic_weight) * lexical + o.semantic_weight * std::max(0.0, sim)
                             : lexical;
-    if (bm25[i] <= 0 && !(semantic && sim > 0)) continue;
+    if (bm25[i] <= 0 && !(semantic && sim >= o.min_similarity)) continue;
     const Symbol& s = *m.docs[i].symbol;
     hits.push_back({s.id, s.name, s.qualified_name, std::string(to_string(s.kind)),
                     s.location.file, s.location.line, m.docs[i].summary, score, bm25[i], sim});
@@ -185,6 +187,29 @@ result<std::vector<SearchHit>> SearchIndex::search(std::string_view query,
   });
   if (hits.size() > o.k) hits.resize(o.k);
   return hits;
+}
+
+result<std::vector<float>> local_query_embedding(const Docpack& dp, std::string_view query) {
+  const EmbeddingMatrix& e = dp.embeddings();
+  if (e.model != "doctown-local-hash-v1" || e.rows == 0 || e.dims == 0)
+    return fail(errc::unsupported,
+                "the docpack's embeddings come from '" + e.model +
+                    "', which cannot be reproduced locally; ranking by BM25 only",
+                e.model);
+  LocalEmbedderOptions options;
+  options.dims = e.dims;
+  options.threads = 1;
+  auto embedder = make_local_embedder(options);
+  if (!embedder) return std::move(embedder).error();
+  Codebase cb;
+  cb.symbols = dp.symbols();
+  if (auto fitted = (*embedder)->embed(cb, {}); !fitted) return std::move(fitted).error();
+  std::vector<std::string> texts{std::string(query)};
+  auto q = (*embedder)->embed_texts(texts, {});
+  if (!q) return std::move(q).error();
+  if (q->rows != 1 || q->dims != e.dims)
+    return fail(errc::internal, "the local embedder returned an unexpected shape", e.model);
+  return std::vector<float>(q->values.begin(), q->values.end());
 }
 
 }  // namespace doctown

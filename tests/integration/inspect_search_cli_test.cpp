@@ -34,7 +34,7 @@ TEST_CASE("doctown inspect shows manifest, counts and statistics", "[cli][inspec
   CHECK(v["manifest"].as_object()["generator"].as_object()["llm_model"] == "test-model");
   CHECK(v["counts"].as_object()["symbols"].to_number<int>() == 15);
   CHECK(v["counts"].as_object()["documented"].to_number<int>() == 9);
-  CHECK(v["counts"].as_object()["embedding_dims"].to_number<int>() == 8);
+  CHECK(v["counts"].as_object()["embedding_dims"].to_number<int>() == 32);
   CHECK(v["statistics"].as_object()["symbols_by_kind"].as_object()["method"].to_number<int>() == 4);
   CHECK(v["statistics"].as_object()["verified_ratio"].to_number<double>() == Approx(1.0));
   CHECK(v["members"].as_array().size() == 7);
@@ -43,7 +43,7 @@ TEST_CASE("doctown inspect shows manifest, counts and statistics", "[cli][inspec
   REQUIRE(text.exit_code == 0);
   CHECK(text.out.find("docpack 6.1") != std::string::npos);
   CHECK(text.out.find("15 (9 documented") != std::string::npos);
-  CHECK(text.out.find("8 float32 (doctown-local-hash-v1)") != std::string::npos);
+  CHECK(text.out.find("15 x 32 float32 (doctown-local-hash-v1)") != std::string::npos);
 }
 
 TEST_CASE("doctown inspect fails clearly on missing and damaged docpacks", "[cli][inspect]") {

@@ -179,18 +179,17 @@ OutputFixture::OutputFixture() {
   };
   cb.normalize();
 
-  // Embeddings: deterministic, L2-normalised, distinct per symbol.
-  embeddings.model = "doctown-local-hash-v1";
-  embeddings.dims = 8;
-  embeddings.rows = cb.symbols.size();
-  for (std::size_t r = 0; r < embeddings.rows; ++r) {
-    double norm = 0;
-    std::vector<float> row(embeddings.dims);
-    for (std::size_t c = 0; c < embeddings.dims; ++c) {
-      row[c] = static_cast<float>(std::sin(static_cast<double>(r * 7 + c * 3 + 1)));
-      norm += row[c] * row[c];
-    }
-    for (float& v : row) embeddings.values.push_back(static_cast<float>(v / std::sqrt(norm)));
+  // Embeddings from the real local embedder (deterministic), so searches can embed queries
+  // in the same space.
+  {
+    doctown::LocalEmbedderOptions eo;
+    eo.dims = 32;
+    eo.threads = 1;
+    auto embedder = doctown::make_local_embedder(eo);
+    if (!embedder) throw std::runtime_error(embedder.error().what());
+    auto m = (*embedder)->embed(cb, {});
+    if (!m) throw std::runtime_error(m.error().what());
+    embeddings = std::move(*m);
   }
 
   // Graph: every symbol and file, PageRank favouring what is depended upon.

@@ -62,7 +62,7 @@ TEST_CASE("docpack has the 6.1 members and consistent contents", "[docpack]") {
   CHECK(manifest["source"].as_object()["path"] == "/src/geo-project");
   auto emb = manifest["embedding"].as_object();
   CHECK(emb["model"] == "doctown-local-hash-v1");
-  CHECK(emb["dims"].to_number<std::size_t>() == 8);
+  CHECK(emb["dims"].to_number<std::size_t>() == 32);
   CHECK(emb["dtype"] == "float32");
   CHECK(emb["byte_order"] == "little");
   auto gen = manifest["generator"].as_object();
@@ -81,15 +81,15 @@ TEST_CASE("docpack has the 6.1 members and consistent contents", "[docpack]") {
   // embeddings.bin: rows x dims x 4 bytes, little-endian float32, row i = chunks[i].
   auto chunks = parse(m["chunks.json"]).as_array();
   REQUIRE(chunks.size() == fx.codebase.symbols.size());
-  CHECK(m["embeddings.bin"].size() == chunks.size() * 8 * 4);
+  CHECK(m["embeddings.bin"].size() == chunks.size() * 32 * 4);
   for (std::size_t i = 0; i < chunks.size(); ++i) {
     CHECK(chunks[i].as_object()["chunk_id"] == fx.codebase.symbols[i].id.c_str());
     unsigned char b[4];
-    std::memcpy(b, m["embeddings.bin"].data() + i * 32, 4);
+    std::memcpy(b, m["embeddings.bin"].data() + i * 32 * 4, 4);
     std::uint32_t bits = b[0] | (b[1] << 8) | (b[2] << 16) | (std::uint32_t(b[3]) << 24);
     float v;
     std::memcpy(&v, &bits, 4);
-    CHECK(v == fx.embeddings.values[i * 8]);
+    CHECK(v == fx.embeddings.values[i * 32]);
   }
 
   // Doctown's chunk field names, with our facts.

@@ -98,3 +98,34 @@ TEST_CASE("embedding similarity blends in when a query vector is given", "[searc
   REQUIRE(!empty);
   CHECK(empty.error().code == doctown::errc::invalid_argument);
 }
+
+TEST_CASE("queries are embedded locally in the docpack's space", "[search]") {
+  OutputFixture fx;
+  auto dp = open_fixture_docpack(fx);
+  auto q = doctown::local_query_embedding(dp, "parse shape text");
+  INFO((q ? std::string() : q.error().what()));
+  REQUIRE(q);
+  REQUIRE(q->size() == fx.embeddings.dims);
+  // The query lands nearest to the symbol it describes.
+  std::size_t best = 0;
+  double best_sim = -2;
+  for (std::size_t i = 0; i < fx.embeddings.rows; ++i) {
+    auto row = fx.embeddings.row(i);
+    double dot = 0;
+    for (std::size_t j = 0; j < row.size(); ++j) dot += row[j] * (*q)[j];
+    if (dot > best_sim) {
+      best_sim = dot;
+      best = i;
+    }
+  }
+  CHECK(fx.codebase.symbols[best].qualified_name == "geo::parse_shape");
+  auto idx = doctown::SearchIndex::build(dp);
+  CHECK(top(idx, "parse shape text", 1, *q).front() == "geo::parse_shape");
+
+  // Embeddings from another model cannot be reproduced: unsupported, BM25 still works.
+  fx.embeddings.model = "text-embedding-3-small";
+  auto remote = open_fixture_docpack(fx);
+  auto r = doctown::local_query_embedding(remote, "parse");
+  REQUIRE(!r);
+  CHECK(r.error().code == doctown::errc::unsupported);
+}

@@ -7,7 +7,9 @@
 
 #include "doctown/llm_client.hpp"
 #include "doctown/verify.hpp"
+#include "doctown/analyzer.hpp"
 #include "support/output_fixture.hpp"
+#include "support/test_paths.hpp"
 
 using doctown::SymbolDoc;
 using doctown::VerifyIssueKind;
@@ -213,6 +215,32 @@ TEST_CASE("the offline writer's docs pass verification by construction", "[verif
   doctown::Verifier v(fx.codebase);
   for (const auto& d : outcome.docs) {
     auto r = v.check(d);
+    INFO(describe(r));
+    CHECK(r.ok());
+  }
+}
+
+TEST_CASE("offline docs of the real sample project pass verification", "[verify]") {
+  auto analyzer = doctown::make_clang_analyzer({});
+  REQUIRE(analyzer);
+  auto cb = (*analyzer)->analyze(doctown::test::sample_project(), {});
+  INFO((cb ? std::string() : cb.error().what()));
+  REQUIRE(cb);
+  REQUIRE(cb->symbols.size() > 10);
+  auto writer = doctown::make_offline_writer();
+  REQUIRE(writer);
+  doctown::Batch b;
+  for (const auto& s : cb->symbols) b.symbol_ids.push_back(s.id);
+  std::vector<doctown::Batch> batches{b};
+  doctown::LlmJob job;
+  job.batches = batches;
+  job.codebase = &*cb;
+  auto outcome = (*writer)->run(job, {});
+  REQUIRE(!outcome.docs.empty());
+  std::map<std::string, SymbolDoc> docs;
+  for (auto& d : outcome.docs) docs[d.id] = d;
+  auto results = doctown::verify_docs(docs, *cb);
+  for (const auto& r : results) {
     INFO(describe(r));
     CHECK(r.ok());
   }
