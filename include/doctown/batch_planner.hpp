@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <map>
 #include <memory>
+#include <set>
 #include <span>
 #include <string>
 #include <vector>
@@ -18,6 +19,12 @@
 
 namespace doctown {
 
+/// Tokens a chat request adds around its messages: 3 per message (role/start/end markers) plus
+/// 1 for each role name (system, user) plus 3 priming the assistant's reply = 11 for the two
+/// messages the planner writes (OpenAI's documented counting for o200k/cl100k chat models).
+/// Batch::input_tokens = tokens(system) + tokens(user) + this.
+inline constexpr std::size_t chat_message_overhead_tokens = 11;
+
 /// One LLM request: the symbols it documents and its rendered prompt.
 struct Batch {
   std::size_t index = 0;  ///< position in the plan
@@ -28,6 +35,9 @@ struct Batch {
   std::string response_schema;  ///< JSON schema (text) of the expected answer
   std::size_t input_tokens = 0;       ///< exact, system + user + message overhead
   std::size_t max_output_tokens = 0;  ///< max_completion_tokens to send
+  /// Of input_tokens, tokens reserved (not yet rendered) for summaries of earlier waves that
+  /// plan() could not know; 0 for batches from plan_wave().
+  std::size_t reserved_tokens = 0;
 };
 
 /// Planner options (the seed's flags).
@@ -85,7 +95,24 @@ class BatchPlanner {
   /// prompt version): the cache key.
   virtual std::string fingerprint(const PlanInput& input, const std::string& id) const = 0;
   /// All waves at once (a dry run): later waves count reserved tokens for unknown summaries.
+  /// lower_bound_requests = ceil(input_tokens / batch_token_limit()).
   result<Plan> plan(const PlanInput& input) const;
+
+ protected:
+  /// plan_wave() for a dry run: `earlier` holds the ids of earlier waves whose summaries are not
+  /// known yet; an implementation counts a reserved budget for each one its prompts show. The
+  /// default ignores `earlier`.
+  virtual result<std::vector<Batch>> plan_wave_ahead(const PlanInput& input,
+                                                     std::span<const std::string> ids,
+                                                     std::size_t wave,
+                                                     const std::set<std::string>& earlier) const {
+    (void)earlier;
+    return plan_wave(input, ids, wave);
+  }
+  /// The input-token limit per request behind the plan's lower bound.
+  virtual std::size_t batch_token_limit() const { return PlannerOptions{}.max_batch_tokens; }
+  /// The model the prompts are planned for (Plan::model).
+  virtual std::string model_name() const { return {}; }
 };
 
 /// Fails with invalid_argument for a zero batch size or a token limit below the system prompt.

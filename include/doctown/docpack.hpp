@@ -36,6 +36,14 @@ class Docpack {
   const std::map<std::string, double>& pagerank() const { return pagerank_; }
   /// Names of the zip members.
   const std::vector<std::string>& members() const { return members_; }
+  /// documentation.json's architecture_overview (Markdown).
+  const std::string& architecture_overview() const { return architecture_overview_; }
+  /// documentation.json's highlights.
+  const std::vector<std::string>& highlights() const { return highlights_; }
+  /// documentation.json's verification ratio (1 when the docpack has none).
+  double verified_ratio() const { return verified_ratio_; }
+  /// README.md, empty when absent.
+  const std::string& readme() const { return readme_; }
 
  private:
   std::string manifest_json_;
@@ -46,6 +54,10 @@ class Docpack {
   std::vector<Relation> relations_;
   std::map<std::string, double> pagerank_;
   std::vector<std::string> members_;
+  std::string architecture_overview_;
+  std::vector<std::string> highlights_;
+  double verified_ratio_ = 1.0;
+  std::string readme_;
   friend class DocpackLoader;
 };
 

@@ -34,6 +34,8 @@ struct LocalEmbedderOptions {
   double body_weight = 0.3;
   /// Most characters of a body read for features.
   std::size_t max_body_chars = 4000;
+  /// Worker threads for feature extraction; 0 = the number of cores. Results do not depend on it.
+  unsigned threads = 0;
 };
 
 /// Options of the OpenAI-compatible /v1/embeddings client.
@@ -91,6 +93,18 @@ struct KnnOptions {
   unsigned threads = 0;
   /// Rows per block of the exact search (memory is O(block^2 + rows*k)).
   std::size_t block = 1024;
+  /// Exact search: use the AVX2/FMA kernel when the CPU has it (else Eigen's portable product).
+  bool allow_simd = true;
+  /// HNSW: links per node (hnswlib's M).
+  std::size_t hnsw_m = 16;
+  /// HNSW: candidate list size while building.
+  std::size_t hnsw_ef_construction = 100;
+  /// HNSW: candidate list size while searching (raised to k+1 when smaller).
+  std::size_t hnsw_ef_search = 96;
+  /// HNSW: seed of the level generator. With threads = 1 the index is built in row order and
+  /// results are reproducible; with more threads inserts run concurrently (faster, same recall,
+  /// but neighbours may differ slightly between runs).
+  unsigned hnsw_seed = 100;
 };
 
 /// Top-k neighbours of every row among all rows (itself excluded), best first; ties broken by

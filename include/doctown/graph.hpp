@@ -23,7 +23,7 @@ struct GraphNode {
   std::string id;
   bool is_file = false;
   double pagerank = 0;  ///< sums to 1 over all nodes
-  std::size_t scc = 0;  ///< index of its strongly connected component
+  std::size_t scc = 0;  ///< its strongly connected component over calls/inherits/overrides/uses_type/includes edges
 };
 
 /// The typed graph of a codebase.
@@ -40,11 +40,17 @@ struct Graph {
   /// Ids related to `id` by edges of `kind` in the given direction.
   std::vector<std::string> targets(std::string_view id, RelationKind kind) const;
   std::vector<std::string> sources(std::string_view id, RelationKind kind) const;
-  /// Rebuild the lookup index after editing nodes (called by builders).
+  /// Rebuild the lookup indexes after editing nodes or edges (called by builders). Lookups
+  /// stay correct without it (they fall back to a linear scan), only slower.
   void reindex();
 
  private:
   std::unordered_map<std::string, std::size_t> index_;
+  /// Edge positions by endpoint id, built by reindex(); valid while edges.size() == indexed_edges_.
+  std::unordered_map<std::string, std::vector<std::size_t>> out_edges_;
+  std::unordered_map<std::string, std::vector<std::size_t>> in_edges_;
+  std::size_t indexed_edges_ = 0;
+  std::size_t indexed_nodes_ = 0;
 };
 
 /// Graph construction options.

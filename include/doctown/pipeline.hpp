@@ -3,6 +3,7 @@
 
 #include <filesystem>
 #include <map>
+#include <optional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -16,6 +17,7 @@
 #include "doctown/error.hpp"
 #include "doctown/graph.hpp"
 #include "doctown/llm_client.hpp"
+#include "doctown/models.hpp"
 #include "doctown/progress.hpp"
 #include "doctown/source.hpp"
 #include "doctown/tokenizer.hpp"
@@ -69,8 +71,24 @@ struct BuildResult {
   std::filesystem::path html_dir;      ///< empty when not written
   RunStats stats;
   std::vector<SymbolFailure> failures;
-  double verified_ratio = 1.0;
-  bool cancelled = false;  ///< stopped early; finished docs were kept
+  std::map<std::string, SymbolDoc> docs;  ///< every doc of the run by symbol id
+  double verified_ratio = 1.0;  ///< share of docs that passed verification
+  bool cancelled = false;  ///< stopped early by the stop token; finished docs were written
+  /// Set when the LLM stage stopped the run (e.g. 401): outputs hold what was finished.
+  std::optional<error> fatal;
+};
+
+/// A dry run's plan with its cost, beside the seed's per-symbol mode for comparison.
+struct PlanReport {
+  Plan plan;                ///< the configured batching
+  Plan per_symbol;          ///< the same symbols, one per request
+  ModelInfo model;          ///< limits and prices used (known = false: defaults)
+  std::size_t symbols = 0;  ///< analysed
+  std::size_t selected = 0; ///< chosen by DocScore
+  /// Upper bound: input at the uncached price + every request's max output at the output price.
+  double estimated_cost_usd = 0;
+  double estimated_batch_api_cost_usd = 0;  ///< the same through the Batch API (50%)
+  double per_symbol_cost_usd = 0;           ///< per-symbol mode's upper bound
 };
 
 /// The whole pipeline. Stages are created from the Config and can be replaced before a run.
@@ -96,7 +114,7 @@ class Pipeline {
   /// Resolve the source and analyse it.
   result<Codebase> analyze(std::string_view source, const RunContext& ctx);
   /// Analyse, embed, build the graph, score, and plan without any network (a dry run).
-  result<Plan> plan(std::string_view source, const RunContext& ctx);
+  result<PlanReport> plan(std::string_view source, const RunContext& ctx);
   /// The whole run. Item failures are in the result; an error only for fatal problems.
   /// On cancellation, finished docs are written and `cancelled` is set.
   result<BuildResult> build(std::string_view source, const RunContext& ctx);

@@ -19,17 +19,21 @@ struct TokenizerOptions {
   std::string encoding = "o200k_base";
   /// Folder holding <encoding>.tiktoken; empty = default_data_dir() / "tokenizers".
   std::filesystem::path data_dir;
+  /// Encode special-token text (e.g. "<|endoftext|>") as its special id, as tiktoken's
+  /// allowed_special="all" does; false = ordinary text (the safe default for source code).
+  bool allow_special = false;
 };
 
 /// An encoder. encode() and count() are const and thread-safe.
 class Tokenizer {
  public:
   virtual ~Tokenizer() = default;
-  /// Token ids of `text`; special-token text is encoded as ordinary text.
+  /// Token ids of `text`; special-token text is encoded as ordinary text unless the tokenizer
+  /// was loaded with allow_special.
   virtual std::vector<std::uint32_t> encode(std::string_view text) const = 0;
   /// Number of tokens of `text` (same as encode().size(), without building the vector).
   virtual std::size_t count(std::string_view text) const = 0;
-  /// Bytes of the given ids concatenated.
+  /// Bytes of the given ids concatenated (special ids become their text).
   virtual std::string decode(std::span<const std::uint32_t> ids) const = 0;
   /// Encoding name.
   virtual std::string_view name() const = 0;

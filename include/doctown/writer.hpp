@@ -1,6 +1,7 @@
 // Writer stage: docpack, Markdown and HTML outputs.
 #pragma once
 
+#include <cstddef>
 #include <filesystem>
 #include <map>
 #include <memory>
@@ -14,6 +15,7 @@
 #include "doctown/graph.hpp"
 #include "doctown/progress.hpp"
 #include "doctown/types.hpp"
+#include "doctown/verify.hpp"
 
 namespace doctown {
 
@@ -32,6 +34,8 @@ struct DocSet {
   /// Architecture overview prose (LLM-written or from facts); empty = writer derives one.
   std::string architecture_overview;
   DocScoreOptions doc_scoring;  ///< recorded in the manifest
+  /// Verification of `docs` (see verify.hpp); null = the writers verify the docs themselves.
+  const std::vector<VerifyResult>* verification = nullptr;
 };
 
 /// Writes one output format.
@@ -52,6 +56,20 @@ class Writer {
 result<std::unique_ptr<Writer>> make_docpack_writer();
 result<std::unique_ptr<Writer>> make_markdown_writer();
 result<std::unique_ptr<Writer>> make_html_writer();
+
+/// Options of the HTML site.
+struct HtmlOptions {
+  /// Draw SVG diagrams (class hierarchy, file dependencies) with Graphviz when available.
+  bool diagrams = true;
+  /// Graphviz `dot` executable: a path, or a name looked up in PATH by posix_spawnp.
+  std::string dot_path = "dot";
+  /// Seconds one `dot` run may take before it is killed (the page then carries a note).
+  double dot_timeout_s = 30;
+  /// Most nodes drawn in one diagram; the most central ones are kept.
+  std::size_t max_diagram_nodes = 150;
+};
+/// HTML writer with options; invalid_argument for a non-positive timeout or zero nodes.
+result<std::unique_ptr<Writer>> make_html_writer(HtmlOptions options);
 /// A writer by format name; not_found names the format and lists the known ones.
 result<std::unique_ptr<Writer>> make_writer(std::string_view format);
 

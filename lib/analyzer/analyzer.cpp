@@ -1,0 +1,170 @@
+// The Analyzer factories and the run they share: validate options, select the files once,
+// run the backends (libclang, ctags, documents) into one Codebase, then finalise it —
+// contains edges from parent ids, edges to unknown symbols dropped (calls into the standard
+// library, for instance), everything sorted so the same tree gives byte-identical output.
+#include <algorithm>
+#include <chrono>
+#include <exception>
+#include <set>
+#include <system_error>
+#include <tuple>
+#include <unordered_set>
+
+#include "analyzer/analyzer_impl.hpp"
+#include "source/file_select.hpp"
+
+namespace doctown {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+enum Backend : unsigned { kClang = 1, kCtags = 2, kDocuments = 4 };
+
+void finalize(Codebase& cb) {
+  std::unordered_set<std::string> ids;
+  ids.reserve(cb.symbols.size());
+  for (const auto& s : cb.symbols) ids.insert(s.id);
+  for (auto& s : cb.symbols) {
+    if (!s.parent_id.empty() && !ids.count(s.parent_id)) s.parent_id.clear();
+    if (!s.parent_id.empty()) cb.relations.push_back({s.parent_id, s.id, RelationKind::contains});
+  }
+  std::erase_if(cb.relations, [&](const Relation& r) {
+    if (r.kind == RelationKind::includes) return false;
+    return r.from == r.to || !ids.count(r.from) || !ids.count(r.to);
+  });
+  cb.normalize();
+  std::sort(cb.diagnostics.begin(), cb.diagnostics.end(),
+            [](const Diagnostic& a, const Diagnostic& b) {
+              return std::tie(a.file, a.line, a.severity, a.message) <
+                     std::tie(b.file, b.line, b.severity, b.message);
+            });
+  cb.diagnostics.erase(std::unique(cb.diagnostics.begin(), cb.diagnostics.end(),
+                                   [](const Diagnostic& a, const Diagnostic& b) {
+                                     return a.file == b.file && a.line == b.line &&
+                                            a.severity == b.severity && a.message == b.message;
+                                   }),
+                       cb.diagnostics.end());
+  cb.stats.symbols = cb.symbols.size();
+  cb.stats.files = cb.files.size();
+}
+
+result<Codebase> run_analysis(const fs::path& root_in, const AnalyzerOptions& options,
+                              const RunContext& ctx, unsigned backends) {
+  const auto started = std::chrono::steady_clock::now();
+  std::error_code ec;
+  if (root_in.empty())
+    return fail(errc::invalid_argument, "no folder to analyse was given", {});
+  if (!fs::exists(root_in, ec))
+    return fail(errc::not_found, "the folder to analyse does not exist; check the path",
+                root_in.string());
+  if (!fs::is_directory(root_in, ec))
+    return fail(errc::invalid_argument, "the path to analyse is not a folder", root_in.string());
+  fs::path root = fs::canonical(root_in, ec);
+  if (ec)
+    return fail(errc::io_error, "cannot resolve the folder: " + ec.message(), root_in.string());
+
+  ctx.stage_started("analyze");
+  detail::FileSelectOptions sel_opts{.max_file_size = options.max_file_size,
+                                     .include_globs = options.include_globs,
+                                     .exclude_globs = options.exclude_globs,
+                                     .default_excludes = options.default_excludes};
+  auto sel = detail::select_files(root, sel_opts, ctx);
+  if (!sel) return std::move(sel).error();
+
+  Codebase cb;
+  cb.root = root.string();
+  cb.name = root.filename().string();
+  cb.source = SourceInfo{"local", root.string(), {}, {}};
+  cb.diagnostics = sel->diagnostics;
+
+  // Only the files some backend of this analyzer handles are part of its codebase.
+  detail::AnalysisInput in{root, {}};
+  for (auto& f : sel->files) {
+    bool cpp = f.language == "c" || f.language == "c++";
+    bool doc = f.language == "markdown" || f.language == "rst";
+    if ((cpp && (backends & kClang)) || (doc && (backends & kDocuments)) ||
+        (!cpp && !doc && (backends & kCtags)))
+      in.files.push_back(f);
+  }
+  cb.files = in.files;
+
+  if (backends & kClang) {
+    auto r = detail::analyze_cpp(in, options, ctx, cb);
+    if (!r) return std::move(r).error();
+  }
+  if (ctx.stop_requested()) return fail(errc::cancelled, "analysis cancelled", root.string());
+  if ((backends & kCtags) && options.use_ctags) {
+    auto r = detail::analyze_ctags(in, options, ctx, cb);
+    if (!r) return std::move(r).error();
+  }
+  if (backends & kDocuments) detail::analyze_documents(in, cb);
+  finalize(cb);
+  for (const auto& d : cb.diagnostics)
+    if (d.severity != Diagnostic::Severity::note)
+      ctx.diagnostic("analyze", d.severity,
+                     (d.file.empty() ? "" : d.file + ":" + std::to_string(d.line) + ": ") +
+                         d.message);
+  cb.stats.seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  ctx.stage_finished("analyze");
+  return cb;
+}
+
+class AnalyzerImpl final : public Analyzer {
+ public:
+  AnalyzerImpl(AnalyzerOptions options, unsigned backends)
+      : options_(std::move(options)), backends_(backends) {}
+
+  result<Codebase> analyze(const fs::path& root, const RunContext& ctx) override {
+    // Dependencies (libstdc++ containers, filesystem) may throw; nothing crosses the API.
+    try {
+      return run_analysis(root, options_, ctx, backends_);
+    } catch (const std::bad_alloc&) {
+      return fail(errc::internal, "out of memory while analysing", root.string());
+    } catch (const std::exception& e) {
+      return fail(errc::internal, std::string("analysis failed: ") + e.what(), root.string());
+    }
+  }
+
+ private:
+  AnalyzerOptions options_;
+  unsigned backends_;
+};
+
+result<void> validate(const AnalyzerOptions& o) {
+  if (o.jobs > 1024)
+    return fail(errc::invalid_argument, "jobs must be between 0 (all cores) and 1024",
+                std::to_string(o.jobs));
+  if (o.max_file_size == 0)
+    return fail(errc::invalid_argument, "max_file_size must be positive", "max_file_size");
+  if (o.use_ctags && o.ctags_path.empty())
+    return fail(errc::invalid_argument, "ctags_path is empty; name the ctags program",
+                "ctags_path");
+  for (const auto& g : o.include_globs)
+    if (g.empty()) return fail(errc::invalid_argument, "an include glob is empty", "include");
+  for (const auto& g : o.exclude_globs)
+    if (g.empty()) return fail(errc::invalid_argument, "an exclude glob is empty", "exclude");
+  return {};
+}
+
+result<std::unique_ptr<Analyzer>> make(AnalyzerOptions options, unsigned backends) {
+  if (auto v = validate(options); !v) return std::move(v).error();
+  return std::unique_ptr<Analyzer>(std::make_unique<AnalyzerImpl>(std::move(options), backends));
+}
+
+}  // namespace
+
+result<std::unique_ptr<Analyzer>> make_clang_analyzer(AnalyzerOptions options) {
+  return make(std::move(options), kClang);
+}
+
+result<std::unique_ptr<Analyzer>> make_ctags_analyzer(AnalyzerOptions options) {
+  return make(std::move(options), kCtags | kDocuments);
+}
+
+result<std::unique_ptr<Analyzer>> make_default_analyzer(AnalyzerOptions options) {
+  return make(std::move(options), kClang | kCtags | kDocuments);
+}
+
+}  // namespace doctown

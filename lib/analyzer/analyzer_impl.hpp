@@ -1,0 +1,44 @@
+// Private: the pieces the analyzers share. File selection happens once per run; each backend
+// (libclang for C/C++, universal-ctags for other languages, the Markdown/rst sectioner) then
+// appends to one Codebase, which is finalised (dangling edges dropped, sorted) at the end.
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "doctown/analyzer.hpp"
+#include "doctown/types.hpp"
+
+namespace doctown::detail {
+
+/// What a backend receives: the canonical root and the selected files (sorted).
+struct AnalysisInput {
+  std::filesystem::path root;
+  std::vector<SourceFile> files;
+};
+
+/// C and C++ through libclang: appends symbols, relations and diagnostics to `out` and sets
+/// stats.translation_units. Returns an error only when cancelled.
+result<void> analyze_cpp(const AnalysisInput& in, const AnalyzerOptions& options,
+                         const RunContext& ctx, Codebase& out);
+
+/// Every other language ctags knows (not C/C++, not documents): appends to `out`. A missing
+/// ctags becomes a note, not an error.
+result<void> analyze_ctags(const AnalysisInput& in, const AnalyzerOptions& options,
+                           const RunContext& ctx, Codebase& out);
+
+/// Markdown and reStructuredText files: one `document` symbol per section.
+void analyze_documents(const AnalysisInput& in, Codebase& out);
+
+/// Strip comment markers (`///`, `//!`, `/** */`, `/*! */`, leading `*`, trailing `///<`) and
+/// the common indentation from a raw comment.
+std::string clean_comment(std::string_view raw);
+/// First sentence of a cleaned comment (or the text of a `\brief` / `@brief` paragraph).
+std::string brief_of(std::string_view cleaned);
+
+/// GitHub-style heading slug: lowercase, punctuation dropped, spaces to '-'.
+std::string heading_slug(std::string_view heading);
+
+}  // namespace doctown::detail

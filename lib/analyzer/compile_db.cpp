@@ -1,0 +1,271 @@
+// Translation-unit planning. A compile_commands.json (named in the options, or found at the
+// root or in build/) gives each source its real flags, made independent of the process's
+// working folder with clang's -working-directory. Sources the database does not list, and
+// projects without one, get fallback flags: the language standard from the extension and -I
+// for include/, src/, the root and every other folder named include.
+#include "analyzer/compile_db.hpp"
+
+#include <algorithm>
+#include <map>
+#include <set>
+#include <system_error>
+
+#include "core/file_util.hpp"
+#include "core/json_util.hpp"
+#include "source/file_select.hpp"
+
+namespace doctown::detail {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+bool is_cpp_source_ext(std::string_view rel) {
+  auto dot = rel.rfind('.');
+  if (dot == std::string_view::npos) return false;
+  auto ext = rel.substr(dot);
+  return ext == ".cc" || ext == ".cpp" || ext == ".cxx" || ext == ".c++" || ext == ".C" ||
+         ext == ".cu";
+}
+bool is_c_source_ext(std::string_view rel) {
+  return rel.size() > 2 && rel.substr(rel.size() - 2) == ".c";
+}
+
+// Folders that hold headers users include: include/ anywhere (not too deep), plus the root
+// and src/. Sorted and deduplicated so the argument list is stable.
+std::vector<std::string> fallback_include_dirs(const AnalysisInput& in) {
+  std::set<std::string> dirs;
+  std::error_code ec;
+  for (const char* d : {"include", "src"})
+    if (fs::is_directory(in.root / d, ec)) dirs.insert((in.root / d).string());
+  for (const auto& f : in.files) {
+    if (!is_header_path(f.path)) continue;
+    // Every ancestor folder named include (or the folder holding the header when it sits in
+    // a folder called include) becomes an -I.
+    std::string_view p = f.path;
+    std::size_t pos = 0;
+    while ((pos = p.find("include/", pos)) != std::string_view::npos) {
+      if (pos == 0 || p[pos - 1] == '/')
+        dirs.insert((in.root / std::string(p.substr(0, pos + 7))).string());
+      pos += 8;
+    }
+  }
+  std::vector<std::string> out(dirs.begin(), dirs.end());
+  out.push_back(in.root.string());
+  return out;
+}
+
+std::vector<std::string> fallback_args(const std::string& language,
+                                       const std::vector<std::string>& include_dirs,
+                                       bool header) {
+  std::vector<std::string> args;
+  if (language == "c") {
+    args = {"-x", "c", "-std=c17"};
+  } else {
+    args = {"-x", "c++", "-std=c++20"};
+  }
+  if (header) args.push_back("-Wno-pragma-once-outside-header");
+  for (const auto& d : include_dirs) args.push_back("-I" + d);
+  return args;
+}
+
+fs::path find_database(const AnalysisInput& in, const AnalyzerOptions& options) {
+  std::error_code ec;
+  if (!options.compile_commands.empty()) {
+    fs::path p = options.compile_commands;
+    if (p.is_relative()) p = in.root / p;
+    if (fs::is_directory(p, ec)) p /= "compile_commands.json";
+    return p;
+  }
+  for (const char* c : {"compile_commands.json", "build/compile_commands.json"})
+    if (fs::is_regular_file(in.root / c, ec)) return in.root / c;
+  return {};
+}
+
+}  // namespace
+
+std::vector<std::string> split_command_line(std::string_view command) {
+  std::vector<std::string> out;
+  std::string cur;
+  bool in_token = false;
+  char quote = 0;
+  for (std::size_t i = 0; i < command.size(); ++i) {
+    char c = command[i];
+    if (quote) {
+      if (c == quote) {
+        quote = 0;
+      } else if (c == '\\' && quote == '"' && i + 1 < command.size() &&
+                 (command[i + 1] == '"' || command[i + 1] == '\\' || command[i + 1] == '$')) {
+        cur += command[++i];
+      } else {
+        cur += c;
+      }
+      continue;
+    }
+    if (c == '\'' || c == '"') {
+      quote = c;
+      in_token = true;
+    } else if (c == '\\' && i + 1 < command.size()) {
+      cur += command[++i];
+      in_token = true;
+    } else if (c == ' ' || c == '\t' || c == '\n') {
+      if (in_token) out.push_back(std::move(cur));
+      cur.clear();
+      in_token = false;
+    } else {
+      cur += c;
+      in_token = true;
+    }
+  }
+  if (in_token) out.push_back(std::move(cur));
+  return out;
+}
+
+std::vector<std::string> filter_compile_args(const std::vector<std::string>& argv,
+                                             std::string_view source_file) {
+  std::vector<std::string> out;
+  // Flags whose value is the next argument and that only matter to the build, not the parse.
+  static const std::set<std::string, std::less<>> kDropWithValue{"-o", "-MF", "-MT", "-MQ",
+                                                                  "--output"};
+  static const std::set<std::string, std::less<>> kDrop{"-c", "-MD", "-MMD", "-MP", "-M", "-MM",
+                                                        "-Winvalid-pch", "-pipe", "--"};
+  fs::path src(source_file);
+  for (std::size_t i = 1; i < argv.size(); ++i) {  // argv[0] is the compiler
+    const auto& a = argv[i];
+    if (kDropWithValue.count(a)) {
+      ++i;
+      continue;
+    }
+    if (kDrop.count(a)) continue;
+    // -Werror would turn warnings only clang emits into errors that say nothing about the code.
+    if (a == "-Werror" || a.rfind("-Werror=", 0) == 0 || a == "-pedantic-errors") continue;
+    if (a.rfind("-o", 0) == 0 && a.size() > 2 && a[2] != 'f') continue;  // -ofile, not -ofoo=?
+    if (a.rfind("-MF", 0) == 0 || a.rfind("-MT", 0) == 0 || a.rfind("-MQ", 0) == 0) continue;
+    // The source itself (absolute or relative to the command's folder).
+    if (a == source_file || (!a.empty() && a[0] != '-' && fs::path(a).filename() == src.filename()))
+      continue;
+    out.push_back(a);
+  }
+  return out;
+}
+
+TuPlan plan_translation_units(const AnalysisInput& in, const AnalyzerOptions& options,
+                              const std::string& resource_dir) {
+  TuPlan plan;
+  std::error_code ec;
+  const bool any_cpp = std::any_of(in.files.begin(), in.files.end(), [](const SourceFile& f) {
+    return is_cpp_source_ext(f.path);
+  });
+  std::vector<std::string> common_tail;
+  if (!resource_dir.empty() && fs::is_directory(resource_dir, ec)) {
+    common_tail.push_back("-resource-dir");
+    common_tail.push_back(resource_dir);
+  }
+  // Warnings about flags meant for another compiler are noise, not facts about the code.
+  common_tail.push_back("-Wno-unknown-warning-option");
+  common_tail.push_back("-Wno-unused-command-line-argument");
+  for (const auto& a : options.extra_args) common_tail.push_back(a);
+
+  // Database entries by the relative path of their file.
+  std::map<std::string, std::vector<std::string>> db_args;
+  fs::path db = find_database(in, options);
+  if (!db.empty()) {
+    auto text = read_file(db);
+    if (!text) {
+      plan.diagnostics.push_back({"", 0, Diagnostic::Severity::warning,
+                                  "cannot read compile database " + db.string() + ": " +
+                                      text.error().message + "; using fallback flags"});
+    } else if (auto json = parse_json(*text, db.string()); !json || !json->is_array()) {
+      plan.diagnostics.push_back({"", 0, Diagnostic::Severity::warning,
+                                  "compile database " + db.string() +
+                                      " is not a JSON array of commands; using fallback flags"});
+    } else {
+      plan.database = db;
+      for (const auto& v : json->as_array()) {
+        if (!v.is_object()) continue;
+        const auto& o = v.as_object();
+        std::string dir = json_string(o, "directory");
+        std::string file = json_string(o, "file");
+        if (file.empty()) continue;
+        fs::path fp = file;
+        if (fp.is_relative()) fp = fs::path(dir) / fp;
+        fp = fs::weakly_canonical(fp, ec);
+        auto rel = fp.lexically_relative(in.root).generic_string();
+        if (rel.empty() || rel.rfind("..", 0) == 0 || db_args.count(rel)) continue;
+        std::vector<std::string> argv;
+        if (auto it = o.find("arguments"); it != o.end() && it->value().is_array()) {
+          for (const auto& a : it->value().as_array())
+            if (a.is_string()) argv.emplace_back(a.as_string());
+        } else {
+          argv = split_command_line(json_string(o, "command"));
+        }
+        if (argv.empty()) continue;
+        auto args = filter_compile_args(argv, file);
+        if (!dir.empty()) {
+          args.insert(args.begin(), dir);
+          args.insert(args.begin(), "-working-directory");
+        }
+        db_args.emplace(rel, std::move(args));
+      }
+    }
+  }
+
+  auto includes = fallback_include_dirs(in);
+  std::size_t fallback_count = 0;
+  for (const auto& f : in.files) {
+    bool cpp = is_cpp_source_ext(f.path), c = is_c_source_ext(f.path);
+    if (!cpp && !c) continue;
+    TuJob job;
+    job.rel = f.path;
+    job.abs = in.root / f.path;
+    job.language = cpp ? "c++" : "c";
+    if (auto it = db_args.find(f.path); it != db_args.end()) {
+      job.args = it->second;
+    } else {
+      job.args = fallback_args(job.language, includes, false);
+      ++fallback_count;
+    }
+    job.args.insert(job.args.end(), common_tail.begin(), common_tail.end());
+    plan.jobs.push_back(std::move(job));
+  }
+  plan.header_args = fallback_args(any_cpp || plan.jobs.empty() ? "c++" : "c", includes, true);
+  // Headers parsed on their own see the database's defines and include folders too.
+  if (!db_args.empty()) {
+    const auto& first = db_args.begin()->second;
+    for (std::size_t i = 0; i < first.size(); ++i) {
+      const auto& a = first[i];
+      if (a == "-working-directory" && i + 1 < first.size()) {
+        plan.header_args.push_back(a);
+        plan.header_args.push_back(first[++i]);
+      } else if (a.rfind("-D", 0) == 0 || a.rfind("-I", 0) == 0 || a.rfind("-std=", 0) == 0 ||
+                 a.rfind("-isystem", 0) == 0) {
+        if ((a == "-D" || a == "-I" || a == "-isystem") && i + 1 < first.size()) {
+          plan.header_args.push_back(a);
+          plan.header_args.push_back(first[++i]);
+        } else {
+          plan.header_args.push_back(a);
+        }
+      }
+    }
+  }
+  plan.header_args.insert(plan.header_args.end(), common_tail.begin(), common_tail.end());
+
+  if (fallback_count > 0) {
+    std::string dirs;
+    for (const auto& d : includes) {
+      auto rel = fs::path(d).lexically_relative(in.root).generic_string();
+      dirs += " -I" + (rel.empty() || rel == "." ? std::string(".") : rel);
+    }
+    std::string why = plan.database.empty()
+                          ? "no compile_commands.json in the root or build/"
+                          : "not listed in " + plan.database.string();
+    plan.diagnostics.push_back(
+        {"", 0, Diagnostic::Severity::note,
+         std::to_string(fallback_count) + " translation unit(s) parsed with fallback flags (" +
+             why + "): -std=c++20 / -std=c17 by extension," + dirs +
+             "; pass --compile-commands for exact results"});
+  }
+  return plan;
+}
+
+}  // namespace doctown::detail

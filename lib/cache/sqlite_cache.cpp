@@ -1,0 +1,191 @@
+// The incremental cache: fingerprint -> SymbolDoc in SQLite. WAL journaling and one
+// transaction per put mean that a killed run keeps every doc whose put returned; a schema
+// version table lets later releases migrate or refuse old stores instead of misreading them.
+#include <sqlite3.h>
+
+#include <boost/json.hpp>
+
+#include "core/file_util.hpp"
+#include "core/json_util.hpp"
+#include "doctown/cache.hpp"
+
+namespace doctown {
+
+namespace fs = std::filesystem;
+namespace json = boost::json;
+
+namespace {
+
+constexpr int kSchemaVersion = 1;
+constexpr const char* kFileName = "docs.sqlite";
+
+json::object to_json(const SymbolDoc& d) {
+  json::array params, examples, see_also;
+  for (const ParamDoc& p : d.params)
+    params.push_back(json::object{{"name", p.name}, {"description", p.description}});
+  for (const auto& e : d.examples) examples.emplace_back(e);
+  for (const auto& s : d.see_also) see_also.emplace_back(s);
+  return json::object{{"id", d.id},           {"summary", d.summary},
+                      {"description", d.description}, {"params", std::move(params)},
+                      {"returns", d.returns}, {"throws", d.throws},
+                      {"notes", d.notes},     {"examples", std::move(examples)},
+                      {"see_also", std::move(see_also)}};
+}
+
+SymbolDoc from_json(const json::object& o) {
+  using detail::json_string;
+  SymbolDoc d;
+  d.id = json_string(o, "id");
+  d.summary = json_string(o, "summary");
+  d.description = json_string(o, "description");
+  if (auto* p = o.if_contains("params"); p && p->is_array())
+    for (const auto& v : p->get_array())
+      if (v.is_object())
+        d.params.push_back({json_string(v.get_object(), "name"),
+                            json_string(v.get_object(), "description")});
+  d.returns = json_string(o, "returns");
+  d.throws = json_string(o, "throws");
+  d.notes = json_string(o, "notes");
+  for (const char* key : {"examples", "see_also"})
+    if (auto* p = o.if_contains(key); p && p->is_array())
+      for (const auto& v : p->get_array())
+        if (v.is_string())
+          (std::string_view(key) == "examples" ? d.examples : d.see_also)
+              .emplace_back(v.get_string());
+  d.source = "cache";
+  return d;
+}
+
+struct Stmt {
+  sqlite3_stmt* s = nullptr;
+  ~Stmt() { sqlite3_finalize(s); }
+};
+
+class SqliteCache final : public DocCache {
+ public:
+  SqliteCache(sqlite3* db, fs::path dir) : db_(db), dir_(std::move(dir)) {}
+  ~SqliteCache() override { sqlite3_close_v2(db_); }
+  SqliteCache(const SqliteCache&) = delete;
+  SqliteCache& operator=(const SqliteCache&) = delete;
+
+  result<std::optional<SymbolDoc>> get(const std::string& key) override {
+    Stmt st;
+    if (sqlite3_prepare_v2(db_, "SELECT doc FROM docs WHERE key = ?1", -1, &st.s, nullptr) !=
+        SQLITE_OK)
+      return error_here("preparing a lookup");
+    sqlite3_bind_text(st.s, 1, key.data(), static_cast<int>(key.size()), SQLITE_TRANSIENT);
+    int rc = sqlite3_step(st.s);
+    if (rc == SQLITE_DONE) return std::optional<SymbolDoc>{};
+    if (rc != SQLITE_ROW) return error_here("looking up a doc");
+    const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(st.s, 0));
+    int n = sqlite3_column_bytes(st.s, 0);
+    auto v = detail::parse_json(std::string_view(text ? text : "", static_cast<std::size_t>(n)),
+                                "cache entry " + key);
+    // A damaged entry is a miss (the doc is regenerated and overwritten), not a failure.
+    if (!v || !v->is_object()) return std::optional<SymbolDoc>{};
+    return std::optional<SymbolDoc>{from_json(v->get_object())};
+  }
+
+  result<void> put(std::span<const std::pair<std::string, SymbolDoc>> entries) override {
+    if (entries.empty()) return {};
+    if (sqlite3_exec(db_, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr) != SQLITE_OK)
+      return error_here("starting a transaction");
+    Stmt st;
+    if (sqlite3_prepare_v2(db_,
+                           "INSERT OR REPLACE INTO docs(key, doc, created_at) VALUES(?1, ?2, ?3)",
+                           -1, &st.s, nullptr) != SQLITE_OK) {
+      auto e = error_here("preparing an insert");
+      sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+      return e;
+    }
+    std::string now = detail::utc_now_iso8601();
+    for (const auto& [key, doc] : entries) {
+      std::string text = json::serialize(to_json(doc));
+      sqlite3_reset(st.s);
+      sqlite3_bind_text(st.s, 1, key.data(), static_cast<int>(key.size()), SQLITE_TRANSIENT);
+      sqlite3_bind_text(st.s, 2, text.data(), static_cast<int>(text.size()), SQLITE_TRANSIENT);
+      sqlite3_bind_text(st.s, 3, now.data(), static_cast<int>(now.size()), SQLITE_TRANSIENT);
+      if (sqlite3_step(st.s) != SQLITE_DONE) {
+        auto e = error_here("storing a doc");
+        sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+        return e;
+      }
+    }
+    if (sqlite3_exec(db_, "COMMIT", nullptr, nullptr, nullptr) != SQLITE_OK) {
+      auto e = error_here("committing");
+      sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+      return e;
+    }
+    return {};
+  }
+
+ private:
+  error error_here(const char* what) const {
+    return fail(errc::io_error,
+                std::string("cache ") + what + " failed: " + sqlite3_errmsg(db_) +
+                    "; delete the folder or run with --no-cache",
+                dir_.string());
+  }
+
+  sqlite3* db_;
+  fs::path dir_;
+};
+
+}  // namespace
+
+result<std::unique_ptr<DocCache>> open_sqlite_cache(const fs::path& dir) {
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec || !fs::is_directory(dir, ec))
+    return fail(errc::io_error, "cannot create the cache folder; choose another --cache-dir",
+                dir.string());
+  fs::path file = dir / kFileName;
+  sqlite3* raw = nullptr;
+  int rc = sqlite3_open_v2(file.c_str(), &raw,
+                           SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
+                           nullptr);
+  auto close_with = [&](const std::string& what) {
+    std::string msg = raw ? sqlite3_errmsg(raw) : "out of memory";
+    sqlite3_close_v2(raw);
+    return fail(errc::io_error,
+                "cannot open the cache (" + what + ": " + msg +
+                    "); delete the folder or run with --no-cache",
+                dir.string());
+  };
+  if (rc != SQLITE_OK) return close_with("open");
+  sqlite3_busy_timeout(raw, 5000);
+  const char* setup =
+      "PRAGMA journal_mode=WAL;"
+      "PRAGMA synchronous=NORMAL;"
+      "CREATE TABLE IF NOT EXISTS schema_version(version INTEGER NOT NULL);"
+      "CREATE TABLE IF NOT EXISTS docs(key TEXT PRIMARY KEY, doc TEXT NOT NULL,"
+      " created_at TEXT NOT NULL);";
+  if (sqlite3_exec(raw, setup, nullptr, nullptr, nullptr) != SQLITE_OK)
+    return close_with("creating tables (is it a doctown cache?)");
+  // Record or check the schema version.
+  int version = -1;
+  {
+    Stmt st;
+    if (sqlite3_prepare_v2(raw, "SELECT version FROM schema_version LIMIT 1", -1, &st.s,
+                           nullptr) != SQLITE_OK)
+      return close_with("reading the schema version");
+    if (sqlite3_step(st.s) == SQLITE_ROW) version = sqlite3_column_int(st.s, 0);
+  }
+  if (version == -1) {
+    std::string sql = "INSERT INTO schema_version(version) VALUES(" +
+                      std::to_string(kSchemaVersion) + ")";
+    if (sqlite3_exec(raw, sql.c_str(), nullptr, nullptr, nullptr) != SQLITE_OK)
+      return close_with("writing the schema version");
+  } else if (version != kSchemaVersion) {
+    sqlite3_close_v2(raw);
+    return fail(errc::unsupported,
+                "cache schema version " + std::to_string(version) + " is not " +
+                    std::to_string(kSchemaVersion) +
+                    " (written by another doctown release); delete the folder or use "
+                    "--cache-dir",
+                dir.string());
+  }
+  return std::unique_ptr<DocCache>(std::make_unique<SqliteCache>(raw, dir));
+}
+
+}  // namespace doctown

@@ -1,0 +1,82 @@
+// Private helpers shared by the writers: validating a DocSet, ranking symbols and files by
+// centrality, and deriving the architecture overview and highlights from the facts.
+#pragma once
+
+#include <cstddef>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "doctown/writer.hpp"
+
+namespace doctown::detail {
+
+/// invalid_argument naming the missing piece when a DocSet is incomplete or inconsistent.
+result<void> validate_docset(const DocSet& docs);
+
+/// The DocSet's verification, or the docs verified now when it carries none.
+std::vector<VerifyResult> docset_verification(const DocSet& docs);
+
+/// PageRank by node id (the graph's nodes), without relying on Graph's lookup index.
+std::unordered_map<std::string, double> pagerank_map(const Graph& g);
+/// Value for `id`, 0 when absent.
+double lookup(const std::unordered_map<std::string, double>& m, const std::string& id);
+
+/// Qualified name when there is one, else the name.
+const std::string& display_name(const Symbol& s);
+
+/// Indices of the codebase symbols for which `keep` holds, most central first (PageRank,
+/// ties by fan-in then id), at most `limit`.
+std::vector<std::size_t> rank_symbols(const DocSet& docs,
+                                      const std::function<bool(const Symbol&)>& keep,
+                                      std::size_t limit);
+
+/// A file with its centrality and what it holds.
+struct FileRank {
+  std::string path;
+  double centrality = 0;  ///< the file node's PageRank plus its symbols'
+  std::size_t records = 0;
+  std::size_t callables = 0;
+  std::size_t others = 0;
+};
+/// Files of the codebase, most central first.
+std::vector<FileRank> rank_files(const DocSet& docs);
+
+/// The DocSet's overview, or one written from the facts (central files and classes,
+/// hierarchies, entry points) when it is empty. Markdown, with names in backticks.
+std::string architecture_overview(const DocSet& docs);
+
+/// Short one-line highlights: the most central symbols with their summaries.
+std::vector<std::string> highlights(const DocSet& docs, std::size_t limit = 8);
+
+/// Summary of a symbol: the doc's, else the doc comment's brief, else empty.
+std::string summary_of(const DocSet& docs, const Symbol& s);
+
+/// Link to a source range on GitHub ("https://github.com/o/r/blob/<commit>/path#L1-L9") when
+/// the codebase came from GitHub (or a github.com git URL) at a known commit or ref; else empty.
+std::string source_url(const Codebase& codebase, const SourceRange& range);
+
+/// Resolves the references a doc makes (see-also entries, names in prose) to symbols: by id,
+/// by qualified name (a leading `::` and a trailing argument list are ignored), or by a name
+/// that only one symbol has.
+class NameResolver {
+ public:
+  explicit NameResolver(const Codebase& codebase);
+  /// The symbol named by `ref`, or nullptr when none or ambiguous.
+  const Symbol* resolve(std::string_view ref) const;
+
+ private:
+  const Codebase* codebase_;
+  std::unordered_map<std::string, std::size_t> by_qualified_;
+  std::unordered_map<std::string, std::size_t> by_name_;  ///< npos when ambiguous
+  /// Every proper "::" suffix of qualified names ("Circle::area" for geo::Circle::area); npos
+  /// when two different qualified names share it.
+  std::unordered_map<std::string, std::size_t> by_suffix_;
+};
+
+/// Strip a trailing argument list and a leading `::` from a reference.
+std::string normalize_reference(std::string_view ref);
+
+}  // namespace doctown::detail

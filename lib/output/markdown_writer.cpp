@@ -1,0 +1,349 @@
+// The Markdown writer: index.md plus one page per namespace (C/C++) or file, written for
+// GitHub's renderer. Every cross-reference is a relative link to an explicit `<a id>` anchor,
+// so links keep working when the folder is moved or browsed on GitHub.
+#include <algorithm>
+#include <set>
+#include <sstream>
+
+#include "doctown/version.hpp"
+#include "doctown/writer.hpp"
+#include "output/dir_util.hpp"
+#include "output/docset_util.hpp"
+#include "output/site_model.hpp"
+
+namespace doctown {
+namespace detail {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr std::string_view kExt = ".md";
+
+std::string fence_for(std::string_view code) {
+  std::size_t longest = 0, run = 0;
+  for (char c : code) {
+    run = c == '`' ? run + 1 : 0;
+    longest = std::max(longest, run);
+  }
+  return std::string(std::max<std::size_t>(3, longest + 1), '`');
+}
+
+std::string code_span(std::string_view code) {
+  std::size_t longest = 0, run = 0;
+  for (char c : code) {
+    run = c == '`' ? run + 1 : 0;
+    longest = std::max(longest, run);
+  }
+  std::string ticks(longest + 1, '`');
+  bool pad = !code.empty() && (code.front() == '`' || code.back() == '`');
+  return ticks + (pad ? " " : "") + std::string(code) + (pad ? " " : "") + ticks;
+}
+
+// Plain prose: keep Markdown emphasis, neutralise raw HTML.
+std::string escape_plain(std::string_view s) {
+  std::string o;
+  for (char c : s) {
+    if (c == '<') o += "&lt;";
+    else if (c == '>') o += "&gt;";
+    else o += c;
+  }
+  return o;
+}
+
+class MarkdownRenderer {
+ public:
+  explicit MarkdownRenderer(const SiteModel& m) : m_(m) {}
+
+  // Prose with code spans that name symbols turned into links. Fenced blocks are kept.
+  std::string prose(std::string_view text, std::size_t page, const Symbol* ctx = nullptr) const {
+    std::string out;
+    std::size_t pos = 0;
+    while (pos < text.size()) {
+      std::size_t fence = text.find("```", pos);
+      std::string_view chunk = text.substr(pos, fence == std::string_view::npos
+                                                    ? std::string_view::npos
+                                                    : fence - pos);
+      out += inline_prose(chunk, page, ctx);
+      if (fence == std::string_view::npos) break;
+      std::size_t end = text.find("```", fence + 3);
+      std::size_t stop = end == std::string_view::npos ? text.size() : end + 3;
+      out += std::string(text.substr(fence, stop - fence));
+      if (end == std::string_view::npos) out += "\n```";
+      pos = stop;
+    }
+    return out;
+  }
+
+  std::string inline_prose(std::string_view text, std::size_t page,
+                           const Symbol* ctx = nullptr) const {
+    std::string out;
+    for (const InlinePiece& p : split_code_spans(text)) {
+      if (!p.code) {
+        out += escape_plain(p.text);
+      } else if (auto e = m_.resolve(p.text, ctx)) {
+        out += "[" + code_span(p.text) + "](" + m_.link(page, *e, kExt) + ")";
+      } else {
+        out += code_span(p.text);
+      }
+    }
+    return out;
+  }
+
+  std::string cell(std::string_view text, std::size_t page, const Symbol* ctx = nullptr) const {
+    std::string s = inline_prose(text, page, ctx);
+    std::string o;
+    for (char c : s) {
+      if (c == '\n' || c == '\r') o += ' ';
+      else if (c == '|') o += "\\|";
+      else o += c;
+    }
+    return o;
+  }
+
+  std::string symbol_link(std::size_t entry, std::size_t page, bool qualified = true) const {
+    const Symbol& s = m_.symbol(m_.entries()[entry]);
+    return "[" + code_span(qualified ? display_name(s) : s.name) + "](" +
+           m_.link(page, entry, kExt) + ")";
+  }
+
+  std::string location(const Symbol& s) const {
+    auto range = [](const SourceRange& r) {
+      std::string t = r.file + ":" + std::to_string(r.line);
+      if (r.end_line > r.line) t += "-" + std::to_string(r.end_line);
+      return t;
+    };
+    auto linked = [&](const SourceRange& r) {
+      std::string url = source_url(m_.codebase(), r);
+      return url.empty() ? code_span(range(r)) : "[" + code_span(range(r)) + "](" + url + ")";
+    };
+    std::string t = "*Defined in* " + linked(s.location);
+    if (s.declaration && s.declaration->file != s.location.file)
+      t += " · *declared in* " + linked(*s.declaration);
+    return t;
+  }
+
+  // The lists of related symbols (bases, overrides, calls, ...), as links where possible.
+  void relations(std::ostringstream& o, std::size_t symbol, std::size_t page) const {
+    struct Row {
+      const char* label;
+      bool outgoing;
+      RelationKind kind;
+    };
+    static constexpr Row rows[] = {
+        {"Inherits from", true, RelationKind::inherits},
+        {"Inherited by", false, RelationKind::inherits},
+        {"Overrides", true, RelationKind::overrides},
+        {"Overridden by", false, RelationKind::overrides},
+        {"Calls", true, RelationKind::calls},
+        {"Called by", false, RelationKind::calls},
+        {"Uses types", true, RelationKind::uses_type},
+    };
+    for (const Row& row : rows) {
+      std::set<std::string> seen;
+      std::vector<std::string> links;
+      const auto& rels = row.outgoing ? m_.outgoing(symbol) : m_.incoming(symbol);
+      for (const Relation* r : rels) {
+        if (r->kind != row.kind) continue;
+        const std::string& other = row.outgoing ? r->to : r->from;
+        if (!seen.insert(other).second) continue;
+        if (auto e = m_.entry_of(other)) links.push_back(symbol_link(*e, page));
+        else links.push_back(code_span(other));
+      }
+      if (links.empty()) continue;
+      std::sort(links.begin(), links.end());
+      o << "**" << row.label << ":** ";
+      for (std::size_t i = 0; i < links.size() && i < 12; ++i) o << (i ? ", " : "") << links[i];
+      if (links.size() > 12) o << " and " << links.size() - 12 << " more";
+      o << "\n\n";
+    }
+  }
+
+  void entry(std::ostringstream& o, std::size_t ei, std::size_t page, int level) const {
+    const SiteEntry& e = m_.entries()[ei];
+    const Symbol& s = m_.symbol(e);
+    o << "<a id=\"" << e.anchor << "\"></a>\n\n";
+    o << std::string(static_cast<std::size_t>(std::min(level, 6)), '#') << " " << to_string(s.kind)
+      << " " << code_span(e.top_level ? display_name(s) : s.name) << "\n\n";
+    if (!s.signature.empty()) {
+      std::string f = fence_for(s.signature);
+      std::string lang = s.language == "c++" ? "cpp" : s.language;
+      o << f << lang << "\n" << s.signature << "\n" << f << "\n\n";
+    }
+    const SymbolDoc* d = e.doc;
+    std::string summary = d ? d->summary : s.brief;
+    if (!summary.empty()) o << prose(summary, page, &s) << "\n\n";
+    if (d && !d->description.empty()) o << prose(d->description, page, &s) << "\n\n";
+    if (!d && !s.doc_comment.empty() && s.doc_comment != s.brief)
+      o << prose(s.doc_comment, page, &s) << "\n\n";
+    if (d && !d->params.empty()) {
+      o << "**Parameters**\n\n| Name | Type | Description |\n|---|---|---|\n";
+      for (const ParamDoc& p : d->params) {
+        std::string type;
+        for (const Param& sp : s.params)
+          if (sp.name == p.name) type = sp.type;
+        o << "| " << code_span(p.name) << " | " << (type.empty() ? "" : code_span(type)) << " | "
+          << cell(p.description, page, &s) << " |\n";
+      }
+      o << "\n";
+    } else if (!s.params.empty() && is_callable(s.kind)) {
+      o << "**Parameters**\n\n| Name | Type |\n|---|---|\n";
+      for (const Param& p : s.params)
+        o << "| " << code_span(p.name.empty() ? "(unnamed)" : p.name) << " | "
+          << code_span(p.type) << " |\n";
+      o << "\n";
+    }
+    if (d && !d->returns.empty()) {
+      o << "**Returns**";
+      if (!s.return_type.empty()) o << " " << code_span(s.return_type);
+      o << ": " << prose(d->returns, page, &s) << "\n\n";
+    }
+    if (d && !d->throws.empty()) o << "**Throws:** " << prose(d->throws, page, &s) << "\n\n";
+    if (d && !d->notes.empty()) o << "**Notes:** " << prose(d->notes, page, &s) << "\n\n";
+    if (d)
+      for (const std::string& ex : d->examples) {
+        std::string f = fence_for(ex);
+        o << "**Example**\n\n" << f << (s.language == "c++" ? "cpp" : s.language) << "\n" << ex
+          << "\n" << f << "\n\n";
+      }
+    if (d && !d->see_also.empty()) {
+      o << "**See also:** ";
+      bool first = true;
+      for (const std::string& ref : d->see_also) {
+        o << (first ? "" : ", ");
+        first = false;
+        if (auto t = m_.resolve(ref, &s)) o << symbol_link(*t, page);
+        else o << code_span(ref);
+      }
+      o << "\n\n";
+    }
+    relations(o, e.symbol, page);
+    o << location(s) << "\n\n";
+    for (std::size_t mi : e.members)
+      if (mi != ei) entry(o, mi, page, level + 1);
+  }
+
+  std::string page(std::size_t pi) const {
+    const SitePage& p = m_.pages()[pi];
+    std::ostringstream o;
+    o << "# " << (p.kind == "namespace" ? "Namespace " : "File ") << code_span(p.label) << "\n\n";
+    o << "[Index](index.md)";
+    for (std::size_t other = 0; other < m_.pages().size(); ++other)
+      if (other != pi && m_.pages()[other].kind == p.kind)
+        o << " · [" << m_.pages()[other].label << "](" << m_.page_link(other, kExt) << ")";
+    o << "\n\n";
+    if (p.namespace_symbol) {
+      const Symbol& ns = m_.codebase().symbols[*p.namespace_symbol];
+      if (auto it = m_.docs().docs->find(ns.id); it != m_.docs().docs->end()) {
+        if (!it->second.summary.empty()) o << prose(it->second.summary, pi) << "\n\n";
+        if (!it->second.description.empty()) o << prose(it->second.description, pi) << "\n\n";
+      } else if (!ns.brief.empty()) {
+        o << prose(ns.brief, pi) << "\n\n";
+      }
+    }
+    o << p.symbols << " symbols, " << p.documented << " documented.\n\n";
+    // Contents table, grouped by kind.
+    o << "| Symbol | Kind | Summary |\n|---|---|---|\n";
+    for (std::size_t ei : p.entries) {
+      const Symbol& s = m_.symbol(m_.entries()[ei]);
+      o << "| " << symbol_link(ei, pi) << " | " << to_string(s.kind) << " | "
+        << cell(summary_of(m_.docs(), s), pi) << " |\n";
+    }
+    o << "\n";
+    for (std::size_t ei : p.entries) entry(o, ei, pi, 2);
+    return o.str();
+  }
+
+  std::string index(const std::string& name) const {
+    const DocSet& d = m_.docs();
+    const Codebase& cb = m_.codebase();
+    std::ostringstream o;
+    o << "# " << name << " documentation\n\n";
+    o << "Generated by doctown " << version_string << " on "
+      << (d.generated_at.empty() ? std::string("(unknown date)") : d.generated_at) << " with "
+      << (d.llm_model.empty() ? std::string("no LLM") : code_span(d.llm_model)) << ".\n\n";
+    o << "## Overview\n\n";
+    o << "- Source: " << code_span(cb.source.url_or_path.empty() ? cb.root : cb.source.url_or_path);
+    if (!cb.source.commit.empty()) o << " at " << code_span(cb.source.commit);
+    o << "\n- Files: " << cb.files.size() << "\n- Symbols: " << cb.symbols.size()
+      << "\n- Documented: " << d.docs->size() << "\n";
+    if (!d.failures->empty()) o << "- Not documented (failures): " << d.failures->size() << "\n";
+    o << "\n## Architecture\n\n" << prose(architecture_overview(d), SiteModel::npos) << "\n\n";
+
+    o << "## Namespaces and modules\n\n| Page | Kind | Symbols | Documented |\n|---|---|---|---|\n";
+    for (std::size_t pi = 0; pi < m_.pages().size(); ++pi) {
+      const SitePage& p = m_.pages()[pi];
+      o << "| [" << code_span(p.label) << "](" << m_.page_link(pi, kExt) << ") | " << p.kind
+        << " | " << p.symbols << " | " << p.documented << " |\n";
+    }
+    o << "\n## Most central symbols\n\n| Symbol | Kind | Location | Summary |\n|---|---|---|---|\n";
+    for (std::size_t ei : m_.central_entries(15)) {
+      const Symbol& s = m_.symbol(m_.entries()[ei]);
+      o << "| " << symbol_link(ei, SiteModel::npos) << " | " << to_string(s.kind) << " | "
+        << code_span(s.location.file + ":" + std::to_string(s.location.line)) << " | "
+        << cell(summary_of(d, s), SiteModel::npos) << " |\n";
+    }
+    if (!d.failures->empty()) {
+      o << "\n## Symbols that could not be documented\n\n";
+      for (const SymbolFailure& f : *d.failures) {
+        if (auto e = m_.entry_of(f.id)) o << "- " << symbol_link(*e, SiteModel::npos);
+        else o << "- " << code_span(f.id);
+        o << ": " << escape_plain(f.reason) << "\n";
+      }
+    }
+    o << "\n";
+    return o.str();
+  }
+
+ private:
+  const SiteModel& m_;
+};
+
+class MarkdownWriter final : public Writer {
+ public:
+  std::string_view format() const override { return "markdown"; }
+  result<fs::path> write(const DocSet& docs, const fs::path& out_dir, const std::string& name,
+                         const RunContext& ctx) override {
+    if (name.empty() || name.find('/') != std::string::npos || name == "." || name == "..")
+      return fail(errc::invalid_argument, "output name must be a plain file name", name);
+    if (auto ok = validate_docset(docs); !ok) return ok.error();
+    fs::path final_dir = out_dir / name / "markdown";
+    auto staging = make_staging_dir(final_dir);
+    if (!staging) return std::move(staging).error();
+    auto result = [&]() -> doctown::result<void> {
+      try {
+        SiteModel model(docs);
+        MarkdownRenderer r(model);
+        if (auto ok = write_text(*staging / "index.md", r.index(name)); !ok) return ok;
+        for (std::size_t pi = 0; pi < model.pages().size(); ++pi) {
+          if (ctx.stop_requested()) return fail(errc::cancelled, "cancelled", final_dir.string());
+          if (auto ok = write_text(*staging / (model.pages()[pi].slug + ".md"), r.page(pi)); !ok)
+            return ok;
+        }
+        return {};
+      } catch (const std::exception& e) {
+        return fail(errc::internal, std::string("rendering Markdown failed: ") + e.what(),
+                    final_dir.string());
+      }
+    }();
+    if (!result) {
+      discard_staging_dir(*staging);
+      return std::move(result).error();
+    }
+    if (auto ok = commit_staging_dir(*staging, final_dir); !ok) {
+      discard_staging_dir(*staging);
+      return ok.error();
+    }
+    ctx.note("write", "Markdown written to " + final_dir.string());
+    return final_dir;
+  }
+};
+
+}  // namespace
+}  // namespace detail
+
+result<std::unique_ptr<Writer>> make_markdown_writer() {
+  return std::unique_ptr<Writer>(std::make_unique<detail::MarkdownWriter>());
+}
+
+}  // namespace doctown

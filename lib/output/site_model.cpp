@@ -1,0 +1,300 @@
+// Page model of the human-readable outputs. Anchors derive from qualified names only (plus a
+// short hash of the id for overloads), so links from outside stay valid across runs as long as
+// the symbol keeps its name.
+#include "output/site_model.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <tuple>
+#include <map>
+#include <unordered_map>
+
+#include "core/file_util.hpp"
+
+namespace doctown::detail {
+
+std::string slugify(std::string_view text) {
+  std::string out;
+  bool dash = false;
+  for (char ch : text) {
+    unsigned char c = static_cast<unsigned char>(ch);
+    if (std::isalnum(c) || c == '_') {
+      if (dash && !out.empty()) out += '-';
+      dash = false;
+      out += static_cast<char>(std::tolower(c));
+    } else if (c == '~') {
+      if (dash && !out.empty()) out += '-';
+      dash = false;
+      out += "dtor-";
+    } else {
+      dash = true;
+    }
+  }
+  while (!out.empty() && out.back() == '-') out.pop_back();
+  return out.empty() ? std::string("x") : out;
+}
+
+std::vector<InlinePiece> split_code_spans(std::string_view text) {
+  std::vector<InlinePiece> out;
+  std::string plain;
+  std::size_t i = 0;
+  while (i < text.size()) {
+    if (text[i] != '`') {
+      plain += text[i++];
+      continue;
+    }
+    std::size_t run = 0;
+    while (i + run < text.size() && text[i + run] == '`') ++run;
+    std::string fence(run, '`');
+    std::size_t close = text.find(fence, i + run);
+    while (close != std::string_view::npos && close + run < text.size() &&
+           text[close + run] == '`')
+      close = text.find(fence, close + run + 1);
+    if (close == std::string_view::npos) {
+      plain.append(text.substr(i, run));
+      i += run;
+      continue;
+    }
+    if (!plain.empty()) out.push_back({false, std::move(plain)});
+    plain.clear();
+    std::string code(text.substr(i + run, close - i - run));
+    if (code.size() >= 2 && code.front() == ' ' && code.back() == ' ')
+      code = code.substr(1, code.size() - 2);
+    out.push_back({true, std::move(code)});
+    i = close + run;
+  }
+  if (!plain.empty()) out.push_back({false, std::move(plain)});
+  return out;
+}
+
+namespace {
+
+bool is_cxx(const Symbol& s) { return s.language == "c++" || s.language == "c"; }
+
+int display_group(SymbolKind k) {
+  if (k == SymbolKind::concept_) return 0;
+  if (is_record(k) || k == SymbolKind::enum_) return 1;
+  if (k == SymbolKind::typedef_ || k == SymbolKind::type_alias) return 2;
+  if (is_callable(k)) return 3;
+  if (k == SymbolKind::macro) return 5;
+  return 4;
+}
+
+bool can_hold_members(SymbolKind k) { return is_record(k) || k == SymbolKind::enum_; }
+
+}  // namespace
+
+SiteModel::SiteModel(const DocSet& docs) : docs_(&docs), resolver_(*docs.codebase) {
+  const auto& syms = docs.codebase->symbols;
+  entry_by_symbol_.assign(syms.size(), npos);
+  out_.resize(syms.size());
+  in_.resize(syms.size());
+  for (const Relation& r : docs.codebase->relations) {
+    if (r.kind == RelationKind::contains || r.kind == RelationKind::similar) continue;
+    if (auto i = docs.codebase->index_of(r.from)) out_[*i].push_back(&r);
+    if (auto i = docs.codebase->index_of(r.to)) in_[*i].push_back(&r);
+  }
+
+  // Namespaces by qualified name, to place C/C++ symbols on their innermost namespace's page.
+  std::map<std::string, std::size_t> namespaces;
+  std::unordered_map<std::string, std::size_t> record_by_qname;
+  for (std::size_t i = 0; i < syms.size(); ++i) {
+    if (syms[i].kind == SymbolKind::namespace_) namespaces.emplace(syms[i].qualified_name, i);
+    if (can_hold_members(syms[i].kind)) record_by_qname.emplace(syms[i].qualified_name, i);
+  }
+
+  std::map<std::string, std::size_t> page_by_key;
+  auto page_for = [&](const std::string& key, const std::string& kind, const std::string& label,
+                      std::optional<std::size_t> ns) {
+    auto [it, inserted] = page_by_key.emplace(key, pages_.size());
+    if (inserted) {
+      SitePage p;
+      p.key = key;
+      p.kind = kind;
+      p.label = label;
+      p.title = (kind == "namespace" ? "Namespace " : "File ") + label;
+      p.namespace_symbol = ns;
+      pages_.push_back(std::move(p));
+    }
+    return it->second;
+  };
+
+  // Innermost enclosing namespace from the qualified name (parent ids may be missing).
+  auto namespace_of = [&](const Symbol& s) -> std::optional<std::size_t> {
+    std::string q = s.qualified_name;
+    for (std::size_t p = q.rfind("::"); p != std::string::npos && p > 0; p = q.rfind("::")) {
+      q.resize(p);
+      if (auto it = namespaces.find(q); it != namespaces.end()) return it->second;
+    }
+    return std::nullopt;
+  };
+  auto parent_of = [&](const Symbol& s) -> std::optional<std::size_t> {
+    if (!s.parent_id.empty())
+      if (auto i = docs.codebase->index_of(s.parent_id); i && can_hold_members(syms[*i].kind))
+        return *i;
+    auto p = s.qualified_name.rfind("::");
+    if (p == std::string::npos || p == 0) return std::nullopt;
+    if (auto it = record_by_qname.find(s.qualified_name.substr(0, p));
+        it != record_by_qname.end() && it->second != static_cast<std::size_t>(&s - syms.data()))
+      return it->second;
+    return std::nullopt;
+  };
+
+  for (std::size_t i = 0; i < syms.size(); ++i) {
+    const Symbol& s = syms[i];
+    if (s.kind == SymbolKind::namespace_) continue;
+    SiteEntry e;
+    e.symbol = i;
+    if (auto it = docs.docs->find(s.id); it != docs.docs->end()) e.doc = &it->second;
+    entry_by_symbol_[i] = entries_.size();
+    entries_.push_back(std::move(e));
+  }
+
+  // Pages and nesting. Members follow their parent's page.
+  for (std::size_t ei = 0; ei < entries_.size(); ++ei) {
+    SiteEntry& e = entries_[ei];
+    const Symbol& s = syms[e.symbol];
+    if (auto parent = parent_of(s); parent && entry_by_symbol_[*parent] != npos) {
+      e.top_level = false;
+      entries_[entry_by_symbol_[*parent]].members.push_back(ei);
+    }
+  }
+  // Resolve each entry's page through its outermost displayed ancestor.
+  for (std::size_t ei = 0; ei < entries_.size(); ++ei) {
+    if (!entries_[ei].top_level) continue;
+    const Symbol& s = syms[entries_[ei].symbol];
+    std::size_t page;
+    auto ns = is_cxx(s) ? namespace_of(s) : std::nullopt;
+    if (ns) {
+      const std::string& q = syms[*ns].qualified_name;
+      page = page_for("ns:" + q, "namespace", q, ns);
+    } else {
+      std::string file = s.location.file.empty() ? std::string("(unknown)") : s.location.file;
+      page = page_for("file:" + file, "file", file, std::nullopt);
+    }
+    std::vector<std::size_t> stack{ei};
+    while (!stack.empty()) {
+      std::size_t x = stack.back();
+      stack.pop_back();
+      entries_[x].page = page;
+      ++pages_[page].symbols;
+      if (entries_[x].doc) ++pages_[page].documented;
+      for (std::size_t m : entries_[x].members)
+        if (m != x) stack.push_back(m);
+    }
+    pages_[page].entries.push_back(ei);
+  }
+
+  // Display order: pages by kind then label; entries by group, then name, then id.
+  auto entry_less = [&](std::size_t a, std::size_t b) {
+    const Symbol& x = syms[entries_[a].symbol];
+    const Symbol& y = syms[entries_[b].symbol];
+    return std::make_tuple(display_group(x.kind), x.name, x.id) <
+           std::make_tuple(display_group(y.kind), y.name, y.id);
+  };
+  auto member_less = [&](std::size_t a, std::size_t b) {
+    const Symbol& x = syms[entries_[a].symbol];
+    const Symbol& y = syms[entries_[b].symbol];
+    return std::make_tuple(x.location.line, x.name, x.id) <
+           std::make_tuple(y.location.line, y.name, y.id);
+  };
+  for (SitePage& p : pages_) std::sort(p.entries.begin(), p.entries.end(), entry_less);
+  for (SiteEntry& e : entries_) std::sort(e.members.begin(), e.members.end(), member_less);
+
+  std::vector<std::size_t> order(pages_.size());
+  for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+  // Namespaces first, then files; each by label.
+  std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+    bool na = pages_[a].kind == "namespace", nb = pages_[b].kind == "namespace";
+    if (na != nb) return na;
+    return pages_[a].label < pages_[b].label;
+  });
+  std::vector<SitePage> sorted;
+  std::vector<std::size_t> remap(pages_.size());
+  for (std::size_t i = 0; i < order.size(); ++i) {
+    remap[order[i]] = i;
+    sorted.push_back(std::move(pages_[order[i]]));
+  }
+  pages_ = std::move(sorted);
+  for (SiteEntry& e : entries_) e.page = remap[e.page];
+
+  // Page slugs, unique ("index" is reserved for the front page).
+  std::map<std::string, int> used{{"index", 1}, {"search", 1}, {"diagrams", 1}};
+  for (SitePage& p : pages_) {
+    std::string base = (p.kind == "namespace" ? "ns-" : "file-") + slugify(p.label);
+    std::string slug = base;
+    for (int n = 2; used.count(slug); ++n) slug = base + "-" + std::to_string(n);
+    used[slug] = 1;
+    p.slug = slug;
+  }
+
+  // Anchors from qualified names; overloads and case clashes get a hash of the id.
+  std::map<std::string, std::vector<std::size_t>> by_base;
+  for (std::size_t ei = 0; ei < entries_.size(); ++ei)
+    by_base[slugify(display_name(syms[entries_[ei].symbol]))].push_back(ei);
+  for (auto& [base, list] : by_base) {
+    if (list.size() == 1) {
+      entries_[list[0]].anchor = base;
+      continue;
+    }
+    for (std::size_t ei : list)
+      entries_[ei].anchor = base + "-" + sha256_hex(syms[entries_[ei].symbol].id).substr(0, 8);
+  }
+}
+
+std::optional<std::size_t> SiteModel::entry_of(std::string_view id) const {
+  auto i = docs_->codebase->index_of(id);
+  if (!i || entry_by_symbol_[*i] == npos) return std::nullopt;
+  return entry_by_symbol_[*i];
+}
+
+std::optional<std::size_t> SiteModel::resolve(std::string_view ref, const Symbol* context) const {
+  if (context) {
+    std::string r = normalize_reference(ref);
+    for (const Param& p : context->params)
+      if (p.name == r) return std::nullopt;
+    for (const Param& p : context->template_params)
+      if (p.name == r) return std::nullopt;
+    if (r.find("::") == std::string::npos) {
+      // Scopes from the innermost outwards: the symbol itself (its members), then its parents.
+      std::string scope = context->qualified_name;
+      for (;;) {
+        if (!scope.empty())
+          if (const Symbol* s = resolver_.resolve(scope + "::" + r))
+            if (s->qualified_name == scope + "::" + r) return entry_of(s->id);
+        auto p = scope.rfind("::");
+        if (p == std::string::npos) break;
+        scope.resize(p);
+      }
+    }
+  }
+  const Symbol* s = resolver_.resolve(ref);
+  if (!s) return std::nullopt;
+  return entry_of(s->id);
+}
+
+std::string SiteModel::link(std::size_t from_page, std::size_t entry, std::string_view ext) const {
+  const SiteEntry& e = entries_[entry];
+  if (e.page == from_page) return "#" + e.anchor;
+  return pages_[e.page].slug + std::string(ext) + "#" + e.anchor;
+}
+
+std::string SiteModel::page_link(std::size_t page, std::string_view ext) const {
+  return pages_[page].slug + std::string(ext);
+}
+
+std::vector<std::size_t> SiteModel::central_entries(std::size_t limit) const {
+  auto ranked = rank_symbols(
+      *docs_,
+      [&](const Symbol& s) {
+        return s.kind != SymbolKind::namespace_ && s.kind != SymbolKind::enumerator &&
+               s.kind != SymbolKind::field;
+      },
+      limit);
+  std::vector<std::size_t> out;
+  for (std::size_t i : ranked)
+    if (entry_by_symbol_[i] != npos) out.push_back(entry_by_symbol_[i]);
+  return out;
+}
+
+}  // namespace doctown::detail

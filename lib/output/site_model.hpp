@@ -1,0 +1,92 @@
+// Private: the page structure shared by the Markdown and HTML writers. Symbols are grouped
+// into pages (one per C/C++ namespace, else one per file), get stable anchors, and references
+// between them resolve to links that are valid in both outputs (only the extension differs).
+#pragma once
+
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "doctown/writer.hpp"
+#include "output/docset_util.hpp"
+
+namespace doctown::detail {
+
+/// One symbol shown on a page.
+struct SiteEntry {
+  std::size_t symbol = 0;           ///< index in Codebase::symbols
+  const SymbolDoc* doc = nullptr;   ///< null when the symbol was not documented
+  std::string anchor;               ///< stable, unique within the site
+  std::size_t page = 0;             ///< index in SiteModel::pages()
+  std::vector<std::size_t> members; ///< entries nested under this one (record/enum members)
+  bool top_level = true;
+};
+
+/// A page of the site.
+struct SitePage {
+  std::string key;     ///< "ns:geo" or "file:src/a.py"
+  std::string title;   ///< "Namespace geo", "File src/a.py"
+  std::string slug;    ///< file name without extension, unique
+  std::string kind;    ///< "namespace" or "file"
+  std::string label;   ///< "geo" or "src/a.py"
+  std::optional<std::size_t> namespace_symbol;  ///< the namespace's symbol when there is one
+  std::vector<std::size_t> entries;             ///< top-level entries in display order
+  std::size_t symbols = 0;     ///< entries on the page, members included
+  std::size_t documented = 0;  ///< of which documented
+};
+
+/// A piece of prose: plain text or the content of a code span.
+struct InlinePiece {
+  bool code = false;
+  std::string text;
+};
+/// Split Markdown-ish prose into plain text and `code spans` (fenced blocks are not handled
+/// here; callers split them off first).
+std::vector<InlinePiece> split_code_spans(std::string_view text);
+
+/// Slug of a text: lowercase ASCII letters, digits, '_' and '-', never empty.
+std::string slugify(std::string_view text);
+
+class SiteModel {
+ public:
+  explicit SiteModel(const DocSet& docs);
+
+  const DocSet& docs() const { return *docs_; }
+  const Codebase& codebase() const { return *docs_->codebase; }
+  const std::vector<SitePage>& pages() const { return pages_; }
+  const std::vector<SiteEntry>& entries() const { return entries_; }
+  const Symbol& symbol(const SiteEntry& e) const { return codebase().symbols[e.symbol]; }
+
+  /// Entry of a symbol id, if the symbol is shown.
+  std::optional<std::size_t> entry_of(std::string_view id) const;
+  /// Entry named by a reference (id, qualified name, unique name), if any. With a context
+  /// symbol, its parameters are never resolved and unqualified names are looked up in its
+  /// scope first (`area` in geo::Circle's doc is geo::Circle::area).
+  std::optional<std::size_t> resolve(std::string_view ref, const Symbol* context = nullptr) const;
+  /// Relative link from `from_page` (npos = the index page) to an entry: "#a" on the same page,
+  /// "slug.ext#a" elsewhere.
+  std::string link(std::size_t from_page, std::size_t entry, std::string_view ext) const;
+  /// Relative link to a page.
+  std::string page_link(std::size_t page, std::string_view ext) const;
+
+  /// Relations of the codebase leaving / entering a symbol (by symbol index).
+  const std::vector<const Relation*>& outgoing(std::size_t symbol) const { return out_[symbol]; }
+  const std::vector<const Relation*>& incoming(std::size_t symbol) const { return in_[symbol]; }
+
+  /// Symbol ids grouped into the pages' top-level entries, central first.
+  std::vector<std::size_t> central_entries(std::size_t limit) const;
+
+  static constexpr std::size_t npos = static_cast<std::size_t>(-1);
+
+ private:
+  const DocSet* docs_;
+  NameResolver resolver_;
+  std::vector<SitePage> pages_;
+  std::vector<SiteEntry> entries_;
+  std::vector<std::size_t> entry_by_symbol_;  ///< symbol index -> entry index or npos
+  std::vector<std::vector<const Relation*>> out_, in_;
+};
+
+}  // namespace doctown::detail

@@ -1,0 +1,256 @@
+// File selection for the analyzers. A git work tree is listed by git itself
+// (`git ls-files --cached --others --exclude-standard`), which applies every .gitignore rule
+// (nested files, negations, global excludes) exactly; any other folder is walked without
+// following directory links. Both paths then go through the same filters, and the result is
+// sorted so the same tree always gives the same list.
+#include "source/file_select.hpp"
+
+#include <algorithm>
+#include <array>
+#include <fstream>
+#include <system_error>
+#include <utility>
+
+#include "core/file_util.hpp"
+#include "source/process.hpp"
+
+namespace doctown::detail {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr std::array<std::pair<std::string_view, std::string_view>, 63> kExtensions{{
+    {".c", "c"},          {".h", "c++"},          {".cc", "c++"},      {".cpp", "c++"},
+    {".cxx", "c++"},      {".c++", "c++"},        {".hh", "c++"},      {".hpp", "c++"},
+    {".hxx", "c++"},      {".h++", "c++"},        {".inl", "c++"},     {".ipp", "c++"},
+    {".tpp", "c++"},      {".cu", "c++"},         {".py", "python"},   {".pyi", "python"},
+    {".go", "go"},        {".rs", "rust"},        {".java", "java"},   {".kt", "kotlin"},
+    {".kts", "kotlin"},   {".scala", "scala"},    {".js", "javascript"}, {".mjs", "javascript"},
+    {".cjs", "javascript"}, {".jsx", "javascript"}, {".ts", "typescript"}, {".tsx", "typescript"},
+    {".cs", "c#"},        {".rb", "ruby"},        {".php", "php"},     {".swift", "swift"},
+    {".lua", "lua"},      {".pl", "perl"},        {".pm", "perl"},     {".sh", "sh"},
+    {".bash", "sh"},      {".zsh", "sh"},         {".m", "objectivec"}, {".mm", "objectivec"},
+    {".hs", "haskell"},   {".erl", "erlang"},     {".ex", "elixir"},   {".exs", "elixir"},
+    {".r", "r"},          {".sql", "sql"},        {".f90", "fortran"}, {".f", "fortran"},
+    {".pas", "pascal"},   {".adb", "ada"},        {".ads", "ada"},     {".d", "d"},
+    {".vim", "vim"},      {".tcl", "tcl"},        {".el", "lisp"},
+    {".lisp", "lisp"},    {".clj", "clojure"},    {".ml", "ocaml"},    {".v", "verilog"},
+    {".md", "markdown"},  {".markdown", "markdown"}, {".rst", "rst"},  {".proto", "protobuf"},
+}};
+
+constexpr std::array<std::string_view, 8> kHeaderExtensions{".h",   ".hh",  ".hpp", ".hxx",
+                                                            ".h++", ".inl", ".ipp", ".tpp"};
+
+std::string lower(std::string_view s) {
+  std::string r(s);
+  for (auto& ch : r)
+    if (ch >= 'A' && ch <= 'Z') ch = static_cast<char>(ch - 'A' + 'a');
+  return r;
+}
+
+std::string_view file_name(std::string_view path) {
+  auto slash = path.rfind('/');
+  return slash == std::string_view::npos ? path : path.substr(slash + 1);
+}
+
+std::string extension_of(std::string_view path) {
+  auto name = file_name(path);
+  auto dot = name.rfind('.');
+  if (dot == std::string_view::npos || dot == 0) return {};
+  return lower(name.substr(dot));
+}
+
+// `*`/`?` within a segment, `**` across segments (also matching zero segments).
+bool glob_rec(std::string_view p, std::string_view s) {
+  while (!p.empty()) {
+    if (p.substr(0, 2) == "**") {
+      p.remove_prefix(2);
+      if (!p.empty() && p.front() == '/') {
+        // "**/x" matches "x" and "a/b/x".
+        auto rest = p.substr(1);
+        if (glob_rec(rest, s)) return true;
+        for (std::size_t i = 0; i < s.size(); ++i)
+          if (s[i] == '/' && glob_rec(rest, s.substr(i + 1))) return true;
+        return false;
+      }
+      for (std::size_t i = 0; i <= s.size(); ++i)
+        if (glob_rec(p, s.substr(i))) return true;
+      return false;
+    }
+    char c = p.front();
+    if (c == '*') {
+      p.remove_prefix(1);
+      for (std::size_t i = 0; i <= s.size(); ++i) {
+        if (glob_rec(p, s.substr(i))) return true;
+        if (i < s.size() && s[i] == '/') break;
+      }
+      return false;
+    }
+    if (s.empty()) return false;
+    if (c == '?') {
+      if (s.front() == '/') return false;
+    } else if (c != s.front()) {
+      return false;
+    }
+    p.remove_prefix(1);
+    s.remove_prefix(1);
+  }
+  return s.empty();
+}
+
+bool any_glob(const std::vector<std::string>& globs, std::string_view path) {
+  for (const auto& g : globs)
+    if (glob_match(g, path)) return true;
+  return false;
+}
+
+// Content sniffing: NUL bytes in the first 8 KiB mean binary (what git and grep do).
+bool looks_binary(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  char buf[8192];
+  in.read(buf, sizeof buf);
+  auto n = in.gcount();
+  for (std::streamsize i = 0; i < n; ++i)
+    if (buf[i] == '\0') return true;
+  return false;
+}
+
+// Split NUL-separated git output.
+std::vector<std::string> split_nul(const std::string& s) {
+  std::vector<std::string> parts;
+  std::size_t start = 0;
+  while (start < s.size()) {
+    auto end = s.find('\0', start);
+    if (end == std::string::npos) end = s.size();
+    if (end > start) parts.emplace_back(s.substr(start, end - start));
+    start = end + 1;
+  }
+  return parts;
+}
+
+bool is_vcs_dir(std::string_view name) { return name == ".git" || name == ".hg" || name == ".svn"; }
+
+}  // namespace
+
+std::string language_for_path(std::string_view path) {
+  auto name = lower(file_name(path));
+  auto ext = extension_of(path);
+  for (const auto& [e, lang] : kExtensions)
+    if (e == ext) return std::string(lang);
+  return {};
+}
+
+bool is_header_path(std::string_view path) {
+  auto ext = extension_of(path);
+  return std::find(kHeaderExtensions.begin(), kHeaderExtensions.end(), ext) !=
+         kHeaderExtensions.end();
+}
+
+bool glob_match(std::string_view pattern, std::string_view path) {
+  if (pattern.empty()) return false;
+  if (pattern.front() == '/') pattern.remove_prefix(1);
+  if (glob_rec(pattern, path)) return true;
+  // "dir/" matches everything below dir; a bare name matches any segment suffix.
+  if (pattern.back() == '/') {
+    std::string p(pattern);
+    p += "**";
+    return glob_rec(p, path) || glob_rec("**/" + p, path);
+  }
+  if (pattern.find('/') == std::string_view::npos) return glob_rec(pattern, file_name(path));
+  return false;
+}
+
+bool in_default_excluded_dir(std::string_view path) {
+  std::size_t start = 0;
+  while (true) {
+    auto slash = path.find('/', start);
+    if (slash == std::string_view::npos) return false;  // the last segment is the file name
+    auto seg = lower(path.substr(start, slash - start));
+    if (seg == "third_party" || seg == "third-party" || seg == "thirdparty" || seg == "vendor" ||
+        seg == "vendored" || seg == "node_modules" || seg.rfind("build", 0) == 0 ||
+        seg.rfind("cmake-build-", 0) == 0 || seg == "__pycache__" || seg == ".venv" ||
+        seg == "venv" || seg == ".tox" || is_vcs_dir(seg))
+      return true;
+    start = slash + 1;
+  }
+}
+
+result<FileSelection> select_files(const fs::path& root, const FileSelectOptions& options,
+                                   const RunContext& ctx) {
+  std::error_code ec;
+  if (!fs::is_directory(root, ec))
+    return fail(errc::not_found, "the source folder does not exist or is not a folder",
+                root.string());
+
+  FileSelection sel;
+  std::vector<std::string> candidates;
+
+  // A git work tree: let git apply .gitignore. Only when the root itself has .git, so a plain
+  // folder nested in some unrelated repository is still walked in full.
+  if (fs::exists(root / ".git", ec)) {
+    auto listed = run_process({options.git_path, "-c", "core.quotepath=off", "ls-files", "-z",
+                               "--cached", "--others", "--exclude-standard"},
+                              ProcessOptions{.cwd = root, .timeout_s = 120, .stop = ctx.stop});
+    if (listed && listed->exit_code == 0) {
+      candidates = split_nul(listed->out);
+      sel.from_git = true;
+    } else {
+      sel.diagnostics.push_back({"", 0, Diagnostic::Severity::note,
+                                 "git could not list the work tree; .gitignore is not applied, "
+                                 "the folder is walked instead"});
+    }
+  }
+  if (!sel.from_git) {
+    fs::recursive_directory_iterator it(root, fs::directory_options::skip_permission_denied, ec);
+    if (ec)
+      return fail(errc::io_error, "cannot read the source folder: " + ec.message(),
+                  root.string());
+    for (; it != fs::recursive_directory_iterator(); it.increment(ec)) {
+      if (ec) break;
+      if (ctx.stop_requested()) return fail(errc::cancelled, "file listing cancelled", root.string());
+      const auto& entry = *it;
+      auto name = entry.path().filename().string();
+      if (entry.is_directory(ec) && !entry.is_symlink(ec)) {
+        if (is_vcs_dir(name)) it.disable_recursion_pending();
+        continue;
+      }
+      auto rel = entry.path().lexically_relative(root).generic_string();
+      candidates.push_back(std::move(rel));
+    }
+  }
+  std::sort(candidates.begin(), candidates.end());
+  candidates.erase(std::unique(candidates.begin(), candidates.end()), candidates.end());
+
+  for (const auto& rel : candidates) {
+    if (ctx.stop_requested()) return fail(errc::cancelled, "file listing cancelled", root.string());
+    if (options.default_excludes && in_default_excluded_dir(rel)) continue;
+    if (!options.include_globs.empty() && !any_glob(options.include_globs, rel)) continue;
+    if (any_glob(options.exclude_globs, rel)) continue;
+    auto lang = language_for_path(rel);
+    if (lang.empty()) continue;
+    fs::path abs = root / rel;
+    // Regular files only: submodules, sockets and links to folders are not source files.
+    if (!fs::is_regular_file(abs, ec)) continue;
+    auto size = fs::file_size(abs, ec);
+    if (ec) continue;
+    if (size > options.max_file_size) {
+      sel.diagnostics.push_back({rel, 0, Diagnostic::Severity::note,
+                                 "skipped: " + std::to_string(size) + " bytes is over the " +
+                                     std::to_string(options.max_file_size) +
+                                     "-byte limit (raise --max-file-size to include it)"});
+      continue;
+    }
+    if (looks_binary(abs)) continue;
+    auto content = read_file(abs);
+    if (!content) {
+      sel.diagnostics.push_back(
+          {rel, 0, Diagnostic::Severity::warning, "skipped: " + content.error().message});
+      continue;
+    }
+    sel.files.push_back(SourceFile{rel, lang, size, sha256_hex(*content)});
+  }
+  return sel;
+}
+
+}  // namespace doctown::detail

@@ -1,0 +1,172 @@
+// Child processes without a shell: posix_spawnp with an argument vector, stdout/stderr read
+// through pipes with poll() so neither pipe can fill up and block the child, a deadline and
+// the run's stop token checked between polls. Pipes are close-on-exec so children spawned
+// concurrently by other threads never inherit them.
+#include "source/process.hpp"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+
+extern char** environ;
+
+namespace doctown::detail {
+
+namespace {
+
+// Owns a file descriptor; closes it once.
+class Fd {
+ public:
+  Fd() = default;
+  explicit Fd(int fd) : fd_(fd) {}
+  Fd(const Fd&) = delete;
+  Fd& operator=(const Fd&) = delete;
+  ~Fd() { reset(); }
+  int get() const { return fd_; }
+  void reset(int fd = -1) {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = fd;
+  }
+
+ private:
+  int fd_ = -1;
+};
+
+bool make_pipe(Fd& read_end, Fd& write_end) {
+  int fds[2];
+  if (::pipe2(fds, O_CLOEXEC) != 0) return false;
+  read_end.reset(fds[0]);
+  write_end.reset(fds[1]);
+  return true;
+}
+
+std::string join_argv(const std::vector<std::string>& argv) {
+  std::string s;
+  for (const auto& a : argv) {
+    if (!s.empty()) s += ' ';
+    s += a;
+  }
+  return s;
+}
+
+int wait_child(pid_t pid) {
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0) {
+    if (errno != EINTR) return -1;
+  }
+  if (WIFEXITED(status)) return WEXITSTATUS(status);
+  if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
+  return -1;
+}
+
+}  // namespace
+
+result<ProcessOutput> run_process(const std::vector<std::string>& argv,
+                                  const ProcessOptions& options) {
+  if (argv.empty() || argv[0].empty())
+    return fail(errc::invalid_argument, "no program to run", {});
+
+  Fd out_r, out_w, err_r, err_w, in_r, in_w;
+  if (!make_pipe(out_r, out_w) || !make_pipe(err_r, err_w) || !make_pipe(in_r, in_w))
+    return fail(errc::io_error, std::string("cannot create pipes: ") + std::strerror(errno),
+                argv[0]);
+
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_adddup2(&actions, in_r.get(), STDIN_FILENO);
+  posix_spawn_file_actions_adddup2(&actions, out_w.get(), STDOUT_FILENO);
+  posix_spawn_file_actions_adddup2(&actions, err_w.get(), STDERR_FILENO);
+  std::string cwd = options.cwd.string();
+  if (!cwd.empty()) posix_spawn_file_actions_addchdir_np(&actions, cwd.c_str());
+
+  std::vector<std::string> args = argv;
+  std::vector<char*> cargv;
+  for (auto& a : args) cargv.push_back(a.data());
+  cargv.push_back(nullptr);
+
+  // The child inherits the environment (PATH, HOME, proxies) plus the caller's additions.
+  std::vector<std::string> env_store = options.extra_env;
+  std::vector<char*> cenv;
+  for (char** e = environ; e && *e; ++e) cenv.push_back(*e);
+  for (auto& e : env_store) cenv.push_back(e.data());
+  cenv.push_back(nullptr);
+
+  pid_t pid = 0;
+  int rc = ::posix_spawnp(&pid, cargv[0], &actions, nullptr, cargv.data(), cenv.data());
+  posix_spawn_file_actions_destroy(&actions);
+  if (rc != 0) {
+    if (rc == ENOENT)
+      return fail(errc::not_found,
+                  "program '" + argv[0] + "' was not found; install it or put it on PATH",
+                  argv[0]);
+    return fail(errc::io_error, "cannot start '" + join_argv(argv) + "': " + std::strerror(rc),
+                argv[0]);
+  }
+  out_w.reset();
+  err_w.reset();
+  in_r.reset();
+
+  // Feed stdin (small inputs only: file lists) before reading, non-blocking so a child that
+  // does not read cannot stall us.
+  if (!options.stdin_data.empty()) ::fcntl(in_w.get(), F_SETFL, O_NONBLOCK);
+  std::size_t in_off = 0;
+  if (options.stdin_data.empty()) in_w.reset();
+
+  using clock = std::chrono::steady_clock;
+  const auto deadline =
+      options.timeout_s > 0
+          ? clock::now() + std::chrono::milliseconds(static_cast<long long>(options.timeout_s * 1000))
+          : clock::time_point::max();
+
+  ProcessOutput result_out;
+  bool timed_out = false, cancelled = false;
+  char buf[65536];
+  while (out_r.get() >= 0 || err_r.get() >= 0) {
+    pollfd fds[3];
+    int n = 0;
+    if (out_r.get() >= 0) fds[n++] = {out_r.get(), POLLIN, 0};
+    if (err_r.get() >= 0) fds[n++] = {err_r.get(), POLLIN, 0};
+    if (in_w.get() >= 0) fds[n++] = {in_w.get(), POLLOUT, 0};
+    int pr = ::poll(fds, static_cast<nfds_t>(n), 100);
+    if (pr < 0 && errno != EINTR) break;
+    for (int i = 0; i < n && pr > 0; ++i) {
+      if (fds[i].revents == 0) continue;
+      if (fds[i].fd == in_w.get()) {
+        ssize_t w = ::write(in_w.get(), options.stdin_data.data() + in_off,
+                            options.stdin_data.size() - in_off);
+        if (w > 0) in_off += static_cast<std::size_t>(w);
+        if (w < 0 && errno != EAGAIN && errno != EINTR) in_off = options.stdin_data.size();
+        if (in_off >= options.stdin_data.size()) in_w.reset();
+        continue;
+      }
+      ssize_t r = ::read(fds[i].fd, buf, sizeof buf);
+      if (r > 0) {
+        (fds[i].fd == out_r.get() ? result_out.out : result_out.err).append(buf, static_cast<std::size_t>(r));
+      } else if (r == 0 || (errno != EINTR && errno != EAGAIN)) {
+        if (fds[i].fd == out_r.get()) out_r.reset(); else err_r.reset();
+      }
+    }
+    if (clock::now() > deadline) { timed_out = true; break; }
+    if (options.stop.stop_requested()) { cancelled = true; break; }
+  }
+  if (timed_out || cancelled) ::kill(pid, SIGKILL);
+  in_w.reset();
+  result_out.exit_code = wait_child(pid);
+  if (timed_out)
+    return fail(errc::timeout,
+                "'" + join_argv(argv) + "' did not finish within " +
+                    std::to_string(static_cast<long long>(options.timeout_s)) +
+                    " s; raise the timeout or check the network",
+                argv[0]);
+  if (cancelled) return fail(errc::cancelled, "cancelled while running '" + argv[0] + "'", argv[0]);
+  return result_out;
+}
+
+}  // namespace doctown::detail

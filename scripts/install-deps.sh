@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Install the Debian 12 packages libdoctown needs to build, test and run. Installs only what is
+# missing; uses sudo when not root. Safe to run again.
+set -euo pipefail
+
+packages=(
+  build-essential cmake ninja-build git pkg-config
+  libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
+  libclang-dev clang libeigen3-dev catch2 libfmt-dev libssl-dev ca-certificates
+  libcli11-dev libarchive-dev libpcre2-dev libhnswlib-dev libsqlite3-dev
+  universal-ctags graphviz chromium
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "Installing: ${missing[*]}"
+  sudo=""
+  if [ "$(id -u)" != 0 ]; then sudo="sudo"; fi
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi

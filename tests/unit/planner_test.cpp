@@ -1,0 +1,406 @@
+// BatchPlanner tests: requests never exceed the batch-size, token, context or output limits
+// (property test over random symbol sizes), oversized symbols are cut and kept, waves follow the
+// dependency order, shared context is written once, the answer schema is strict, fingerprints
+// change with what shapes a prompt and only with that.
+#include <catch2/catch.hpp>
+
+#include <boost/json.hpp>
+
+#include <algorithm>
+#include <functional>
+#include <map>
+#include <random>
+#include <set>
+
+#include "doctown/batch_planner.hpp"
+
+using namespace doctown;
+
+namespace {
+
+std::shared_ptr<const Tokenizer> tok() {
+  static std::shared_ptr<const Tokenizer> t = [] {
+    auto r = load_tokenizer(TokenizerOptions{.encoding = "o200k_base"});
+    REQUIRE(r);
+    return *r;
+  }();
+  return t;
+}
+
+Symbol sym(std::string id, SymbolKind kind, std::string file, int line, std::string code,
+           std::string parent = {}) {
+  Symbol s;
+  s.id = id;
+  s.kind = kind;
+  s.name = id;
+  s.qualified_name = "ns::" + id;
+  s.language = "c++";
+  s.location = {file, line, line + 5};
+  s.signature = "int " + id + "(int x)";
+  s.return_type = "int";
+  s.params = {{"x", "int", ""}};
+  s.source_text = std::move(code);
+  s.parent_id = std::move(parent);
+  return s;
+}
+
+std::unique_ptr<BatchPlanner> planner(PlannerOptions o, ModelTable models = ModelTable::builtin()) {
+  auto p = make_batch_planner(std::move(o), tok(), std::move(models));
+  if (!p) FAIL(p.error().what());
+  return std::move(*p);
+}
+
+std::size_t occurrences(const std::string& hay, const std::string& needle) {
+  std::size_t n = 0;
+  for (std::size_t p = hay.find(needle); p != std::string::npos; p = hay.find(needle, p + 1)) ++n;
+  return n;
+}
+
+// Code-like text of roughly `lines` lines.
+std::string code_of(std::mt19937& rng, const std::string& name, std::size_t lines) {
+  static const char* words[] = {"value", "count", "buffer", "index", "result", "node", "shape",
+                                "area", "total", "next", "std::vector<int>", "auto", "return"};
+  std::string s = "int " + name + "(int x) {\n";
+  for (std::size_t i = 0; i < lines; ++i) {
+    s += "    " + std::string(words[rng() % 13]) + "_" + std::to_string(rng() % 1000) + " = " +
+         words[rng() % 13] + "(" + std::to_string(rng() % 100) + ");\n";
+  }
+  return s + "    return x;\n}\n";
+}
+
+void check_limits(const Batch& b, const PlannerOptions& o, const ModelInfo& m) {
+  INFO("batch " << b.index << " with " << b.symbol_ids.size() << " symbols");
+  CHECK(!b.symbol_ids.empty());
+  CHECK(b.symbol_ids.size() <= o.batch_size);
+  CHECK(b.input_tokens <= o.max_batch_tokens);
+  CHECK(b.max_output_tokens <= m.max_output_tokens);
+  CHECK(b.input_tokens + b.max_output_tokens <= m.context_window);
+  CHECK(b.max_output_tokens >= std::min(m.max_output_tokens, o.output_tokens_per_symbol));
+  // The count is exact: system + user + the chat overhead (+ reserved summary room).
+  CHECK(b.input_tokens == tok()->count(b.system_prompt) + tok()->count(b.user_prompt) +
+                              chat_message_overhead_tokens + b.reserved_tokens);
+  for (const auto& id : b.symbol_ids) CHECK(b.user_prompt.find("id: " + id + "\n") != std::string::npos);
+}
+
+}  // namespace
+
+TEST_CASE("the answer schema is strict and the system prompt is shared", "[planner]") {
+  Codebase cb;
+  cb.symbols = {sym("a", SymbolKind::function, "a.cpp", 1, "int a(int x) { return x; }"),
+                sym("b", SymbolKind::function, "b.cpp", 1, "int b(int x) { return -x; }")};
+  cb.normalize();
+  auto p = planner({.batch_size = 1});
+  std::vector<std::string> ids{"a", "b"};
+  auto r = p->plan_wave(PlanInput{&cb}, ids, 0);
+  REQUIRE(r);
+  REQUIRE(r->size() == 2);
+  CHECK((*r)[0].system_prompt == (*r)[1].system_prompt);
+  CHECK((*r)[0].response_schema == (*r)[1].response_schema);
+  CHECK((*r)[0].system_prompt.find((*r)[0].response_schema) != std::string::npos);
+
+  auto schema = boost::json::parse((*r)[0].response_schema);
+  std::size_t deepest = 0;
+  std::function<void(const boost::json::value&, std::size_t)> walk =
+      [&](const boost::json::value& v, std::size_t depth) {
+        const auto& o = v.as_object();
+        std::string type(o.at("type").as_string());
+        if (type == "object" || type == "array") deepest = std::max(deepest, depth);
+        if (type == "object") {
+          CHECK(o.at("additionalProperties") == false);
+          std::set<std::string> props, required;
+          for (const auto& kv : o.at("properties").as_object()) {
+            props.insert(std::string(kv.key()));
+            walk(kv.value(), depth + 1);
+          }
+          for (const auto& x : o.at("required").as_array()) required.insert(std::string(x.as_string()));
+          CHECK(props == required);
+        } else if (type == "array") {
+          walk(o.at("items"), depth + 1);
+        }
+      };
+  walk(schema, 1);
+  CHECK(deepest <= 5);
+  auto item = schema.at("properties").at("symbols").at("items").at("properties").as_object();
+  for (const char* k : {"id", "summary", "description", "params", "returns", "throws", "notes",
+                        "examples", "see_also"})
+    CHECK(item.contains(k));
+}
+
+TEST_CASE("no request exceeds the batch-size, token, context or output limits", "[planner]") {
+  std::mt19937 rng(7);
+  ModelTable models = ModelTable::builtin();
+  REQUIRE(models.load_json(R"({"models":[{"name":"tiny-ctx","context_window":9000,
+      "max_output_tokens":2500,"input_per_mtok":1,"output_per_mtok":2}]})"));
+  const char* model_names[] = {"gpt-4o-mini", "tiny-ctx", "some-unknown-model", "gpt-4.1"};
+  for (int round = 0; round < 8; ++round) {
+    Codebase cb;
+    std::size_t n = 60 + rng() % 60;
+    for (std::size_t i = 0; i < n; ++i) {
+      std::string id = "s" + std::to_string(i);
+      std::size_t lines = rng() % 4 == 0 ? rng() % 400 : rng() % 30;
+      cb.symbols.push_back(sym(id, SymbolKind::function, "f" + std::to_string(rng() % 6) + ".cpp",
+                               static_cast<int>(i), code_of(rng, id, lines)));
+    }
+    for (std::size_t i = 0; i < n; ++i)
+      for (int e = 0; e < 3; ++e)
+        cb.relations.push_back({"s" + std::to_string(i), "s" + std::to_string(rng() % n),
+                                RelationKind::calls});
+    cb.normalize();
+    PlannerOptions o;
+    o.model = model_names[round % 4];
+    o.batch_size = 1 + rng() % 20;
+    o.max_batch_tokens = 2500 + rng() % 20000;
+    o.output_tokens_per_symbol = 200 + rng() % 900;
+    o.max_code_tokens = 200 + rng() % 3000;
+    o.dependency_waves = false;
+    INFO("round " << round << " model " << o.model << " batch " << o.batch_size << " tokens "
+                  << o.max_batch_tokens << " out/sym " << o.output_tokens_per_symbol);
+    auto p = planner(o, models);
+    std::vector<std::string> ids;
+    for (const auto& s : cb.symbols) ids.push_back(s.id);
+    std::shuffle(ids.begin(), ids.end(), rng);
+    PlanInput in{&cb};
+    in.selected = ids;
+    auto plan = p->plan(in);
+    REQUIRE(plan);
+    ModelInfo m = models.lookup(o.model);
+    std::multiset<std::string> seen;
+    std::size_t total = 0;
+    for (const auto& b : plan->batches) {
+      check_limits(b, o, m);
+      seen.insert(b.symbol_ids.begin(), b.symbol_ids.end());
+      total += b.input_tokens;
+    }
+    CHECK(seen == std::multiset<std::string>(ids.begin(), ids.end()));
+    CHECK(plan->input_tokens == total);
+    CHECK(plan->lower_bound_requests == (total + o.max_batch_tokens - 1) / o.max_batch_tokens);
+    CHECK(plan->batches.size() >= plan->lower_bound_requests);
+  }
+}
+
+TEST_CASE("an oversized symbol is cut to fit, never dropped", "[planner]") {
+  std::mt19937 rng(3);
+  Codebase cb;
+  cb.symbols = {sym("huge", SymbolKind::function, "h.cpp", 10, code_of(rng, "huge", 20000)),
+                sym("small", SymbolKind::function, "h.cpp", 1, "int small(int x) { return x; }")};
+  cb.symbols[0].doc_comment = std::string(30000, 'd');
+  cb.normalize();
+  PlannerOptions o{.max_batch_tokens = 4000, .max_code_tokens = 100000};
+  auto p = planner(o);
+  std::vector<std::string> ids{"huge", "small"};
+  auto r = p->plan_wave(PlanInput{&cb}, ids, 0);
+  REQUIRE(r);
+  std::size_t found = 0;
+  for (const auto& b : *r) {
+    check_limits(b, o, ModelTable::builtin().lookup(o.model));
+    if (std::find(b.symbol_ids.begin(), b.symbol_ids.end(), "huge") != b.symbol_ids.end()) {
+      ++found;
+      CHECK(b.user_prompt.find("int huge(int x) {") != std::string::npos);  // head kept
+      CHECK(b.user_prompt.find("omitted") != std::string::npos);            // marker
+      CHECK(b.input_tokens > 2000);  // cut to fit, not emptied
+    }
+  }
+  CHECK(found == 1);
+
+  // The code budget alone cuts long bodies, keeping head and tail.
+  PlannerOptions small_code{.max_code_tokens = 300};
+  auto r2 = planner(small_code)->plan_wave(PlanInput{&cb}, std::vector<std::string>{"huge"}, 0);
+  REQUIRE(r2);
+  REQUIRE(r2->size() == 1);
+  const std::string& u = (*r2)[0].user_prompt;
+  CHECK(u.find("int huge(int x) {") != std::string::npos);
+  CHECK(u.find("    return x;\n}") != std::string::npos);  // tail kept
+  CHECK(u.find("lines (") != std::string::npos);
+}
+
+TEST_CASE("waves put callees and bases before their users", "[planner]") {
+  Codebase cb;
+  cb.symbols = {sym("top", SymbolKind::function, "m.cpp", 1, "int top(int x) { return mid(x); }"),
+                sym("mid", SymbolKind::function, "m.cpp", 5, "int mid(int x) { return leaf(x); }"),
+                sym("leaf", SymbolKind::function, "m.cpp", 9, "int leaf(int x) { return x; }"),
+                sym("Derived", SymbolKind::class_, "d.hpp", 1, "class Derived : Base {};"),
+                sym("Base", SymbolKind::class_, "d.hpp", 9, "class Base {};")};
+  cb.normalize();
+  Graph g;
+  for (const auto& s : cb.symbols) g.nodes.push_back({s.id});
+  g.edges = {{"top", "mid", RelationKind::calls},
+             {"mid", "leaf", RelationKind::calls},
+             {"Derived", "Base", RelationKind::inherits}};
+  g.reindex();
+  PlanInput in{&cb, &g};
+  in.selected = {"top", "mid", "leaf", "Derived", "Base"};
+  auto p = planner({});
+  auto waves = p->waves(in);
+  std::map<std::string, std::size_t> wave_of;
+  for (std::size_t w = 0; w < waves.size(); ++w)
+    for (const auto& id : waves[w]) wave_of[id] = w;
+  REQUIRE(wave_of.size() == 5);
+  CHECK(wave_of["leaf"] < wave_of["mid"]);
+  CHECK(wave_of["mid"] < wave_of["top"]);
+  CHECK(wave_of["Base"] < wave_of["Derived"]);
+
+  auto plan = p->plan(in);
+  REQUIRE(plan);
+  CHECK(plan->waves.size() == waves.size());
+  std::size_t last_wave = 0;
+  std::map<std::string, std::size_t> batch_wave;
+  for (const auto& b : plan->batches) {
+    CHECK(b.wave >= last_wave);  // requests are ordered by wave
+    last_wave = b.wave;
+    for (const auto& id : b.symbol_ids) batch_wave[id] = b.wave;
+  }
+  CHECK(batch_wave == wave_of);
+  // mid's prompt shows leaf, whose summary is not known in a dry run: room is reserved.
+  for (const auto& b : plan->batches)
+    if (b.wave == wave_of["mid"]) CHECK(b.reserved_tokens >= PlannerOptions{}.reserved_summary_tokens);
+
+  // Once leaf is documented, mid's prompt carries leaf's summary.
+  std::map<std::string, SymbolDoc> known;
+  known["leaf"].summary = "Returns its argument unchanged, the identity step.";
+  in.known_docs = &known;
+  auto mid = p->plan_wave(in, std::vector<std::string>{"mid"}, 1);
+  REQUIRE(mid);
+  CHECK((*mid)[0].user_prompt.find("the identity step") != std::string::npos);
+  CHECK((*mid)[0].reserved_tokens == 0);
+
+  // Without a graph, or with waves turned off: one wave.
+  PlanInput flat{&cb};
+  flat.selected = in.selected;
+  CHECK(p->waves(flat).size() == 1);
+  CHECK(planner({.dependency_waves = false})->waves(in).size() == 1);
+}
+
+TEST_CASE("context shared by several symbols of a request is written once", "[planner]") {
+  Codebase cb;
+  cb.symbols = {sym("helper", SymbolKind::function, "util.cpp", 1, "int helper(int x) { return x; }"),
+                sym("one", SymbolKind::function, "app.cpp", 1, "int one(int x) { return helper(x); }"),
+                sym("two", SymbolKind::function, "app.cpp", 9, "int two(int x) { return helper(x); }")};
+  cb.symbols[0].brief = "Shared helper.";
+  cb.relations = {{"one", "helper", RelationKind::calls},
+                  {"two", "helper", RelationKind::calls},
+                  {"file:app.cpp", "file:util.hpp", RelationKind::includes}};
+  cb.normalize();
+  auto p = planner({});
+  auto r = p->plan_wave(PlanInput{&cb}, std::vector<std::string>{"one", "two"}, 0);
+  REQUIRE(r);
+  REQUIRE(r->size() == 1);
+  const std::string& u = (*r)[0].user_prompt;
+  CHECK(occurrences(u, "- ns::helper (function, util.cpp:1-6)") == 1);
+  CHECK(occurrences(u, "Shared helper.") == 1);
+  CHECK(occurrences(u, "- file app.cpp") == 1);
+  CHECK(occurrences(u, "includes util.hpp") == 1);
+  // Each block still says what it relates to.
+  CHECK(occurrences(u, "related: calls: ns::helper") == 2);
+
+  // With semantic context off, none of it appears.
+  auto bare = planner({.semantic_context = false})
+                  ->plan_wave(PlanInput{&cb}, std::vector<std::string>{"one", "two"}, 0);
+  REQUIRE(bare);
+  CHECK((*bare)[0].user_prompt.find("helper (function") == std::string::npos);
+  CHECK((*bare)[0].input_tokens < (*r)[0].input_tokens);
+}
+
+TEST_CASE("related symbols are grouped into the same request", "[planner]") {
+  Codebase cb;
+  std::vector<std::string> ids;
+  for (int f = 0; f < 3; ++f)
+    for (int i = 0; i < 4; ++i) {
+      std::string id = "f" + std::to_string(f) + "_" + std::to_string(i);
+      cb.symbols.push_back(sym(id, SymbolKind::function, "file" + std::to_string(f) + ".cpp",
+                               i * 10 + 1, "int " + id + "(int x) { return x + 1; }"));
+    }
+  // Interleave files in the order given to the planner.
+  for (int i = 0; i < 4; ++i)
+    for (int f = 0; f < 3; ++f) ids.push_back("f" + std::to_string(f) + "_" + std::to_string(i));
+  cb.normalize();
+  auto r = planner({.batch_size = 4})->plan_wave(PlanInput{&cb}, ids, 0);
+  REQUIRE(r);
+  REQUIRE(r->size() == 3);
+  for (const auto& b : *r) {
+    std::set<char> files;
+    for (const auto& id : b.symbol_ids) files.insert(id[1]);
+    CHECK(files.size() == 1);
+  }
+}
+
+TEST_CASE("batch size 1 and the model's output limit bound the symbols per request",
+          "[planner]") {
+  Codebase cb;
+  std::vector<std::string> ids;
+  for (int i = 0; i < 12; ++i) {
+    std::string id = "s" + std::to_string(i);
+    cb.symbols.push_back(sym(id, SymbolKind::function, "a.cpp", i, "int " + id + "();"));
+    ids.push_back(id);
+  }
+  cb.normalize();
+  auto one = planner({.batch_size = 1})->plan_wave(PlanInput{&cb}, ids, 0);
+  REQUIRE(one);
+  CHECK(one->size() == 12);
+  for (const auto& b : *one) CHECK(b.symbol_ids.size() == 1);
+
+  // An unknown model gets conservative limits (4096 output tokens): 700 per symbol → ≤ 5.
+  PlannerOptions o{.model = "not-a-real-model", .batch_size = 15, .max_batch_tokens = 25000,
+                   .output_tokens_per_symbol = 700};
+  auto few = planner(o)->plan_wave(PlanInput{&cb}, ids, 0);
+  REQUIRE(few);
+  for (const auto& b : *few) {
+    CHECK(b.symbol_ids.size() <= 5);
+    CHECK(b.max_output_tokens == 700 * b.symbol_ids.size());
+  }
+  CHECK(few->size() == 3);
+}
+
+TEST_CASE("fingerprints follow what shapes a symbol's prompt", "[planner]") {
+  Codebase cb;
+  cb.symbols = {sym("a", SymbolKind::function, "a.cpp", 1, "int a(int x) { return b(x); }"),
+                sym("b", SymbolKind::function, "b.cpp", 1, "int b(int x) { return x; }"),
+                sym("c", SymbolKind::function, "c.cpp", 1, "int c(int x) { return 2 * x; }")};
+  cb.relations = {{"a", "b", RelationKind::calls}};
+  cb.normalize();
+  auto p = planner({});
+  PlanInput in{&cb};
+  std::string fa = p->fingerprint(in, "a");
+  CHECK(fa.size() == 64);
+  CHECK(fa == p->fingerprint(in, "a"));
+  CHECK(fa != p->fingerprint(in, "c"));
+
+  Codebase changed_c = cb;
+  changed_c.symbols[*changed_c.index_of("c")].source_text = "int c(int x) { return 3 * x; }";
+  CHECK(p->fingerprint(PlanInput{&changed_c}, "a") == fa);  // unrelated change
+
+  Codebase changed_a = cb;
+  changed_a.symbols[*changed_a.index_of("a")].source_text = "int a(int x) { return b(x) + 1; }";
+  CHECK(p->fingerprint(PlanInput{&changed_a}, "a") != fa);
+
+  std::map<std::string, SymbolDoc> known;
+  known["b"].summary = "Identity.";
+  PlanInput with_docs{&cb};
+  with_docs.known_docs = &known;
+  CHECK(p->fingerprint(with_docs, "a") != fa);  // the callee's summary is in a's prompt
+
+  CHECK(planner({.model = "gpt-4o"})->fingerprint(in, "a") != fa);
+}
+
+TEST_CASE("the factory rejects options no request could satisfy", "[planner]") {
+  auto r = make_batch_planner({.batch_size = 0}, tok());
+  REQUIRE_FALSE(r);
+  CHECK(r.error().code == errc::invalid_argument);
+  auto r2 = make_batch_planner({.max_batch_tokens = 200}, tok());
+  REQUIRE_FALSE(r2);
+  CHECK(r2.error().code == errc::invalid_argument);
+  CHECK_THAT(r2.error().what(), Catch::Contains("--max-batch-tokens"));
+  ModelTable small = ModelTable::builtin();
+  REQUIRE(small.load_json(R"([{"name":"pico","context_window":1200,"max_output_tokens":1000}])"));
+  auto r3 = make_batch_planner({.model = "pico"}, tok(), small);
+  REQUIRE_FALSE(r3);
+  CHECK_THAT(r3.error().what(), Catch::Contains("pico"));
+  auto r4 = make_batch_planner({}, nullptr);
+  REQUIRE_FALSE(r4);
+
+  Codebase cb;
+  auto p = planner({});
+  auto missing = p->plan_wave(PlanInput{&cb}, std::vector<std::string>{"ghost"}, 0);
+  REQUIRE_FALSE(missing);
+  CHECK(missing.error().code == errc::not_found);
+  CHECK(missing.error().where == "ghost");
+}

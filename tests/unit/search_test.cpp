@@ -1,0 +1,100 @@
+// Search over a docpack: identifier splitting, BM25 ranking over names and prose, blending
+// with embedding similarity, and input validation.
+#include <catch2/catch.hpp>
+
+#include "doctown/search.hpp"
+#include "doctown/writer.hpp"
+#include "support/output_fixture.hpp"
+#include "support/test_paths.hpp"
+
+namespace fs = std::filesystem;
+using doctown::test::OutputFixture;
+
+namespace {
+
+doctown::Docpack open_fixture_docpack(const OutputFixture& fx) {
+  auto w = doctown::make_docpack_writer();
+  REQUIRE(w);
+  auto path = (*w)->write(fx.docset(), doctown::test::scratch_dir("search"), "geo", {});
+  REQUIRE(path);
+  auto dp = doctown::Docpack::open(*path);
+  REQUIRE(dp);
+  return std::move(dp).value();
+}
+
+std::vector<std::string> top(const doctown::SearchIndex& idx, const std::string& q,
+                             std::size_t k = 3, std::span<const float> v = {}) {
+  doctown::SearchOptions o;
+  o.k = k;
+  auto hits = idx.search(q, o, v);
+  REQUIRE(hits);
+  std::vector<std::string> out;
+  for (const auto& h : *hits) out.push_back(h.qualified_name);
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("search terms split identifiers", "[search]") {
+  using V = std::vector<std::string>;
+  CHECK(doctown::search_terms("total_area") == V{"total_area", "total", "area"});
+  CHECK(doctown::search_terms("parseShapeHTTP2") == V{"parseshapehttp2", "parse", "shape", "http", "2"});
+  CHECK(doctown::search_terms("geo::Circle, radius!") == V{"geo", "circle", "radius"});
+  CHECK(doctown::search_terms("  ").empty());
+}
+
+TEST_CASE("BM25 ranks names first, then prose", "[search]") {
+  OutputFixture fx;
+  auto dp = open_fixture_docpack(fx);
+  auto idx = doctown::SearchIndex::build(dp);
+  CHECK(idx.size() == fx.codebase.symbols.size());
+  CHECK(idx.embedding_model() == "doctown-local-hash-v1");
+
+  CHECK(top(idx, "total_area").front() == "geo::total_area");
+  CHECK(top(idx, "parse shape").front() == "geo::parse_shape");
+  // "area": symbols named area beat total_area, which beats prose mentions.
+  auto area = top(idx, "area", 5);
+  REQUIRE(area.size() >= 3);
+  CHECK((area[0] == "geo::Shape::area" || area[0] == "geo::Circle::area"));
+  CHECK((area[1] == "geo::Shape::area" || area[1] == "geo::Circle::area"));
+  // Words only found in summaries and descriptions still find their symbol.
+  CHECK(top(idx, "sums").front() == "geo::total_area");
+  CHECK(top(idx, "generator script").front() == "gen.main");
+
+  doctown::SearchOptions o;
+  o.k = 2;
+  auto hits = idx.search("area", o);
+  REQUIRE(hits);
+  CHECK(hits->size() == 2);
+  const auto& h = hits->front();
+  CHECK(!h.file.empty());
+  CHECK(h.line > 0);
+  CHECK(h.bm25 > 0);
+  CHECK(h.score == Approx(1.0));  // normalised to the best match
+
+  auto none = idx.search("xylophone", o);
+  REQUIRE(none);
+  CHECK(none->empty());
+}
+
+TEST_CASE("embedding similarity blends in when a query vector is given", "[search]") {
+  OutputFixture fx;
+  auto dp = open_fixture_docpack(fx);
+  auto idx = doctown::SearchIndex::build(dp);
+  // A query with no lexical match, embedded next to geo::Circle's row.
+  std::size_t circle = *fx.codebase.index_of(fx.id_of("geo::Circle"));
+  auto row = fx.embeddings.row(circle);
+  std::vector<float> q(row.begin(), row.end());
+  CHECK(top(idx, "xylophone", 1, q).front() == "geo::Circle");
+  // With lexical evidence both count: "parse" still finds parse_shape first.
+  CHECK(top(idx, "parse", 1, q).front() == "geo::parse_shape");
+
+  doctown::SearchOptions o;
+  std::vector<float> wrong(3, 0.5f);
+  auto bad = idx.search("circle", o, wrong);
+  REQUIRE(!bad);
+  CHECK(bad.error().code == doctown::errc::invalid_argument);
+  auto empty = idx.search(" ?! ", o);
+  REQUIRE(!empty);
+  CHECK(empty.error().code == doctown::errc::invalid_argument);
+}
