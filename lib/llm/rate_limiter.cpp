@@ -127,11 +127,15 @@ void RateLimiter::observe_values(std::string_view limit_req, std::string_view li
       later_requests += 1;
       later_tokens += n;
     }
+  // The figure is as of when the server took the request (about when we sent it); the bucket
+  // has refilled since, for as long as the answer took.
+  double since = std::max(0.0, std::chrono::duration<double>(now - sent_at).count());
   requests_.refill(now, window_s_);
   tokens_.refill(now, window_s_);
   if (rr >= 0 && requests_.limit > 0)
-    requests_.level = std::min(requests_.level, rr - later_requests);
-  if (rt >= 0 && tokens_.limit > 0) tokens_.level = std::min(tokens_.level, rt - later_tokens);
+    requests_.level = std::min(requests_.level, std::min(requests_.limit, rr + since * requests_.rate(window_s_)) - later_requests);
+  if (rt >= 0 && tokens_.limit > 0)
+    tokens_.level = std::min(tokens_.level, std::min(tokens_.limit, rt + since * tokens_.rate(window_s_)) - later_tokens);
 }
 
 }  // namespace doctown::detail

@@ -5,7 +5,18 @@
 // have been refused, so a test can check a client's own pacing.
 #include "support/loopback_openai_server.hpp"
 
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509v3.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <array>
+#include <filesystem>
+#include <fstream>
+#include <optional>
+#include <tuple>
+#include <type_traits>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -15,7 +26,10 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
+#include <boost/asio/connect.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 #include <boost/json.hpp>
 #include <chrono>
 #include <cmath>
@@ -30,6 +44,7 @@ namespace doctown::test {
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
+namespace ssl = asio::ssl;
 namespace json = boost::json;
 using tcp = asio::ip::tcp;
 using Clock = std::chrono::steady_clock;
@@ -40,7 +55,9 @@ std::size_t chat_prompt_tokens(std::string_view system, std::string_view user) {
   return estimate_tokens(system) + estimate_tokens(user) + 7;
 }
 
-namespace {
+// Named (not anonymous): the benchmark compiles this file into its own TU, where types of an
+// anonymous namespace inside Impl would trip -Wsubobject-linkage.
+namespace loopback_detail {
 
 struct Reply {
   int status = 200;
@@ -87,7 +104,9 @@ struct StoredBatch {
   std::size_t total = 0, completed = 0, failed = 0;
 };
 
-}  // namespace
+}  // namespace loopback_detail
+
+using namespace loopback_detail;
 
 struct LoopbackOpenAiServer::Impl {
   LoopbackOptions options;
@@ -112,6 +131,9 @@ struct LoopbackOpenAiServer::Impl {
   std::map<std::string, StoredFile> files;
   std::map<std::string, StoredBatch> batches;
   std::size_t next_id = 1;
+  std::optional<ssl::context> tls;
+  std::string cert_pem;
+  std::filesystem::path ca_path;
 
   std::string new_id(std::string_view prefix) { return std::string(prefix) + std::to_string(next_id++); }
 
@@ -642,9 +664,46 @@ struct LoopbackOpenAiServer::Impl {
     return error_reply(404, "Unknown endpoint " + target, "invalid_request_error", nullptr);
   }
 
-  asio::awaitable<void> session(std::shared_ptr<tcp::socket> socket) {
-    beast::tcp_stream stream(std::move(*socket));
+  // Pipe bytes one way until either side closes (for CONNECT tunnels).
+  static asio::awaitable<void> pipe(std::shared_ptr<tcp::socket> from, std::shared_ptr<tcp::socket> to) {
+    std::array<char, 16384> buf;
+    for (;;) {
+      auto [ec, n] = co_await from->async_read_some(asio::buffer(buf), use_tuple);
+      if (ec) break;
+      auto [wec, wn] = co_await asio::async_write(*to, asio::buffer(buf.data(), n), use_tuple);
+      (void)wn;
+      if (wec) break;
+    }
+    boost::system::error_code ignored;
+    to->shutdown(tcp::socket::shutdown_send, ignored);
+  }
+
+  // Act as an HTTP proxy for one CONNECT request: connect upstream, answer 200, tunnel.
+  asio::awaitable<void> tunnel(beast::tcp_stream& stream, const std::string& target) {
+    auto colon = target.rfind(':');
+    auto upstream = std::make_shared<tcp::socket>(stream.get_executor());
+    tcp::resolver resolver(stream.get_executor());
+    auto [rec, eps] = co_await resolver.async_resolve(target.substr(0, colon),
+                                                      target.substr(colon + 1), use_tuple);
+    boost::system::error_code cec = rec;
+    if (!rec) std::tie(cec, std::ignore) = co_await asio::async_connect(*upstream, eps, use_tuple);
+    std::string answer = cec ? "HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\n\r\n"
+                             : "HTTP/1.1 200 Connection established\r\n\r\n";
+    co_await asio::async_write(stream.socket(), asio::buffer(answer), use_tuple);
+    if (cec) co_return;
+    {
+      std::lock_guard lock(mu);
+      ++counters.proxy_tunnels;
+    }
+    auto client = std::make_shared<tcp::socket>(stream.release_socket());
+    asio::co_spawn(io, pipe(upstream, client), [](std::exception_ptr) {});
+    co_await pipe(client, upstream);
+  }
+
+  template <class Stream>
+  asio::awaitable<void> serve(Stream& stream, bool may_tunnel) {
     beast::flat_buffer buffer;
+    auto& lowest = beast::get_lowest_layer(stream);
     for (;;) {
       http::request_parser<http::string_body> parser;
       parser.body_limit(std::size_t{512} << 20);
@@ -652,6 +711,12 @@ struct LoopbackOpenAiServer::Impl {
       (void)n;
       if (ec) break;
       auto req = parser.release();
+      if (req.method() == http::verb::connect) {
+        if constexpr (std::is_same_v<Stream, beast::tcp_stream>) {
+          if (may_tunnel) co_await tunnel(stream, std::string(req.target()));
+        }
+        co_return;
+      }
       bool is_chat = false;
       Reply reply = route(req, is_chat);
       if (is_chat) {
@@ -674,10 +739,10 @@ struct LoopbackOpenAiServer::Impl {
         std::string partial = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: " +
                               std::to_string(reply.body.size()) + "\r\n\r\n" +
                               reply.body.substr(0, reply.body.size() / 3);
-        co_await asio::async_write(stream.socket(), asio::buffer(partial), use_tuple);
+        co_await asio::async_write(stream, asio::buffer(partial), use_tuple);
         boost::system::error_code ignored;
-        stream.socket().set_option(asio::socket_base::linger(true, 0), ignored);
-        stream.socket().close(ignored);
+        lowest.socket().set_option(asio::socket_base::linger(true, 0), ignored);
+        lowest.socket().close(ignored);
         co_return;
       }
       http::response<http::string_body> res{static_cast<http::status>(reply.status), 11};
@@ -692,7 +757,65 @@ struct LoopbackOpenAiServer::Impl {
       if (wec || !res.keep_alive()) break;
     }
     boost::system::error_code ignored;
-    stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
+    lowest.socket().shutdown(tcp::socket::shutdown_both, ignored);
+  }
+
+  asio::awaitable<void> session(std::shared_ptr<tcp::socket> socket) {
+    beast::tcp_stream plain(std::move(*socket));
+    if (!tls) {
+      co_await serve(plain, true);
+      co_return;
+    }
+    beast::ssl_stream<beast::tcp_stream> stream(std::move(plain), *tls);
+    auto [hec] = co_await stream.async_handshake(ssl::stream_base::server, use_tuple);
+    if (hec) {
+      std::lock_guard lock(mu);
+      ++counters.tls_handshake_failures;
+      co_return;
+    }
+    co_await serve(stream, false);
+  }
+
+  // A throwaway self-signed certificate (P-256) for 127.0.0.1/localhost, or for `san`.
+  void make_tls(const std::string& san) {
+    EVP_PKEY* key = EVP_EC_gen("P-256");
+    X509* cert = X509_new();
+    X509_set_version(cert, 2);
+    ASN1_INTEGER_set(X509_get_serialNumber(cert), 1);
+    X509_gmtime_adj(X509_getm_notBefore(cert), -3600);
+    X509_gmtime_adj(X509_getm_notAfter(cert), 24 * 3600);
+    X509_set_pubkey(cert, key);
+    X509_NAME* name = X509_get_subject_name(cert);
+    X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
+                               reinterpret_cast<const unsigned char*>("doctown loopback"), -1, -1, 0);
+    X509_set_issuer_name(cert, name);
+    X509V3_CTX v3;
+    X509V3_set_ctx_nodb(&v3);
+    X509V3_set_ctx(&v3, cert, cert, nullptr, nullptr, 0);
+    for (auto [nid, value] : {std::pair{NID_subject_alt_name, san.c_str()},
+                              std::pair{NID_basic_constraints, "critical,CA:TRUE"}}) {
+      X509_EXTENSION* ext = X509V3_EXT_conf_nid(nullptr, &v3, nid, value);
+      X509_add_ext(cert, ext, -1);
+      X509_EXTENSION_free(ext);
+    }
+    X509_sign(cert, key, EVP_sha256());
+    auto pem = [](auto write) {
+      BIO* bio = BIO_new(BIO_s_mem());
+      write(bio);
+      char* data = nullptr;
+      long len = BIO_get_mem_data(bio, &data);
+      std::string out(data, static_cast<std::size_t>(len));
+      BIO_free(bio);
+      return out;
+    };
+    cert_pem = pem([&](BIO* b) { PEM_write_bio_X509(b, cert); });
+    std::string key_pem =
+        pem([&](BIO* b) { PEM_write_bio_PrivateKey(b, key, nullptr, nullptr, 0, nullptr, nullptr); });
+    X509_free(cert);
+    EVP_PKEY_free(key);
+    tls.emplace(ssl::context::tls_server);
+    tls->use_certificate_chain(asio::buffer(cert_pem));
+    tls->use_private_key(asio::buffer(key_pem), ssl::context::pem);
   }
 
   asio::awaitable<void> accept_loop() {
@@ -718,6 +841,13 @@ LoopbackOpenAiServer::LoopbackOpenAiServer(LoopbackOptions options)
   impl_->acceptor.bind(ep);
   impl_->acceptor.listen();
   impl_->port = impl_->acceptor.local_endpoint().port();
+  if (impl_->options.tls) {
+    impl_->make_tls(impl_->options.tls_san);
+    impl_->ca_path = std::filesystem::temp_directory_path() /
+                     ("doctown-loopback-ca-" + std::to_string(::getpid()) + "-" +
+                      std::to_string(impl_->port) + ".pem");
+    std::ofstream(impl_->ca_path) << impl_->cert_pem;
+  }
   asio::co_spawn(impl_->io, impl_->accept_loop(), [](std::exception_ptr) {});
   impl_->thread = std::thread([impl = impl_.get()] { impl->io.run(); });
 }
@@ -725,11 +855,17 @@ LoopbackOpenAiServer::LoopbackOpenAiServer(LoopbackOptions options)
 LoopbackOpenAiServer::~LoopbackOpenAiServer() {
   impl_->io.stop();
   if (impl_->thread.joinable()) impl_->thread.join();
+  if (!impl_->ca_path.empty()) {
+    std::error_code ec;
+    std::filesystem::remove(impl_->ca_path, ec);
+  }
 }
 
 std::string LoopbackOpenAiServer::base_url() const {
-  return "http://127.0.0.1:" + std::to_string(impl_->port) + "/v1";
+  return std::string(impl_->tls ? "https" : "http") + "://127.0.0.1:" +
+         std::to_string(impl_->port) + "/v1";
 }
+std::string LoopbackOpenAiServer::ca_file() const { return impl_->ca_path.string(); }
 unsigned short LoopbackOpenAiServer::port() const { return impl_->port; }
 
 void LoopbackOpenAiServer::script(std::vector<Fault> faults) {

@@ -1,7 +1,8 @@
 // An OpenAI-compatible server on 127.0.0.1 (ephemeral port), in process, for tests and the LLM
 // benchmark: chat completions answering in the agreed symbols JSON, a token-bucket RPM/TPM
 // limiter with OpenAI's 429 body and x-ratelimit-* headers, scriptable faults, and the Batch API
-// (files, batches moving through their statuses, output and error files).
+// (files, batches moving through their statuses, output and error files). Optionally HTTPS
+// with a throwaway certificate; the plain server also tunnels CONNECT like a proxy.
 #pragma once
 
 #include <cstddef>
@@ -70,6 +71,10 @@ struct LoopbackOptions {
   std::size_t description_words = 12;
   /// Prompt caching: a system prompt seen before of ≥ 1024 tokens counts as cached.
   bool prompt_cache = true;
+  /// Serve HTTPS with a fresh self-signed certificate (see ca_file()).
+  bool tls = false;
+  /// subjectAltName of that certificate.
+  std::string tls_san = "IP:127.0.0.1,DNS:localhost";
 };
 
 /// What the server saw. Snapshot taken under the server's lock.
@@ -93,6 +98,8 @@ struct LoopbackCounters {
   std::size_t batches_created = 0;
   std::size_t batch_polls = 0;
   std::size_t batch_requests = 0;  ///< lines processed by batches
+  std::size_t proxy_tunnels = 0;   ///< CONNECT tunnels opened (plain server only)
+  std::size_t tls_handshake_failures = 0;
 };
 
 /// Tokens the server charges for text: ceil(bytes / 4), OpenAI's rule of thumb.
@@ -108,8 +115,11 @@ class LoopbackOpenAiServer {
   LoopbackOpenAiServer(const LoopbackOpenAiServer&) = delete;
   LoopbackOpenAiServer& operator=(const LoopbackOpenAiServer&) = delete;
 
-  /// "http://127.0.0.1:<port>/v1"
+  /// "http://127.0.0.1:<port>/v1" ("https://..." with tls). A plain server also acts as an
+  /// HTTP CONNECT proxy: "http://127.0.0.1:<port>" as https_proxy.
   std::string base_url() const;
+  /// PEM file of the TLS certificate (its own CA), empty without tls. Removed with the server.
+  std::string ca_file() const;
   unsigned short port() const;
   /// Faults for the next chat requests (and Batch API lines), in arrival order.
   void script(std::vector<Fault> faults);

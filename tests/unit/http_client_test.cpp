@@ -176,3 +176,66 @@ TEST_CASE("redact_url keeps scheme, host and path only", "[http]") {
   CHECK(net::redact_url("https://user:pw@api.example.com:8443/v1/x?key=1#f") ==
         "https://api.example.com:8443/v1/x");
 }
+
+TEST_CASE("https verifies the certificate and the host name by default", "[http][tls]") {
+  LoopbackOpenAiServer server({.tls = true});
+  net::HttpRequest get;
+  get.url = server.base_url() + "/models";
+  REQUIRE(get.url.rfind("https://", 0) == 0);
+
+  // Unknown issuer: refused, and not worth retrying.
+  auto pool = net::HttpClientPool::create({.timeout_s = 5}, 1);
+  REQUIRE(pool);
+  (*pool)->submit(1, get);
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  std::vector<net::HttpClientPool::Completion> done;
+  while (done.empty() && std::chrono::steady_clock::now() < deadline) done = (*pool)->wait(deadline);
+  REQUIRE(done.size() == 1);
+  REQUIRE_FALSE(done[0].response);
+  CHECK(done[0].response.error().code == errc::network_error);
+  CHECK(done[0].response.error().message.find("TLS") != std::string::npos);
+  CHECK_FALSE(done[0].transient);
+
+  // Trusted through the extra CA file: works.
+  auto ok = net::http_request(get, {.ca_file = server.ca_file()});
+  REQUIRE(ok);
+  CHECK(ok->status == 200);
+  CHECK(ok->body.find("loopback-model") != std::string::npos);
+
+  // Verification off: works without the CA.
+  auto insecure = net::http_request(get, {.verify_tls = false});
+  REQUIRE(insecure);
+  CHECK(insecure->status == 200);
+}
+
+TEST_CASE("a certificate for another host name is refused", "[http][tls]") {
+  LoopbackOpenAiServer server({.tls = true, .tls_san = "DNS:api.example.invalid"});
+  net::HttpRequest get;
+  get.url = server.base_url() + "/models";
+  auto r = net::http_request(get, {.ca_file = server.ca_file()});
+  REQUIRE_FALSE(r);
+  CHECK(r.error().code == errc::network_error);
+}
+
+TEST_CASE("https goes through a CONNECT proxy unless no_proxy says otherwise", "[http][tls]") {
+  LoopbackOpenAiServer target({.tls = true});
+  LoopbackOpenAiServer proxy;  // the plain server doubles as a CONNECT proxy
+  std::string proxy_url = "http://127.0.0.1:" + std::to_string(proxy.port());
+  net::HttpRequest get;
+  get.url = target.base_url() + "/models";
+  auto r = net::http_request(get, {.ca_file = target.ca_file(), .https_proxy = proxy_url});
+  REQUIRE(r);
+  CHECK(r->status == 200);
+  CHECK(proxy.counters().proxy_tunnels == 1);
+  CHECK(target.counters().http_requests == 1);
+
+  auto direct = net::http_request(
+      get, {.ca_file = target.ca_file(), .https_proxy = proxy_url, .no_proxy = {"127.0.0.1"}});
+  REQUIRE(direct);
+  CHECK(proxy.counters().proxy_tunnels == 1);
+  CHECK(target.counters().http_requests == 2);
+
+  auto bad = net::HttpClientPool::create({.https_proxy = "::not a url"}, 1);
+  REQUIRE_FALSE(bad);
+  CHECK(bad.error().code == errc::invalid_argument);
+}

@@ -562,3 +562,21 @@ TEST_CASE("make_openai_client validates its options", "[llm]") {
   REQUIRE(ok);
   CHECK((*ok)->name() == "qwen2.5-coder");
 }
+
+TEST_CASE("the client talks https with certificate verification", "[llm][tls]") {
+  LoopbackOpenAiServer server({.tls = true});
+  auto batches = make_batches(4, 2);
+  auto options = options_for(server);
+  options.ca_file = server.ca_file();
+  auto r = run_client(options, batches);
+  check_every_symbol_accounted(r, batches);
+  CHECK(r.outcome.docs.size() == 4);
+
+  // Without the CA the certificate is refused once per request, with no retry storm.
+  options.ca_file.clear();
+  auto refused = run_client(options, batches);
+  CHECK(refused.outcome.docs.empty());
+  REQUIRE(refused.outcome.failures.size() == 4);
+  CHECK(refused.outcome.failures[0].reason.find("TLS") != std::string::npos);
+  CHECK(refused.outcome.retries == 0);
+}
