@@ -447,6 +447,10 @@ TEST_CASE("file selection honours .gitignore, default excludes, globs and size",
   write("big.cpp", std::string(2000, 'x'));
   write("notes.txt", "text\n");
   write(".gitignore", "src/gen.cpp\n");
+  // A link leaving the tree is skipped; a link inside it is a file like any other.
+  write("../outside-secret.py", "SECRET = 1\n");
+  fs::create_symlink("../../outside-secret.py", dir / "tools/leak.py");
+  fs::create_symlink("run.py", dir / "tools/alias.py");
 
   detail::FileSelectOptions opts{.max_file_size = 1000};
   auto walk = detail::select_files(dir, opts, {});
@@ -455,9 +459,9 @@ TEST_CASE("file selection honours .gitignore, default excludes, globs and size",
   for (const auto& f : walk->files) paths.push_back(f.path);
   // A plain folder: .gitignore is not git's business here; everything else filters.
   CHECK(paths == std::vector<std::string>{"docs/guide.md", "include/a.hpp", "src/a.cpp",
-                                          "src/gen.cpp", "tools/run.py"});
+                                          "src/gen.cpp", "tools/alias.py", "tools/run.py"});
   CHECK(walk->files[2].language == "c++");
-  CHECK(walk->files[4].language == "python");
+  CHECK(walk->files[5].language == "python");
   CHECK(walk->files[0].sha256.size() == 64);
   CHECK(std::any_of(walk->diagnostics.begin(), walk->diagnostics.end(),
                     [](const Diagnostic& d) { return d.file == "big.cpp"; }));
@@ -469,7 +473,7 @@ TEST_CASE("file selection honours .gitignore, default excludes, globs and size",
   paths.clear();
   for (const auto& f : git->files) paths.push_back(f.path);
   CHECK(paths == std::vector<std::string>{"docs/guide.md", "include/a.hpp", "src/a.cpp",
-                                          "tools/run.py"});
+                                          "tools/alias.py", "tools/run.py"});
 
   opts.include_globs = {"src/**", "*.md"};
   opts.exclude_globs = {"docs/"};
