@@ -35,6 +35,9 @@ struct SourceOptions {
   std::string ca_file;
   /// Git executable used for git URLs.
   std::string git_path = "git";
+  /// Base URL of the GitHub REST API; tarballs come from `<base>/repos/OWNER/REPO/tarball/REF`
+  /// (tests and GitHub Enterprise point it elsewhere).
+  std::string github_api_url = "https://api.github.com";
 };
 
 /// What kind of source a string names.

@@ -54,6 +54,10 @@ void for_children(CXCursor c, F&& f) {
       &f);
 }
 
+constexpr int kConceptDeclCursor = 604;
+// A TU with wrong flags can produce thousands of errors; the first ones say what is wrong.
+constexpr std::size_t kMaxDiagnosticsPerTu = 50;
+
 bool is_function_kind(CXCursorKind k) {
   return k == CXCursor_FunctionDecl || k == CXCursor_CXXMethod || k == CXCursor_Constructor ||
          k == CXCursor_Destructor || k == CXCursor_ConversionFunction ||
@@ -268,9 +272,9 @@ class TuWalker {
           record(c, SymbolKind::macro, *rel);
         return;
       default:
-#if CINDEX_VERSION_MINOR >= 64
-        if (k == CXCursor_ConceptDecl) record(c, SymbolKind::concept_, *rel);
-#endif
+        // CXCursor_ConceptDecl (604) exists from libclang 18 on; by number, so the code builds
+        // against older headers, where concepts stay unexposed and are skipped.
+        if (static_cast<int>(k) == kConceptDeclCursor) record(c, SymbolKind::concept_, *rel);
         return;
     }
   }
@@ -838,7 +842,7 @@ void process_tu(CXIndex index, const TuJob& job, const fs::path& root,
   }
   out.parsed = true;
   unsigned nd = clang_getNumDiagnostics(tu);
-  std::size_t kept = 0;
+  std::size_t kept = 0, dropped = 0;
   for (unsigned i = 0; i < nd; ++i) {
     CXDiagnostic d = clang_getDiagnostic(tu, i);
     CXDiagnosticSeverity sev = clang_getDiagnosticSeverity(d);
@@ -848,7 +852,9 @@ void process_tu(CXIndex index, const TuJob& job, const fs::path& root,
       unsigned line = 0;
       clang_getFileLocation(loc, &file, &line, nullptr, nullptr);
       bool system = clang_Location_isInSystemHeader(loc);
-      if (!(system && sev == CXDiagnostic_Warning) && kept < 50) {
+      if (!(system && sev == CXDiagnostic_Warning) && kept >= kMaxDiagnosticsPerTu) {
+        ++dropped;
+      } else if (!(system && sev == CXDiagnostic_Warning)) {
         std::string path;
         if (file) {
           fs::path p = fs::path(take(clang_getFileName(file))).lexically_normal();
@@ -862,6 +868,10 @@ void process_tu(CXIndex index, const TuJob& job, const fs::path& root,
     }
     clang_disposeDiagnostic(d);
   }
+  if (dropped > 0)
+    out.diagnostics.push_back({job.rel, 0, Diagnostic::Severity::note,
+                               std::to_string(dropped) + " more diagnostic(s) in this translation "
+                               "unit not listed (fix the first ones or its flags first)"});
   TuWalker walker(tu, root, project_files, options, job.language, out);
   walker.run();
   clang_disposeTranslationUnit(tu);
@@ -874,6 +884,19 @@ bool run_jobs(const std::vector<TuJob>& jobs, std::vector<TuOutput>& outputs, un
               const AnalyzerOptions& options, const RunContext& ctx, std::size_t progress_base,
               std::size_t progress_total) {
   outputs.assign(jobs.size(), TuOutput{});
+  // Largest files first, so one heavy translation unit does not start last and leave the
+  // other workers idle; results still land in their slot, so the merge order is unchanged.
+  std::vector<std::size_t> order(jobs.size());
+  {
+    std::vector<std::uintmax_t> sizes(jobs.size());
+    for (std::size_t i = 0; i < jobs.size(); ++i) {
+      std::error_code ec;
+      sizes[i] = fs::file_size(jobs[i].abs, ec);
+      order[i] = i;
+    }
+    std::stable_sort(order.begin(), order.end(),
+                     [&](std::size_t a, std::size_t b) { return sizes[a] > sizes[b]; });
+  }
   std::atomic<std::size_t> next{0};
   std::size_t done = 0;
   std::mutex mu;
@@ -881,8 +904,9 @@ bool run_jobs(const std::vector<TuJob>& jobs, std::vector<TuOutput>& outputs, un
   auto work = [&]() {
     CXIndex index = clang_createIndex(/*excludeDeclarationsFromPCH=*/0, /*displayDiagnostics=*/0);
     while (!ctx.stop_requested()) {
-      std::size_t i = next.fetch_add(1);
-      if (i >= jobs.size()) break;
+      std::size_t n = next.fetch_add(1);
+      if (n >= jobs.size()) break;
+      const std::size_t i = order[n];
       // An exception escaping a thread would terminate the process: it becomes a diagnostic.
       try {
         process_tu(index, jobs[i], root, project_files, options, outputs[i]);

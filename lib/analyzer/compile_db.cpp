@@ -72,8 +72,10 @@ std::vector<std::string> fallback_args(const std::string& language,
 fs::path find_database(const AnalysisInput& in, const AnalyzerOptions& options) {
   std::error_code ec;
   if (!options.compile_commands.empty()) {
+    // A relative path is taken from the working folder when it exists there (what a CLI user
+    // typed), from the analysed root otherwise.
     fs::path p = options.compile_commands;
-    if (p.is_relative()) p = in.root / p;
+    if (p.is_relative()) p = fs::exists(p, ec) ? fs::absolute(p, ec) : in.root / p;
     if (fs::is_directory(p, ec)) p /= "compile_commands.json";
     return p;
   }

@@ -232,6 +232,14 @@ result<FileSelection> select_files(const fs::path& root, const FileSelectOptions
     fs::path abs = root / rel;
     // Regular files only: submodules, sockets and links to folders are not source files.
     if (!fs::is_regular_file(abs, ec)) continue;
+    // A link to a file outside the tree is not part of the project (and must not be read).
+    if (fs::is_symlink(abs, ec)) {
+      auto target = fs::weakly_canonical(abs, ec).generic_string();
+      auto base = root.generic_string();
+      if (ec || target.compare(0, base.size(), base) != 0 ||
+          (target.size() > base.size() && target[base.size()] != '/'))
+        continue;
+    }
     auto size = fs::file_size(abs, ec);
     if (ec) continue;
     if (size > options.max_file_size) {

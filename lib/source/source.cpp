@@ -18,6 +18,13 @@
 #include "core/file_util.hpp"
 #include "source/process.hpp"
 
+// The GitHub download rides on the shared HTTP client; a build without it reports GitHub URLs
+// as unsupported (and points at the git URL, which works everywhere).
+#if __has_include("net/http_client.hpp")
+#include "net/http_client.hpp"
+#define DOCTOWN_HAVE_HTTP_CLIENT 1
+#endif
+
 namespace doctown {
 
 namespace fs = std::filesystem;
@@ -331,6 +338,76 @@ result<ResolvedSource> clone_git(std::string_view url, const SourceOptions& o,
   return ResolvedSource{dest, info};
 }
 
+#ifdef DOCTOWN_HAVE_HTTP_CLIENT
+// GitHub: the REST API's tarball endpoint redirects to codeload; the client follows it and
+// drops the token when the host changes. The tarball is saved under work_dir and extracted
+// with every archive guard.
+result<ResolvedSource> download_github(std::string_view url, const SourceOptions& o,
+                                       const RunContext& ctx) {
+  auto gh = parse_github(url);
+  if (!gh)
+    return fail(errc::invalid_argument,
+                "a GitHub URL needs an owner and a repository: "
+                "https://github.com/OWNER/REPO[/tree/REF]",
+                std::string(url));
+  std::string ref = !o.ref.empty() ? o.ref : gh->ref;
+  std::string base = o.github_api_url;
+  while (!base.empty() && base.back() == '/') base.pop_back();
+  net::HttpRequest req;
+  req.url = base + "/repos/" + gh->owner + "/" + gh->repo + "/tarball" + (ref.empty() ? "" : "/" + ref);
+  req.headers.push_back({"Accept", "application/vnd.github+json"});
+  if (!o.github_token.empty()) req.headers.push_back({"Authorization", "Bearer " + o.github_token});
+  net::HttpOptions ho;
+  ho.timeout_s = o.timeout_s;
+  ho.verify_tls = o.verify_tls;
+  ho.ca_file = o.ca_file;
+  ho.follow_redirects = true;
+  ho.max_body_bytes = static_cast<std::size_t>(std::min<std::uint64_t>(o.max_extracted_bytes, 4ull << 30));
+  if (ctx.stop_requested()) return fail(errc::cancelled, "download cancelled", std::string(url));
+  auto resp = net::http_request(req, ho);
+  if (!resp) {
+    auto e = std::move(resp).error();
+    e.message = "downloading the GitHub tarball failed: " + e.message +
+                "; check the network (or use the git URL)";
+    e.where = std::string(url);
+    return e;
+  }
+  if (resp->status == 401 || resp->status == 403)
+    return fail(errc::unauthorized,
+                "GitHub refused the download (HTTP " + std::to_string(resp->status) +
+                    "); set GITHUB_TOKEN to a token that can read the repository",
+                std::string(url));
+  if (resp->status == 404)
+    return fail(errc::not_found,
+                "GitHub has no repository or ref here (HTTP 404); check OWNER/REPO and the ref"
+                " (private repositories need GITHUB_TOKEN)",
+                std::string(url));
+  if (resp->status != 200)
+    return fail(errc::http_status,
+                "GitHub answered HTTP " + std::to_string(resp->status) + " to the tarball request",
+                std::string(url));
+  std::error_code ec;
+  fs::create_directories(o.work_dir, ec);
+  fs::path tarball = work_folder(o, "github", url);
+  tarball += ".tar.gz";
+  if (auto w = detail::write_file_atomic(tarball, resp->body); !w) return std::move(w).error();
+  resp->body.clear();
+  auto extracted = extract_archive(tarball, o, ctx);
+  fs::remove(tarball, ec);
+  if (!extracted) {
+    auto e = std::move(extracted).error();
+    e.where = std::string(url);
+    return e;
+  }
+  // GitHub names the top folder OWNER-REPO-<short sha>.
+  std::string top = extracted->root.filename().string();
+  std::string commit;
+  if (auto dash = top.rfind('-'); dash != std::string::npos) commit = top.substr(dash + 1);
+  extracted->info = SourceInfo{"github", std::string(url), ref, commit};
+  return extracted;
+}
+#endif
+
 }  // namespace
 
 result<SourceKind> classify_source(std::string_view source) {
@@ -395,12 +472,18 @@ result<ResolvedSource> resolve_source(std::string_view source, const SourceOptio
       case SourceKind::git:
         return clone_git(s, options, ctx);
       case SourceKind::github:
-        // The HTTPS tarball download needs the shared HTTP client (lib/net/http_client.hpp),
-        // which this build does not have yet; cloning the same repository works today.
+#ifdef DOCTOWN_HAVE_HTTP_CLIENT
+        return download_github(s, options, ctx);
+#else
+      {
+        auto gh = parse_github(s);
+        std::string git_url = "https://github.com/" + gh->owner + "/" + gh->repo + ".git";
         return fail(errc::unsupported,
                     "GitHub tarball download is not available in this build; use the git URL "
-                    "instead: " + s + ".git",
+                    "instead: " + git_url + (gh->ref.empty() ? "" : " --ref " + gh->ref),
                     s);
+      }
+#endif
     }
     return fail(errc::internal, "unknown source kind", s);
   } catch (const std::exception& e) {

@@ -6,7 +6,15 @@
 
 #include <catch2/catch.hpp>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <fstream>
+#include <mutex>
+#include <sstream>
+#include <thread>
 
 #include "doctown/source.hpp"
 #include "source/file_select.hpp"
@@ -262,12 +270,164 @@ TEST_CASE("git URLs are cloned shallowly, --ref picks a tag", "[source]") {
   CHECK(unreachable.error().message.find("git clone failed") != std::string::npos);
 }
 
+#if __has_include("net/http_client.hpp")
+namespace {
+
+// A loopback HTTP/1.1 server for the GitHub download: answers one connection per reply, in
+// order, and records each request's head.
+class TinyHttpServer {
+ public:
+  struct Reply {
+    int status = 200;
+    std::vector<std::pair<std::string, std::string>> headers;
+    std::string body;
+  };
+  explicit TinyHttpServer(std::vector<Reply> replies) {
+    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    int one = 1;
+    ::setsockopt(fd_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    addr.sin_port = 0;
+    REQUIRE(::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+    REQUIRE(::listen(fd_, 8) == 0);
+    socklen_t len = sizeof addr;
+    ::getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len);
+    port_ = ntohs(addr.sin_port);
+    thread_ = std::thread([this, replies = std::move(replies)] {
+      for (const auto& r : replies) {
+        int c = ::accept(fd_, nullptr, nullptr);
+        if (c < 0) return;
+        std::string head;
+        char buf[4096];
+        while (head.find("\r\n\r\n") == std::string::npos) {
+          ssize_t n = ::read(c, buf, sizeof buf);
+          if (n <= 0) break;
+          head.append(buf, static_cast<std::size_t>(n));
+        }
+        {
+          std::lock_guard<std::mutex> lock(mu_);
+          requests_.push_back(head);
+        }
+        std::string out = "HTTP/1.1 " + std::to_string(r.status) + " X\r\nContent-Length: " +
+                          std::to_string(r.body.size()) + "\r\nConnection: close\r\n";
+        for (const auto& [k, v] : r.headers) out += k + ": " + v + "\r\n";
+        out += "\r\n" + r.body;
+        std::size_t off = 0;
+        while (off < out.size()) {
+          ssize_t n = ::write(c, out.data() + off, out.size() - off);
+          if (n <= 0) break;
+          off += static_cast<std::size_t>(n);
+        }
+        ::close(c);
+      }
+    });
+  }
+  ~TinyHttpServer() {
+    ::shutdown(fd_, SHUT_RDWR);
+    ::close(fd_);
+    thread_.join();
+  }
+  std::string base() const { return "http://127.0.0.1:" + std::to_string(port_); }
+  std::vector<std::string> requests() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return requests_;
+  }
+
+ private:
+  int fd_ = -1;
+  int port_ = 0;
+  std::thread thread_;
+  std::mutex mu_;
+  std::vector<std::string> requests_;
+};
+
+std::string slurp(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+}  // namespace
+
+TEST_CASE("GitHub URLs are downloaded as tarballs, redirects followed, token sent", "[source]") {
+  auto dir = test::scratch_dir("github");
+  write_archive(dir / "repo.tar.gz", {{"owner-repo-abc1234/", "", Entry::dir},
+                                      {"owner-repo-abc1234/src/main.cpp", "int main() {}\n"}});
+  std::string tarball = slurp(dir / "repo.tar.gz");
+  // The API answers with a redirect to the download host, as GitHub does.
+  TinyHttpServer server({{302, {{"Location", "/codeload/owner/repo/tar.gz/v2"}}, ""},
+                         {200, {{"Content-Type", "application/x-gzip"}}, tarball}});
+  SourceOptions opts{.work_dir = dir / "work", .github_token = "tok-123",
+                     .github_api_url = server.base()};
+  auto r = resolve_source("https://github.com/owner/repo/tree/v2", opts, {});
+  if (!r) FAIL(r.error().what());
+  CHECK(r->info.type == "github");
+  CHECK(r->info.ref == "v2");
+  CHECK(r->info.commit == "abc1234");
+  CHECK(r->root.filename() == "owner-repo-abc1234");
+  CHECK(fs::is_regular_file(r->root / "src/main.cpp"));
+  auto reqs = server.requests();
+  REQUIRE(reqs.size() == 2);
+  CHECK(reqs[0].rfind("GET /repos/owner/repo/tarball/v2 HTTP/1.1", 0) == 0);
+  CHECK(reqs[0].find("Authorization: Bearer tok-123") != std::string::npos);
+  CHECK(reqs[1].rfind("GET /codeload/owner/repo/tar.gz/v2", 0) == 0);
+}
+
+TEST_CASE("GitHub errors: missing repository, refused token, malicious tarball", "[source]") {
+  auto dir = test::scratch_dir("github-bad");
+  write_archive(dir / "evil.tar.gz", {{"../../evil.txt", "x"}});
+  std::string evil = slurp(dir / "evil.tar.gz");
+  TinyHttpServer server({{404, {}, "{}"}, {403, {}, "{}"}, {200, {}, evil}});
+  SourceOptions opts{.work_dir = dir / "work", .github_api_url = server.base()};
+  const std::string url = "https://github.com/owner/missing";
+  auto missing = resolve_source(url, opts, {});
+  REQUIRE_FALSE(missing);
+  CHECK(missing.error().code == errc::not_found);
+  CHECK(missing.error().where == url);
+  auto refused = resolve_source(url, opts, {});
+  REQUIRE_FALSE(refused);
+  CHECK(refused.error().code == errc::unauthorized);
+  CHECK(refused.error().message.find("GITHUB_TOKEN") != std::string::npos);
+  auto bad = resolve_source(url, opts, {});
+  REQUIRE_FALSE(bad);
+  CHECK(bad.error().code == errc::invalid_argument);
+  CHECK_FALSE(fs::exists(dir / "evil.txt"));
+  CHECK(files_under(dir / "work").empty());
+}
+
+TEST_CASE("an unreachable GitHub API is a network error naming the URL", "[source]") {
+  // A port nothing listens on: bind, read the port, close.
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+  socklen_t len = sizeof addr;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  ::close(fd);
+  SourceOptions opts{.work_dir = test::scratch_dir("github-down"), .timeout_s = 10,
+                     .github_api_url = "http://127.0.0.1:" + std::to_string(ntohs(addr.sin_port))};
+  auto r = resolve_source("https://github.com/owner/repo", opts, {});
+  REQUIRE_FALSE(r);
+  CHECK(r.error().code == errc::network_error);
+  CHECK(r.error().where == "https://github.com/owner/repo");
+}
+#else
 TEST_CASE("GitHub URLs without the HTTP client are reported as unsupported", "[source]") {
   auto r = resolve_source("https://github.com/owner/repo", {.work_dir = test::scratch_dir("gh")}, {});
   REQUIRE_FALSE(r);
   CHECK(r.error().code == errc::unsupported);
   CHECK(r.error().message.find("https://github.com/owner/repo.git") != std::string::npos);
+  auto tree = resolve_source("https://github.com/owner/repo/tree/v2",
+                             {.work_dir = test::scratch_dir("gh")}, {});
+  REQUIRE_FALSE(tree);
+  CHECK(tree.error().message.find("https://github.com/owner/repo.git --ref v2") !=
+        std::string::npos);
 }
+#endif
 
 TEST_CASE("file selection honours .gitignore, default excludes, globs and size", "[source]") {
   auto dir = test::scratch_dir("select");
@@ -287,6 +447,10 @@ TEST_CASE("file selection honours .gitignore, default excludes, globs and size",
   write("big.cpp", std::string(2000, 'x'));
   write("notes.txt", "text\n");
   write(".gitignore", "src/gen.cpp\n");
+  // A link leaving the tree is skipped; a link inside it is a file like any other.
+  write("../outside-secret.py", "SECRET = 1\n");
+  fs::create_symlink("../../outside-secret.py", dir / "tools/leak.py");
+  fs::create_symlink("run.py", dir / "tools/alias.py");
 
   detail::FileSelectOptions opts{.max_file_size = 1000};
   auto walk = detail::select_files(dir, opts, {});
@@ -295,9 +459,9 @@ TEST_CASE("file selection honours .gitignore, default excludes, globs and size",
   for (const auto& f : walk->files) paths.push_back(f.path);
   // A plain folder: .gitignore is not git's business here; everything else filters.
   CHECK(paths == std::vector<std::string>{"docs/guide.md", "include/a.hpp", "src/a.cpp",
-                                          "src/gen.cpp", "tools/run.py"});
+                                          "src/gen.cpp", "tools/alias.py", "tools/run.py"});
   CHECK(walk->files[2].language == "c++");
-  CHECK(walk->files[4].language == "python");
+  CHECK(walk->files[5].language == "python");
   CHECK(walk->files[0].sha256.size() == 64);
   CHECK(std::any_of(walk->diagnostics.begin(), walk->diagnostics.end(),
                     [](const Diagnostic& d) { return d.file == "big.cpp"; }));
@@ -309,7 +473,7 @@ TEST_CASE("file selection honours .gitignore, default excludes, globs and size",
   paths.clear();
   for (const auto& f : git->files) paths.push_back(f.path);
   CHECK(paths == std::vector<std::string>{"docs/guide.md", "include/a.hpp", "src/a.cpp",
-                                          "tools/run.py"});
+                                          "tools/alias.py", "tools/run.py"});
 
   opts.include_globs = {"src/**", "*.md"};
   opts.exclude_globs = {"docs/"};
