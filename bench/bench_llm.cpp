@@ -17,8 +17,8 @@
 #include <vector>
 
 #include "doctown/llm_client.hpp"
-// The bench links only libdoctown; the simulator is test support code, compiled in here.
-#include "support/loopback_openai_server.cpp"  // NOLINT(bugprone-suspicious-include)
+// The simulator is test support code, compiled into this benchmark by bench/CMakeLists.txt.
+#include "support/loopback_openai_server.hpp"
 
 using namespace doctown;
 
