@@ -209,6 +209,10 @@ void add_llm_flags(CLI::App& app, PipelineFlags& f) {
       ->capture_default_str()
       ->transform([](std::string s) { return s == "batch-api" ? std::string("batch_api") : s; })
       ->check(CLI::IsMember({"sync", "batch_api"}));
+  g->add_option("--batch-api-fallback", l.batch_fallback,
+                "Batch API failures go to a follow-up batch or to sync requests")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"batch", "sync"}));
 }
 
 void add_output_flags(CLI::App& app, PipelineFlags& f) {
@@ -222,6 +226,10 @@ void add_output_flags(CLI::App& app, PipelineFlags& f) {
   g->add_flag("--no-cache", f.no_cache, "Neither read nor write the cache");
   g->add_flag("--refresh", o.refresh, "Ignore cached docs (new docs are still stored)");
   g->add_flag("--strict", o.strict, "Verification issues count as failures (exit 1)");
+  g->add_flag("--resume", f.resume,
+              "Continue an interrupted run: finished docs come from the cache and a submitted "
+              "Batch API job from its saved ids (a plain rerun does the same; --resume also "
+              "fails when there is nothing to resume)");
 }
 
 result<void> finish_config(Cli& cli, PipelineFlags& f) {
@@ -262,6 +270,18 @@ result<void> finish_config(Cli& cli, PipelineFlags& f) {
     }
   }
   c.llm_options.state_dir = (c.output.out_dir / ".doctown-state").string();
+  if (f.resume) {
+    std::filesystem::path cache = c.output.cache_dir.empty() ? c.output.out_dir / ".doctown-cache"
+                                                             : c.output.cache_dir;
+    std::error_code ec;
+    if (!std::filesystem::exists(cache, ec) && !std::filesystem::exists(c.llm_options.state_dir, ec))
+      return fail(errc::invalid_argument,
+                  "--resume: no earlier run to continue in " + c.output.out_dir.string() +
+                      " (no cache and no saved Batch API state); run without --resume",
+                  "--resume");
+    if (!c.output.use_cache)
+      return fail(errc::invalid_argument, "--resume needs the cache; drop --no-cache", "--resume");
+  }
 
   if (f.llm == "auto") {
     bool remote = !c.llm_options.api_key.empty() || !base_url.empty();

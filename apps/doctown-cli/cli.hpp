@@ -72,6 +72,7 @@ struct PipelineFlags {
   bool no_semantic_context = false;
   bool no_batch_mode = false;
   bool no_cache = false;
+  bool resume = false;
   std::string tokenizer_dir;
   std::string models_file;
 };
