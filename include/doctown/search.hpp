@@ -26,8 +26,10 @@ struct SearchOptions {
   double name_boost = 3.0;
   /// Share of the embedding similarity in the final score when a query vector is given.
   double semantic_weight = 0.35;
-  /// A symbol with no matching term is returned only at or above this cosine similarity.
-  double min_similarity = 0.3;
+  /// A symbol with no matching term is returned only at or above this cosine similarity. The
+  /// local embedder hashes features, so short unrelated texts can collide near 0.3; 0.5 keeps
+  /// such chance matches out while real paraphrases (shared sub-words) still pass.
+  double min_similarity = 0.5;
 };
 
 /// One ranked symbol.
