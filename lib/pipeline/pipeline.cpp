@@ -9,6 +9,7 @@
 #include <set>
 
 #include "core/file_util.hpp"
+#include "doctown/verify.hpp"
 
 namespace doctown {
 
@@ -376,7 +377,31 @@ result<BuildResult> Pipeline::build(std::string_view source, const RunContext& c
       }
     }
   }
-  out.stats.documented = docs.size();
+  // Every doc is checked against the facts. With --strict a doc with issues becomes a failure
+  // (it stays in the outputs, marked, so the reader sees what was wrong).
+  std::vector<VerifyResult> verification;
+  std::size_t flagged = 0;
+  {
+    StageTimer t(ctx, out.stats, "verify", docs.size());
+    verification = verify_docs(docs, a.codebase);
+    out.verified_ratio = verified_ratio(verification);
+    for (const auto& v : verification) {
+      if (v.ok()) continue;
+      ++flagged;
+      if (cfg.output.strict) {
+        std::string reason = "verification: " + v.issues.front().message;
+        if (v.issues.size() > 1) reason += " (+" + std::to_string(v.issues.size() - 1) + " more)";
+        out.failures.push_back({v.id, reason});
+      }
+    }
+    if (flagged)
+      ctx.note("verify", std::to_string(flagged) + " of " + std::to_string(docs.size()) +
+                             " docs make claims the code does not support" +
+                             (cfg.output.strict ? " (failures: --strict)" : " (see documentation.json)"));
+  }
+  // Under --strict a flagged doc counts as failed, not documented (its text stays in the
+  // outputs beside its verification issues).
+  out.stats.documented = docs.size() - (cfg.output.strict ? flagged : 0);
   out.stats.failed = out.failures.size();
 
   // Write what we have, even after a cancellation or a fatal LLM error: finished work is kept.
@@ -396,6 +421,7 @@ result<BuildResult> Pipeline::build(std::string_view source, const RunContext& c
     set.llm_mode = cfg.llm == "offline" ? "offline" : cfg.llm_options.mode;
     set.generated_at = detail::utc_now_iso8601();
     set.doc_scoring = cfg.doc_score;
+    set.verification = &verification;
     for (const auto& w : impl_->writers) {
       auto p = w->write(set, cfg.output.out_dir, name, ctx);
       if (!p) return std::move(p).error();

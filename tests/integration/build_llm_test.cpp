@@ -138,3 +138,22 @@ TEST_CASE("a wrong API key stops the build at once with a clear message", "[e2e]
   CHECK(r.err.find(kKey) == std::string::npos);
   CHECK(server.counters().chat_requests <= 8);  // no retry storm: at most the requests in flight
 }
+
+TEST_CASE("verification catches planted false claims end to end and --strict fails them",
+          "[e2e][llm][verify]") {
+  // Every answer describes a parameter that does not exist and names an unknown identifier.
+  doctown::test::LoopbackOpenAiServer liar({.api_key = kKey, .plant_false_claims = true});
+  auto lax = build(doctown::test::sample_project(), doctown::test::scratch_dir("e2e-verify"),
+                   liar.base_url());
+  auto s = summary_of(lax);
+  CHECK(s.at("verified_ratio").to_number<double>() < 0.05);
+  CHECK(s.at("failed").as_int64() == 0);  // without --strict, issues are reported, not failures
+
+  auto strict = run_cli({"build", doctown::test::sample_project().string(), "-o",
+                         doctown::test::scratch_dir("e2e-verify-strict").string(), "--base-url",
+                         liar.base_url(), "--json", "--strict"},
+                        {"OPENAI_API_KEY=" + kKey});
+  CHECK(strict.exit_code == 1);
+  CHECK(strict.err.find("verification:") != std::string::npos);
+  CHECK(strict.err.find("no_such_parameter") != std::string::npos);
+}

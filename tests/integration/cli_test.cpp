@@ -118,6 +118,7 @@ TEST_CASE("build --json writes a docpack and Markdown and reports the run", "[cl
   CHECK(doc.at("documented").as_int64() > 0);
   CHECK(doc.at("failed").as_int64() == 0);
   CHECK(doc.at("requests").as_int64() == 0);  // offline: no network
+  CHECK(doc.at("verified_ratio").to_number<double>() == Approx(1.0));  // true by construction
 
   fs::path docpack = std::string(doc.at("docpack").as_string());
   REQUIRE(fs::exists(docpack));

@@ -180,10 +180,16 @@ struct LoopbackOpenAiServer::Impl {
   json::object symbol_entry(const std::string& id) const {
     std::string desc = "Documents " + id + ".";
     for (std::size_t i = 0; i < options.description_words; ++i) desc += " detail";
+    json::array params;
+    if (options.plant_false_claims) {
+      desc += " It delegates to `frobnicate_widget_registry` for the work.";
+      params.push_back(json::object{{"name", "no_such_parameter"},
+                                    {"description", "A parameter the code does not have."}});
+    }
     return json::object{{"id", id},
                         {"summary", "Summary of " + id + "."},
                         {"description", desc},
-                        {"params", json::array{}},
+                        {"params", std::move(params)},
                         {"returns", ""},
                         {"throws", ""},
                         {"notes", ""},

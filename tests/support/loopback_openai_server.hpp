@@ -67,6 +67,9 @@ struct LoopbackOptions {
   bool reject_json_schema = false;
   /// Seconds a Batch API batch spends in each status (validating, in_progress, finalizing).
   double batch_step_s = 0.05;
+  /// Answers make false claims: a parameter that does not exist and an unknown identifier in
+  /// backticks (what the verifier must catch).
+  bool plant_false_claims = false;
   /// Words of padding per description (makes answers, hence output tokens, bigger).
   std::size_t description_words = 12;
   /// Prompt caching: a system prompt seen before of ≥ 1024 tokens counts as cached.
