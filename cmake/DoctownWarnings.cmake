@@ -6,11 +6,6 @@ function(doctown_warnings target)
   if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU")
     target_compile_options(${target} PRIVATE -Wno-restrict)
   endif()
-  # With -fsanitize, GCC 12's -Wmaybe-uninitialized fires inside the standard library and Boost
-  # (std::regex, Beast's parser): instrumentation hides initialisations from its analysis.
-  if(DOCTOWN_SANITIZE AND CMAKE_CXX_COMPILER_ID STREQUAL "GNU")
-    target_compile_options(${target} PRIVATE -Wno-maybe-uninitialized)
-  endif()
   if(DOCTOWN_WERROR)
     target_compile_options(${target} PRIVATE -Werror)
   endif()
