@@ -3,6 +3,12 @@
 // running top-k per query: memory is O(rows*k + block^2) per worker, never rows^2. Approximate
 // search uses hnswlib's HNSW graph in inner-product space. This is the only TU that includes
 // hnswlib: its header defines non-inline helpers that would clash if included twice.
+// hnswlib's SSE path prefetches the id one past the end of an upper layer's link list
+// (hnswalg.h searchBaseLayer, `*(datal + j + 1)`), a 4-byte over-read that AddressSanitizer
+// reports. Sanitizer builds use its plain path; release builds keep the SIMD distances.
+#if defined(__SANITIZE_ADDRESS__) && !defined(NO_MANUAL_VECTORIZATION)
+#define NO_MANUAL_VECTORIZATION
+#endif
 #include <hnswlib/hnswlib.h>
 
 #include <Eigen/Core>
