@@ -33,6 +33,7 @@ int run_build(BuildArgs& a, Cli& cli) {
         {"documented", st.documented},
         {"cached", st.cached},
         {"failed", st.failed},
+        {"not_started", st.not_started},
         {"requests", st.requests},
         {"retries", st.retries},
         {"rate_limited", st.rate_limited},
@@ -60,8 +61,9 @@ int run_build(BuildArgs& a, Cli& cli) {
     fmt::print(stderr, "doctown: failed to document {}: {}\n", f.id, f.reason);
   if (res->fatal) return cli.report(*res->fatal);
   if (res->cancelled) {
-    fmt::print(stderr, "doctown: interrupted; the {} finished docs were written and cached — run "
-                       "the same command again to finish.\n", st.documented);
+    fmt::print(stderr, "doctown: interrupted; the {} finished docs were written and cached, {} "
+                       "symbols were not started — run the same command again to finish.\n",
+               st.documented, st.not_started);
     return Exit::interrupted;
   }
   return st.failed ? Exit::item_failures : Exit::ok;

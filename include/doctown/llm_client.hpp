@@ -86,6 +86,8 @@ struct LlmJob {
 struct LlmOutcome {
   std::vector<SymbolDoc> docs;
   std::vector<SymbolFailure> failures;
+  /// Ids never answered because the run was cancelled: not failures, a rerun documents them.
+  std::vector<std::string> not_started;
   std::size_t requests = 0;
   std::size_t retries = 0;
   std::size_t rate_limited = 0;

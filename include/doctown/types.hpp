@@ -196,6 +196,7 @@ struct RunStats {
   std::size_t documented = 0;  ///< with a doc (cache included)
   std::size_t cached = 0;      ///< docs reused from the cache
   std::size_t failed = 0;
+  std::size_t not_started = 0;  ///< selected, left undone by a cancellation (a rerun does them)
   std::size_t requests = 0;    ///< HTTP requests sent (0 offline)
   std::size_t retries = 0;
   std::size_t rate_limited = 0;  ///< 429 answers

@@ -249,8 +249,9 @@ class OfflineWriter final : public LlmClient {
     for (const auto& b : job.batches) total += b.symbol_ids.size();
     for (const auto& b : job.batches) {
       if (ctx.stop_requested()) {
-        out.fatal = fail(errc::cancelled, "run cancelled; finished docs were kept");
-        break;
+        if (!out.fatal) out.fatal = fail(errc::cancelled, "run cancelled; finished docs were kept");
+        out.not_started.insert(out.not_started.end(), b.symbol_ids.begin(), b.symbol_ids.end());
+        continue;
       }
       std::vector<SymbolDoc> docs;
       for (const auto& id : b.symbol_ids) {

@@ -389,7 +389,9 @@ LlmOutcome OpenAiRun::finish() {
   std::vector<std::string> left;
   for (const auto& id : order_)
     if (syms_[id].state == SymState::pending) left.push_back(id);
-  fail_ids(left, reason);
+  // A cancellation leaves work for the rerun; only a real stop (401, quota) fails the rest.
+  if (fatal_ && fatal_->code == errc::cancelled) out_.not_started = std::move(left);
+  else fail_ids(left, reason);
   out_.fatal = fatal_;
   ModelInfo info = ModelTable::builtin().lookup(opt_.model);
   TokenUsage sync_tokens{out_.tokens.input - batch_tokens_.input,

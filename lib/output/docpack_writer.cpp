@@ -65,7 +65,7 @@ json::object stats_json(const RunStats& s) {
   return json::object{
       {"symbols", s.symbols},   {"selected", s.selected},   {"documented", s.documented},
       {"cached", s.cached},     {"failed", s.failed},       {"requests", s.requests},
-      {"retries", s.retries},   {"rate_limited", s.rate_limited},
+      {"retries", s.retries}, {"not_started", s.not_started},   {"rate_limited", s.rate_limited},
       {"tokens", json::object{{"input", s.tokens.input},
                               {"cached", s.tokens.cached},
                               {"output", s.tokens.output}}},

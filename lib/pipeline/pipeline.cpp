@@ -198,6 +198,29 @@ result<Codebase> Pipeline::Impl::analyze(std::string_view source, const RunConte
   return cb;
 }
 
+namespace {
+
+// An empty result is a bad input, not a success with empty outputs: say what was looked at
+// and what was left out (warnings, skipped files), so the user knows what to change.
+error nothing_to_document(const Codebase& cb) {
+  std::string why = cb.files.empty()
+                        ? "it holds no file doctown reads (C/C++ through libclang, other "
+                          "languages through universal-ctags, Markdown and reStructuredText)"
+                        : "its " + std::to_string(cb.files.size()) +
+                              " source file(s) declare no symbols";
+  std::size_t skipped = 0;
+  for (const auto& d : cb.diagnostics) {
+    if (d.severity == Diagnostic::Severity::warning && d.file.empty()) why += "; " + d.message;
+    if (!d.file.empty() && d.message.rfind("skipped", 0) == 0) ++skipped;
+  }
+  if (skipped)
+    why += "; " + std::to_string(skipped) +
+           " file(s) were skipped (`doctown analyze --json` lists them)";
+  return fail(errc::not_found, "found nothing to document: " + why, cb.root);
+}
+
+}  // namespace
+
 // Runs analyze → embed → graph → score, timing each stage into `stats`.
 result<Analysed> Pipeline::Impl::run_analysis(std::string_view source, const RunContext& ctx,
                                               RunStats& stats) {
@@ -210,6 +233,7 @@ result<Analysed> Pipeline::Impl::run_analysis(std::string_view source, const Run
     a.codebase = std::move(*cb);
   }
   if (ctx.stop_requested()) return fail(errc::cancelled, "run cancelled during analysis");
+  if (a.codebase.symbols.empty()) return nothing_to_document(a.codebase);
   stats.symbols = a.codebase.symbols.size();
   {
     StageTimer t(ctx, stats, "embed", a.codebase.symbols.size());
@@ -403,6 +427,13 @@ result<BuildResult> Pipeline::build(std::string_view source, const RunContext& c
   // outputs beside its verification issues).
   out.stats.documented = docs.size() - (cfg.output.strict ? flagged : 0);
   out.stats.failed = out.failures.size();
+  if (out.cancelled) {
+    // Selected symbols with neither a doc nor a failure were never attempted.
+    std::set<std::string> failed_ids;
+    for (const auto& f : out.failures) failed_ids.insert(f.id);
+    for (const auto& id : a.selected)
+      out.stats.not_started += !docs.count(id) && !failed_ids.count(id);
+  }
 
   // Write what we have, even after a cancellation or a fatal LLM error: finished work is kept.
   {
@@ -422,8 +453,12 @@ result<BuildResult> Pipeline::build(std::string_view source, const RunContext& c
     set.generated_at = detail::utc_now_iso8601();
     set.doc_scoring = cfg.doc_score;
     set.verification = &verification;
+    // Writers always run to the end, without the stop token: a Ctrl-C during the LLM stage
+    // asked to keep what is finished, and a half-written output would lose it. Writing takes
+    // seconds even for large codebases; a second Ctrl-C still ends the CLI at once.
+    RunContext write_ctx{ctx.progress, std::stop_token{}};
     for (const auto& w : impl_->writers) {
-      auto p = w->write(set, cfg.output.out_dir, name, ctx);
+      auto p = w->write(set, cfg.output.out_dir, name, write_ctx);
       if (!p) return std::move(p).error();
       if (w->format() == "docpack") out.docpack = *p;
       else if (w->format() == "markdown") out.markdown_dir = *p;
