@@ -157,6 +157,11 @@ result<std::unique_ptr<DocCache>> open_sqlite_cache(const fs::path& dir) {
   const char* setup =
       "PRAGMA journal_mode=WAL;"
       "PRAGMA synchronous=NORMAL;"
+      // Checkpoint once the WAL passes 32 pages (the default is 1000): each answer commits a
+      // few dozen pages of random-key index, so the default lets the WAL grow to 4 MB before it
+      // is folded back — space a nearly full disk may not have.
+      "PRAGMA wal_autocheckpoint=32;"
+      "PRAGMA journal_size_limit=1048576;"
       "CREATE TABLE IF NOT EXISTS schema_version(version INTEGER NOT NULL);"
       "CREATE TABLE IF NOT EXISTS docs(key TEXT PRIMARY KEY, doc TEXT NOT NULL,"
       " created_at TEXT NOT NULL);";
