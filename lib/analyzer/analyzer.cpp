@@ -11,6 +11,7 @@
 #include <unordered_set>
 
 #include "analyzer/analyzer_impl.hpp"
+#include "core/utf8.hpp"
 #include "source/file_select.hpp"
 
 namespace doctown {
@@ -21,7 +22,57 @@ namespace {
 
 enum Backend : unsigned { kClang = 1, kCtags = 2, kDocuments = 4 };
 
+// Source text is bytes, but every output (JSON, Markdown, HTML, prompts) must be UTF-8:
+// invalid bytes become U+FFFD here, once, with a note naming each file concerned.
+void repair_text(Codebase& cb) {
+  std::set<std::string> repaired_files;
+  for (auto& s : cb.symbols) {
+    bool r = false;
+    for (std::string* t : {&s.id, &s.name, &s.qualified_name, &s.signature, &s.return_type,
+                           &s.doc_comment, &s.brief, &s.source_text, &s.parent_id,
+                           &s.location.file})
+      r |= detail::repair_utf8(*t);
+    if (s.declaration) r |= detail::repair_utf8(s.declaration->file);
+    for (auto* list : {&s.params, &s.template_params})
+      for (auto& p : *list)
+        for (std::string* t : {&p.name, &p.type, &p.default_value}) r |= detail::repair_utf8(*t);
+    if (r) repaired_files.insert(s.location.file);
+  }
+  for (auto& rel : cb.relations) {
+    detail::repair_utf8(rel.from);
+    detail::repair_utf8(rel.to);
+  }
+  for (auto& d : cb.diagnostics) {
+    detail::repair_utf8(d.file);
+    detail::repair_utf8(d.message);
+  }
+  for (const auto& f : repaired_files)
+    cb.diagnostics.push_back({f, 0, Diagnostic::Severity::note,
+                              "text that is not valid UTF-8 is shown with U+FFFD in the docs"});
+}
+
+// One line for the user about files left out, so a missing file is never a mystery (the
+// full list is in the diagnostics: `doctown analyze --json`).
+void note_skipped(const Codebase& cb, const RunContext& ctx) {
+  std::size_t n = 0;
+  std::string examples;
+  for (const auto& d : cb.diagnostics) {
+    if (d.file.empty() || d.message.rfind("skipped", 0) != 0) continue;
+    if (++n <= 3) {
+      std::string why = d.message.substr(d.message.find(':') == std::string::npos
+                                             ? d.message.size()
+                                             : d.message.find(':') + 1);
+      examples += (examples.empty() ? "" : ";") + std::string(" ") + d.file + " (" +
+                  (why.empty() ? why : why.substr(why.find_first_not_of(' '))) + ")";
+    }
+  }
+  if (n == 0) return;
+  ctx.note("analyze", "skipped " + std::to_string(n) + " file(s):" + examples +
+                          (n > 3 ? "; ... (`doctown analyze --json` lists them all)" : ""));
+}
+
 void finalize(Codebase& cb) {
+  repair_text(cb);
   std::unordered_set<std::string> ids;
   ids.reserve(cb.symbols.size());
   for (const auto& s : cb.symbols) ids.insert(s.id);
@@ -100,6 +151,7 @@ result<Codebase> run_analysis(const fs::path& root_in, const AnalyzerOptions& op
   }
   if (backends & kDocuments) detail::analyze_documents(in, cb);
   finalize(cb);
+  note_skipped(cb, ctx);
   for (const auto& d : cb.diagnostics)
     if (d.severity != Diagnostic::Severity::note)
       ctx.diagnostic("analyze", d.severity,

@@ -209,8 +209,9 @@ result<void> analyze_ctags(const AnalysisInput& in, const AnalyzerOptions& optio
       for (const auto* f : files) langs.insert(f->language);
       std::string list;
       for (const auto& l : langs) list += (list.empty() ? "" : ", ") + l;
+      // A warning, not a note: files the user expects in the docs are missing.
       out.diagnostics.push_back(
-          {"", 0, Diagnostic::Severity::note,
+          {"", 0, Diagnostic::Severity::warning,
            "universal-ctags ('" + options.ctags_path + "') is not available: " +
                std::to_string(files.size()) + " file(s) in " + list +
                " were not analysed; install universal-ctags to include them"});

@@ -12,6 +12,7 @@
 #include <utility>
 
 #include "core/file_util.hpp"
+#include "core/utf8.hpp"
 #include "source/process.hpp"
 
 namespace doctown::detail {
@@ -222,6 +223,10 @@ result<FileSelection> select_files(const fs::path& root, const FileSelectOptions
   std::sort(candidates.begin(), candidates.end());
   candidates.erase(std::unique(candidates.begin(), candidates.end()), candidates.end());
 
+  auto skip = [&sel](std::string rel, Diagnostic::Severity severity, std::string why) {
+    repair_utf8(rel);
+    sel.diagnostics.push_back({std::move(rel), 0, severity, "skipped: " + std::move(why)});
+  };
   for (const auto& rel : candidates) {
     if (ctx.stop_requested()) return fail(errc::cancelled, "file listing cancelled", root.string());
     if (options.default_excludes && in_default_excluded_dir(rel)) continue;
@@ -230,15 +235,28 @@ result<FileSelection> select_files(const fs::path& root, const FileSelectOptions
     auto lang = language_for_path(rel);
     if (lang.empty()) continue;
     fs::path abs = root / rel;
+    // A link to a file outside the tree is not part of the project (and must not be read);
+    // a link that loops or dangles has nothing to read.
+    if (fs::is_symlink(abs, ec)) {
+      auto target = fs::weakly_canonical(abs, ec);
+      if (ec || !fs::exists(target, ec)) {
+        skip(rel, Diagnostic::Severity::note, "a symbolic link that loops or points nowhere");
+        continue;
+      }
+      auto t = target.generic_string();
+      auto base = root.generic_string();
+      if (t.compare(0, base.size(), base) != 0 || (t.size() > base.size() && t[base.size()] != '/')) {
+        skip(rel, Diagnostic::Severity::note, "a symbolic link to a file outside the source tree");
+        continue;
+      }
+    }
     // Regular files only: submodules, sockets and links to folders are not source files.
     if (!fs::is_regular_file(abs, ec)) continue;
-    // A link to a file outside the tree is not part of the project (and must not be read).
-    if (fs::is_symlink(abs, ec)) {
-      auto target = fs::weakly_canonical(abs, ec).generic_string();
-      auto base = root.generic_string();
-      if (ec || target.compare(0, base.size(), base) != 0 ||
-          (target.size() > base.size() && target[base.size()] != '/'))
-        continue;
+    // Outputs are UTF-8 (JSON, HTML); a name that is not cannot be written faithfully.
+    if (!is_valid_utf8(rel)) {
+      skip(rel, Diagnostic::Severity::warning,
+           "the file name is not valid UTF-8 (rename the file to document it)");
+      continue;
     }
     auto size = fs::file_size(abs, ec);
     if (ec) continue;
@@ -249,7 +267,10 @@ result<FileSelection> select_files(const fs::path& root, const FileSelectOptions
                                      "-byte limit (raise --max-file-size to include it)"});
       continue;
     }
-    if (looks_binary(abs)) continue;
+    if (looks_binary(abs)) {
+      skip(rel, Diagnostic::Severity::note, "binary content (NUL bytes) in a source file");
+      continue;
+    }
     auto content = read_file(abs);
     if (!content) {
       sel.diagnostics.push_back(
