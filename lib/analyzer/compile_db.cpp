@@ -183,6 +183,7 @@ TuPlan plan_translation_units(const AnalysisInput& in, const AnalyzerOptions& op
                                       " is not a JSON array of commands; using fallback flags"});
     } else {
       plan.database = db;
+      std::size_t outside = 0;
       for (const auto& v : json->as_array()) {
         if (!v.is_object()) continue;
         const auto& o = v.as_object();
@@ -193,7 +194,11 @@ TuPlan plan_translation_units(const AnalysisInput& in, const AnalyzerOptions& op
         if (fp.is_relative()) fp = fs::path(dir) / fp;
         fp = fs::weakly_canonical(fp, ec);
         auto rel = fp.lexically_relative(in.root).generic_string();
-        if (rel.empty() || rel.rfind("..", 0) == 0 || db_args.count(rel)) continue;
+        if (rel.empty() || rel.rfind("..", 0) == 0 || fp.is_relative()) {
+          ++outside;  // never read: only the tree being documented is analysed
+          continue;
+        }
+        if (db_args.count(rel)) continue;
         std::vector<std::string> argv;
         if (auto it = o.find("arguments"); it != o.end() && it->value().is_array()) {
           for (const auto& a : it->value().as_array())
@@ -209,6 +214,16 @@ TuPlan plan_translation_units(const AnalysisInput& in, const AnalyzerOptions& op
         }
         db_args.emplace(rel, std::move(args));
       }
+      std::set<std::string> present;
+      for (const auto& f : in.files) present.insert(f.path);
+      std::size_t absent = 0;
+      for (const auto& [rel, args] : db_args) absent += !present.count(rel);
+      if (outside || absent)
+        plan.diagnostics.push_back(
+            {"", 0, Diagnostic::Severity::note,
+             "compile database " + db.string() + ": ignored " + std::to_string(outside) +
+                 " entr" + (outside == 1 ? "y" : "ies") + " for files outside the source tree and " +
+                 std::to_string(absent) + " for files that are missing or not selected"});
     }
   }
 
