@@ -298,8 +298,16 @@ result<ResolvedSource> clone_git(std::string_view url, const SourceOptions& o,
   argv.push_back("--");
   argv.push_back(u);
   argv.push_back(dest.string());
+  // Process errors (timeout, cancellation) name the URL, not the git command line.
+  auto about_url = [&](error e) {
+    if (e.code == errc::timeout)
+      e.message = "git did not finish within " + std::to_string(static_cast<int>(o.timeout_s)) +
+                  " s; check the network (or raise the timeout)";
+    e.where = u;
+    return e;
+  };
   auto run = detail::run_process(argv, po);
-  if (!run) return std::move(run).error();
+  if (!run) return about_url(std::move(run).error());
   if (run->exit_code != 0 && !o.ref.empty()) {
     // --branch takes branches and tags only; a commit needs init + fetch + checkout.
     fs::remove_all(dest, ec);
@@ -311,7 +319,7 @@ result<ResolvedSource> clone_git(std::string_view url, const SourceOptions& o,
           std::vector<std::string>{o.git_path, "fetch", "--depth", "1", "--quiet", "--", u, o.ref},
           std::vector<std::string>{o.git_path, "checkout", "--quiet", "FETCH_HEAD"}}) {
       auto r = detail::run_process(step, po);
-      if (!r) return std::move(r).error();
+      if (!r) return about_url(std::move(r).error());
       if (r->exit_code != 0) {
         fs::remove_all(dest, ec);
         return fail(errc::not_found,

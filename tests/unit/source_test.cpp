@@ -11,6 +11,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <fstream>
 #include <mutex>
 #include <sstream>
@@ -414,6 +415,50 @@ TEST_CASE("an unreachable GitHub API is a network error naming the URL", "[sourc
   REQUIRE_FALSE(r);
   CHECK(r.error().code == errc::network_error);
   CHECK(r.error().where == "https://github.com/owner/repo");
+}
+
+namespace {
+// A loopback port that accepts connections (the kernel completes the handshake from the
+// backlog) and never answers: what a hung server or a black-holing proxy looks like.
+struct SilentServer {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  unsigned short port = 0;
+  SilentServer() {
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+    ::listen(fd, 16);
+    socklen_t len = sizeof addr;
+    ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+    port = ntohs(addr.sin_port);
+  }
+  ~SilentServer() { ::close(fd); }
+};
+}  // namespace
+
+TEST_CASE("a server that never answers times out with a clear error, for GitHub and git URLs",
+          "[source]") {
+  SilentServer silent;
+  const std::string base = "http://127.0.0.1:" + std::to_string(silent.port);
+  auto t0 = std::chrono::steady_clock::now();
+  auto gh = resolve_source("https://github.com/owner/repo",
+                           {.work_dir = test::scratch_dir("gh-silent"), .timeout_s = 1,
+                            .github_api_url = base},
+                           {});
+  REQUIRE_FALSE(gh);
+  CHECK(gh.error().code == errc::timeout);
+  CHECK(gh.error().where == "https://github.com/owner/repo");
+  CHECK(gh.error().message.find("check the network") != std::string::npos);
+
+  auto git = resolve_source(base + "/owner/repo.git",
+                            {.work_dir = test::scratch_dir("git-silent"), .timeout_s = 1}, {});
+  REQUIRE_FALSE(git);
+  CHECK(git.error().code == errc::timeout);
+  CHECK(git.error().where.find("/owner/repo.git") != std::string::npos);
+  CHECK(git.error().message.find("check the network") != std::string::npos);
+  // Both gave up near their 1-second limit, not at some library default.
+  CHECK(std::chrono::steady_clock::now() - t0 < std::chrono::seconds(20));
 }
 #else
 TEST_CASE("GitHub URLs without the HTTP client are reported as unsupported", "[source]") {
