@@ -2,7 +2,7 @@
 # One command for every benchmark: builds the bench targets (Release), runs each bench/run_*.sh
 # (benchmarks that need extra set-up, e.g. js-tiktoken from npm) or bench_* executable, prints
 # their tables and collects their JSON under bench/results/.
-# Usage: bench/run.sh [NAME...]   (names like analyzer, knn, tokenizer, llm; default: all)
+# Usage: bench/run.sh [NAME...]   (names like analyzer, knn, tokenizer, llm, memory; default: all)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build_dir="${DOCTOWN_BENCH_BUILD_DIR:-build-bench}"
@@ -16,6 +16,7 @@ export DOCTOWN_BENCH_BUILD_DIR="$build_dir"
 names=("$@")
 if [ ${#names[@]} -eq 0 ]; then
   for exe in "$build_dir"/bench/bench_*; do [ -x "$exe" ] && names+=("$(basename "$exe" | sed 's/^bench_//')"); done
+  names+=(memory)  # script-only: drives the CLI itself
 fi
 for name in "${names[@]}"; do
   echo "== $name"
