@@ -363,42 +363,57 @@ result<BuildResult> Pipeline::build(std::string_view source, const RunContext& c
       ctx.item_done("llm", finished, total);
       if (pending.empty()) continue;
 
-      auto batches = planner.plan_wave(input, pending, w);
-      if (!batches) return std::move(batches).error();
-      LlmJob job;
-      job.batches = *batches;
-      job.codebase = &a.codebase;
-      job.graph = &a.graph;
-      job.rebatch = [&planner, &input, w](std::span<const std::string> ids) {
-        return planner.plan_wave(input, ids, w);
-      };
-      job.on_docs = [&](std::span<const SymbolDoc> ds) {
-        if (!cache || ds.empty()) return;
-        std::vector<std::pair<std::string, SymbolDoc>> entries;
-        for (const auto& d : ds)
-          if (auto k = keys.find(d.id); k != keys.end()) entries.emplace_back(k->second, d);
-        // A failed cache write loses nothing of this run; it is reported and the run goes on.
-        if (auto r = cache->put(entries); !r)
-          ctx.diagnostic("cache", Diagnostic::Severity::warning, r.error().what());
-      };
-      WaveProgress wave_progress(ctx.progress, finished, total);
-      RunContext wave_ctx{&wave_progress, ctx.stop};
-      LlmOutcome o = impl_->llm->run(job, wave_ctx);
-      out.stats.requests += o.requests;
-      out.stats.retries += o.retries;
-      out.stats.rate_limited += o.rate_limited;
-      out.stats.tokens.input += o.tokens.input;
-      out.stats.tokens.cached += o.tokens.cached;
-      out.stats.tokens.output += o.tokens.output;
-      out.stats.cost_usd += o.cost_usd;
-      finished += o.docs.size() + o.failures.size();
-      for (auto& d : o.docs) docs[d.id] = std::move(d);
-      for (auto& f : o.failures) out.failures.push_back(std::move(f));
-      if (o.fatal) {
-        if (o.fatal->code == errc::cancelled) out.cancelled = true;
-        else out.fatal = std::move(o.fatal);
-        break;
+      // Prompts are rendered a slice of the wave at a time, not for the whole wave: a wave of
+      // 40k symbols would otherwise hold ~2,700 rendered prompts (hundreds of MB) before the
+      // first request. A slice keeps 16 requests queued per request slot, so the client
+      // stays busy; the Batch API takes the wave whole (one uploaded file per wave).
+      const std::size_t slice =
+          cfg.llm_options.mode == "batch_api"
+              ? pending.size()
+              : std::size_t{std::max(1u, cfg.llm_options.concurrency)} * 16 *
+                    std::max<std::size_t>(1, cfg.planner.batch_size);
+      bool stop_run = false;
+      for (std::size_t from = 0; from < pending.size() && !stop_run; from += slice) {
+        std::span<const std::string> ids(pending.data() + from,
+                                         std::min(slice, pending.size() - from));
+        auto batches = planner.plan_wave(input, ids, w);
+        if (!batches) return std::move(batches).error();
+        LlmJob job;
+        job.batches = std::move(*batches);
+        job.codebase = &a.codebase;
+        job.graph = &a.graph;
+        job.rebatch = [&planner, &input, w](std::span<const std::string> r) {
+          return planner.plan_wave(input, r, w);
+        };
+        job.on_docs = [&](std::span<const SymbolDoc> ds) {
+          if (!cache || ds.empty()) return;
+          std::vector<std::pair<std::string, SymbolDoc>> entries;
+          for (const auto& d : ds)
+            if (auto k = keys.find(d.id); k != keys.end()) entries.emplace_back(k->second, d);
+          // A failed cache write loses nothing of this run; it is reported and the run goes on.
+          if (auto r = cache->put(entries); !r)
+            ctx.diagnostic("cache", Diagnostic::Severity::warning, r.error().what());
+        };
+        WaveProgress wave_progress(ctx.progress, finished, total);
+        RunContext wave_ctx{&wave_progress, ctx.stop};
+        LlmOutcome o = impl_->llm->run(job, wave_ctx);
+        out.stats.requests += o.requests;
+        out.stats.retries += o.retries;
+        out.stats.rate_limited += o.rate_limited;
+        out.stats.tokens.input += o.tokens.input;
+        out.stats.tokens.cached += o.tokens.cached;
+        out.stats.tokens.output += o.tokens.output;
+        out.stats.cost_usd += o.cost_usd;
+        finished += o.docs.size() + o.failures.size();
+        for (auto& d : o.docs) docs[d.id] = std::move(d);
+        for (auto& f : o.failures) out.failures.push_back(std::move(f));
+        if (o.fatal) {
+          if (o.fatal->code == errc::cancelled) out.cancelled = true;
+          else out.fatal = std::move(o.fatal);
+          stop_run = true;
+        }
       }
+      if (stop_run) break;
     }
   }
   // Every doc is checked against the facts. With --strict a doc with issues becomes a failure

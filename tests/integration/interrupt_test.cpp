@@ -270,3 +270,21 @@ TEST_CASE("a full disk while writing the outputs is a clear error and leaves the
   CHECK(field(s2, "cached") == field(s2, "selected"));
   CHECK(server.counters().chat_ok == paid);
 }
+
+TEST_CASE("a wave bigger than one slice of prompts is documented whole, each symbol once",
+          "[e2e][llm]") {
+  // One request slot and one symbol per request: prompts are rendered 16 at a time, so 40
+  // symbols take three slices.
+  LoopbackOpenAiServer server({.api_key = kKey});
+  fs::path src = flat_project("slice-src", 40);
+  auto r = doctown::test::run_cli(
+      build_args(src, doctown::test::scratch_dir("slice-out"), server,
+                 {"--batch-size", "1", "--concurrency", "1"}),
+      {"OPENAI_API_KEY=" + kKey});
+  auto s = summary_of(r);
+  CHECK(r.exit_code == 0);
+  CHECK(field(s, "documented") == 40);
+  CHECK(field(s, "requests") == 40);
+  CHECK(server.counters().answered.size() == 40);
+  CHECK(answered_more_than_once(server) == 0);
+}
