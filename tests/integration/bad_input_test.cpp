@@ -14,16 +14,10 @@
 
 using doctown::test::run_cli;
 namespace fs = std::filesystem;
+using doctown::test::slurp;
 namespace json = boost::json;
 
 namespace {
-
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 void write(const fs::path& p, std::string_view text) {
   fs::create_directories(p.parent_path());

@@ -17,6 +17,7 @@
 using namespace doctown;
 using doctown::test::run_cli;
 namespace fs = std::filesystem;
+using doctown::test::slurp;
 namespace json = boost::json;
 
 namespace {
@@ -30,13 +31,6 @@ json::object summary_of(const doctown::test::ProcessResult& r) {
   auto v = json::parse(r.out, ec);
   REQUIRE_FALSE(ec);
   return v.as_object();
-}
-
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
 }
 
 doctown::test::ProcessResult build(const fs::path& src, const fs::path& out,

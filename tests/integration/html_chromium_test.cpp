@@ -22,6 +22,7 @@
 extern char** environ;
 
 namespace fs = std::filesystem;
+using doctown::test::slurp;
 
 namespace {
 
@@ -29,13 +30,6 @@ fs::path chromium_path() {
   for (const char* p : {"/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"})
     if (fs::exists(p)) return p;
   return {};
-}
-
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
 }
 
 // Load a URL and return the DOM after the page's scripts ran (--dump-dom).

@@ -30,14 +30,12 @@ fs::path scratch_dir(const std::string& name) {
   return p;
 }
 
-namespace {
 std::string slurp(const fs::path& p) {
   std::ifstream in(p, std::ios::binary);
   std::ostringstream ss;
   ss << in.rdbuf();
   return ss.str();
 }
-}  // namespace
 
 ProcessResult run_cli(const std::vector<std::string>& args, const std::vector<std::string>& env,
                       const fs::path& cwd) {

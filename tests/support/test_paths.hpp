@@ -18,6 +18,8 @@ std::filesystem::path data_dir();
 std::filesystem::path scratch_dir(const std::string& name);
 /// The built `doctown` executable.
 std::filesystem::path cli_path();
+/// A file's whole content (empty when it cannot be read).
+std::string slurp(const std::filesystem::path& path);
 
 /// Result of running a process.
 struct ProcessResult {

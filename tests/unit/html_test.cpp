@@ -14,16 +14,10 @@
 #include "support/test_paths.hpp"
 
 namespace fs = std::filesystem;
+using doctown::test::slurp;
 using doctown::test::OutputFixture;
 
 namespace {
-
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 fs::path write_html(const doctown::DocSet& d, const fs::path& dir, doctown::HtmlOptions o = {}) {
   auto w = doctown::make_html_writer(o);

@@ -13,16 +13,10 @@
 #include "support/test_paths.hpp"
 
 namespace fs = std::filesystem;
+using doctown::test::slurp;
 using doctown::test::OutputFixture;
 
 namespace {
-
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 fs::path write_markdown(const doctown::DocSet& d, const fs::path& dir) {
   auto w = doctown::make_writer("markdown");
