@@ -139,34 +139,13 @@ class HtmlRenderer {
   }
 
   void relations(std::ostringstream& o, std::size_t symbol, std::size_t page) const {
-    struct Row {
-      const char* label;
-      bool outgoing;
-      RelationKind kind;
-    };
-    static constexpr Row rows[] = {
-        {"Inherits from", true, RelationKind::inherits},
-        {"Inherited by", false, RelationKind::inherits},
-        {"Overrides", true, RelationKind::overrides},
-        {"Overridden by", false, RelationKind::overrides},
-        {"Calls", true, RelationKind::calls},
-        {"Called by", false, RelationKind::calls},
-        {"Uses types", true, RelationKind::uses_type},
-    };
-    for (const Row& row : rows) {
-      std::set<std::string> seen;
+    for (const RelatedGroup& g : m_.related(symbol)) {
       std::vector<std::string> links;
-      const auto& rels = row.outgoing ? m_.outgoing(symbol) : m_.incoming(symbol);
-      for (const Relation* r : rels) {
-        if (r->kind != row.kind) continue;
-        const std::string& other = row.outgoing ? r->to : r->from;
-        if (!seen.insert(other).second) continue;
-        if (auto e = m_.entry_of(other)) links.push_back(symbol_link(*e, page));
-        else links.push_back("<code>" + esc(other) + "</code>");
-      }
-      if (links.empty()) continue;
+      for (const auto& id : g.ids)
+        if (auto e = m_.entry_of(id)) links.push_back(symbol_link(*e, page));
+        else links.push_back("<code>" + esc(id) + "</code>");
       std::sort(links.begin(), links.end());
-      o << "<p class=\"relations\"><strong>" << row.label << ":</strong> ";
+      o << "<p class=\"relations\"><strong>" << g.label << ":</strong> ";
       for (std::size_t i = 0; i < links.size() && i < 12; ++i) o << (i ? ", " : "") << links[i];
       if (links.size() > 12) o << " and " << links.size() - 12 << " more";
       o << "</p>\n";

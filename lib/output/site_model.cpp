@@ -7,6 +7,7 @@
 #include <cctype>
 #include <tuple>
 #include <map>
+#include <set>
 #include <unordered_map>
 
 #include "core/file_util.hpp"
@@ -240,6 +241,35 @@ SiteModel::SiteModel(const DocSet& docs) : docs_(&docs), resolver_(*docs.codebas
     for (std::size_t ei : list)
       entries_[ei].anchor = base + "-" + sha256_hex(syms[entries_[ei].symbol].id).substr(0, 8);
   }
+}
+
+std::vector<RelatedGroup> SiteModel::related(std::size_t symbol) const {
+  struct Row {
+    std::string_view label;
+    bool outgoing;
+    RelationKind kind;
+  };
+  static constexpr Row rows[] = {
+      {"Inherits from", true, RelationKind::inherits},
+      {"Inherited by", false, RelationKind::inherits},
+      {"Overrides", true, RelationKind::overrides},
+      {"Overridden by", false, RelationKind::overrides},
+      {"Calls", true, RelationKind::calls},
+      {"Called by", false, RelationKind::calls},
+      {"Uses types", true, RelationKind::uses_type},
+  };
+  std::vector<RelatedGroup> groups;
+  for (const Row& row : rows) {
+    RelatedGroup g{row.label, {}};
+    std::set<std::string_view> seen;
+    for (const Relation* r : row.outgoing ? out_[symbol] : in_[symbol]) {
+      if (r->kind != row.kind) continue;
+      const std::string& other = row.outgoing ? r->to : r->from;
+      if (seen.insert(other).second) g.ids.push_back(other);
+    }
+    if (!g.ids.empty()) groups.push_back(std::move(g));
+  }
+  return groups;
 }
 
 std::optional<std::size_t> SiteModel::entry_of(std::string_view id) const {

@@ -49,6 +49,12 @@ std::vector<InlinePiece> split_code_spans(std::string_view text);
 /// Slug of a text: lowercase ASCII letters, digits, '_' and '-', never empty.
 std::string slugify(std::string_view text);
 
+/// Symbols related to one symbol by one kind of relation ("Calls", "Inherited by"...).
+struct RelatedGroup {
+  std::string_view label;
+  std::vector<std::string> ids;  ///< distinct, in relation order
+};
+
 class SiteModel {
  public:
   explicit SiteModel(const DocSet& docs);
@@ -74,6 +80,10 @@ class SiteModel {
   /// Relations of the codebase leaving / entering a symbol (by symbol index).
   const std::vector<const Relation*>& outgoing(std::size_t symbol) const { return out_[symbol]; }
   const std::vector<const Relation*>& incoming(std::size_t symbol) const { return in_[symbol]; }
+
+  /// The non-empty groups of related symbols shown with a symbol (bases, overrides, calls,
+  /// callers, used types), in the order the pages list them.
+  std::vector<RelatedGroup> related(std::size_t symbol) const;
 
   /// Symbol ids grouped into the pages' top-level entries, central first.
   std::vector<std::size_t> central_entries(std::size_t limit) const;
