@@ -15,6 +15,7 @@
 #include <cctype>
 #include <chrono>
 #include <cmath>
+#include <cstdio>
 #include <deque>
 #include <map>
 #include <optional>
@@ -165,9 +166,9 @@ class RemoteEmbedder final : public Embedder {
     return net::redact_url(endpoint_) + " (model " + options_.model + ")";
   }
 
+  // The message names the server and model already, so no separate `where`.
   error fatal(errc code, const std::string& detail, const std::string& advice) const {
-    return fail(code, "remote embedding failed at " + server() + ": " + detail + "; " + advice,
-                net::redact_url(endpoint_));
+    return fail(code, "remote embedding failed at " + server() + ": " + detail + "; " + advice);
   }
 
   // Read a CreateEmbeddingResponse for the inputs of `w` into rows[w.begin, w.end).
@@ -305,6 +306,14 @@ class RemoteEmbedder final : public Embedder {
         return;
       }
       ++retries;
+      // Say why the stage is waiting: a retried request can hold it for a minute.
+      char delay[32];
+      std::snprintf(delay, sizeof delay, "%.1f", delay_s);
+      ctx.diagnostic("embed", Diagnostic::Severity::warning,
+                     "request for texts " + std::to_string(w.begin + 1) + "-" +
+                         std::to_string(w.end) + " failed (" + what + "); retry " +
+                         std::to_string(w.attempts + 1) + " of " +
+                         std::to_string(options_.max_attempts) + " in " + delay + " s");
       w.not_before = Clock::now() + secs(delay_s);
       queue.push_back(w);
     };
@@ -387,7 +396,7 @@ class RemoteEmbedder final : public Embedder {
     while (true) {
       auto now = Clock::now();
       if (!stop && ctx.stop_requested())
-        stop = fail(errc::cancelled, "embedding cancelled; nothing was kept", net::redact_url(endpoint_));
+        stop = fail(errc::cancelled, "embedding cancelled at " + server() + "; nothing was kept");
       if (stop) break;
       Clock::time_point wake = now + std::chrono::milliseconds(100);
       while (in_flight.size() < limit) {

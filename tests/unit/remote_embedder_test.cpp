@@ -312,8 +312,15 @@ TEST_CASE("remote embedder retries 429, 5xx and resets, and gives up after max_a
 
   server.script_embeddings({Fault::status_429, Fault::reset_mid_body});
   auto before = server.counters();
-  auto ok2 = embedder->embed_texts(texts, {});
+  Recorder rec;
+  auto ok2 = embedder->embed_texts(texts, RunContext{&rec, {}});
   REQUIRE(ok2);
+  std::vector<std::string> warnings;
+  for (const auto& e : rec.events)
+    if (e.type == ProgressEvent::Type::diagnostic) warnings.push_back(e.message);
+  REQUIRE(warnings.size() == 2);
+  CHECK_THAT(warnings[0], Catch::Contains("HTTP 429") && Catch::Contains("retry 2 of 3"));
+  CHECK_THAT(warnings[1], Catch::Contains("retry 3 of 3"));
   auto after = server.counters();
   CHECK(after.embedding_requests - before.embedding_requests == 3);
   CHECK(after.rate_limited - before.rate_limited == 1);
