@@ -215,6 +215,32 @@ void add_llm_flags(CLI::App& app, PipelineFlags& f) {
       ->check(CLI::IsMember({"batch", "sync"}));
 }
 
+void add_embedder_flags(CLI::App& app, PipelineFlags& f) {
+  auto* g = app.add_option_group("Embeddings");
+  auto& r = f.config.remote_embedder;
+  g->add_option("--embedder", f.config.embedder,
+                "local (code-aware, no download) or remote (OpenAI-compatible /v1/embeddings)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"local", "remote"}));
+  g->add_option("--embedding-model", f.embedding_model,
+                "Remote embedding model (default text-embedding-3-small; OPENAI_EMBEDDING_MODEL "
+                "honoured)");
+  g->add_option("--embedding-dims", f.embedding_dims,
+                "Vector size (local: default 256; remote: default 0 = the model's own, else sent "
+                "as `dimensions`, which text-embedding-3-* support)")
+      ->check(CLI::Range(0LL, 65536LL));
+  g->add_option("--embedding-base-url", f.embedding_base_url,
+                "Server of the remote embedder (default: --base-url / OPENAI_BASE_URL; the key is "
+                "OPENAI_EMBEDDING_API_KEY, or OPENAI_API_KEY for the LLM's own server)");
+  g->add_option("--embedding-batch-size", r.batch_size, "Most texts per embeddings request")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 2048));
+  g->add_option("--embedding-max-input-tokens", r.max_input_tokens,
+                "Longer texts are truncated (OpenAI: 8192; llama.cpp: its --ubatch-size)")
+      ->capture_default_str()
+      ->check(CLI::Range(8, 1 << 20));
+}
+
 void add_output_flags(CLI::App& app, PipelineFlags& f) {
   auto* g = app.add_option_group("Output");
   auto& o = f.config.output;
@@ -230,6 +256,47 @@ void add_output_flags(CLI::App& app, PipelineFlags& f) {
               "Continue an interrupted run: finished docs come from the cache and a submitted "
               "Batch API job from its saved ids (a plain rerun does the same; --resume also "
               "fails when there is nothing to resume)");
+}
+
+void apply_llm_env(const Cli& cli, const std::string& base_url_flag, LlmOptions& llm) {
+  std::string base_url = base_url_flag;
+  if (base_url.empty()) base_url = cli.getenv("OPENAI_BASE_URL").value_or("");
+  if (!base_url.empty()) llm.base_url = base_url;
+  if (auto key = cli.getenv("OPENAI_API_KEY")) llm.api_key = *key;
+  if (auto p = cli.getenv("HTTPS_PROXY")) llm.https_proxy = *p;
+  else if (auto p2 = cli.getenv("https_proxy")) llm.https_proxy = *p2;
+  auto no_proxy = cli.getenv("NO_PROXY");
+  if (!no_proxy) no_proxy = cli.getenv("no_proxy");
+  if (no_proxy) {
+    std::string s = *no_proxy;
+    std::size_t start = 0;
+    while (start <= s.size()) {
+      auto comma = s.find(',', start);
+      std::string item = s.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+      item.erase(0, item.find_first_not_of(' '));
+      if (!item.empty()) llm.no_proxy.push_back(item);
+      if (comma == std::string::npos) break;
+      start = comma + 1;
+    }
+  }
+}
+
+bool apply_embedding_env(const Cli& cli, const std::string& embedding_base_url,
+                         const LlmOptions& llm, RemoteEmbedderOptions& out) {
+  auto trimmed = [](std::string u) {
+    while (!u.empty() && u.back() == '/') u.pop_back();
+    return u;
+  };
+  out.base_url = embedding_base_url.empty() ? llm.base_url : embedding_base_url;
+  out.api_key.clear();
+  if (auto key = cli.getenv("OPENAI_EMBEDDING_API_KEY")) out.api_key = *key;
+  else if (trimmed(out.base_url) == trimmed(llm.base_url)) out.api_key = llm.api_key;
+  out.https_proxy = llm.https_proxy;
+  out.no_proxy = llm.no_proxy;
+  out.verify_tls = llm.verify_tls;
+  out.ca_file = llm.ca_file;
+  bool url_set = !embedding_base_url.empty() || llm.base_url != LlmOptions{}.base_url;
+  return url_set || !out.api_key.empty();
 }
 
 result<void> finish_config(Cli& cli, PipelineFlags& f) {
@@ -251,22 +318,29 @@ result<void> finish_config(Cli& cli, PipelineFlags& f) {
   c.planner.model = model;
   std::string base_url = f.base_url;
   if (base_url.empty()) base_url = cli.getenv("OPENAI_BASE_URL").value_or("");
-  if (!base_url.empty()) c.llm_options.base_url = base_url;
-  if (auto key = cli.getenv("OPENAI_API_KEY")) c.llm_options.api_key = *key;
-  if (auto p = cli.getenv("HTTPS_PROXY")) c.llm_options.https_proxy = *p;
-  else if (auto p2 = cli.getenv("https_proxy")) c.llm_options.https_proxy = *p2;
-  auto no_proxy = cli.getenv("NO_PROXY");
-  if (!no_proxy) no_proxy = cli.getenv("no_proxy");
-  if (no_proxy) {
-    std::string s = *no_proxy;
-    std::size_t start = 0;
-    while (start <= s.size()) {
-      auto comma = s.find(',', start);
-      std::string item = s.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
-      item.erase(0, item.find_first_not_of(' '));
-      if (!item.empty()) c.llm_options.no_proxy.push_back(item);
-      if (comma == std::string::npos) break;
-      start = comma + 1;
+  apply_llm_env(cli, f.base_url, c.llm_options);
+
+  auto& re = c.remote_embedder;
+  std::string embedding_model = f.embedding_model;
+  if (embedding_model.empty()) embedding_model = cli.getenv("OPENAI_EMBEDDING_MODEL").value_or("");
+  if (!embedding_model.empty()) re.model = embedding_model;
+  if (f.embedding_dims >= 0) {
+    re.dims = static_cast<std::size_t>(f.embedding_dims);
+    if (f.embedding_dims > 0) c.local_embedder.dims = re.dims;
+  }
+  bool embedding_server = apply_embedding_env(cli, f.embedding_base_url, c.llm_options, re);
+  if (c.embedder == "remote") {
+    if (!embedding_server)
+      return fail(errc::invalid_argument,
+                  "--embedder remote needs OPENAI_API_KEY (or OPENAI_EMBEDDING_API_KEY) or "
+                  "--embedding-base-url for a local server such as Ollama; or use --embedder local",
+                  "--embedder");
+    // OpenAI's embedding models count tokens with cl100k_base: with it the batches use the
+    // exact per-request budget; other servers keep the embedder's byte-count bound.
+    if (re.model.rfind("text-embedding-", 0) == 0) {
+      TokenizerOptions t = c.tokenizer;
+      t.encoding = "cl100k_base";
+      if (auto tok = load_tokenizer(t)) re.tokenizer = *tok;
     }
   }
   c.llm_options.state_dir = (c.output.out_dir / ".doctown-state").string();

@@ -75,6 +75,9 @@ struct PipelineFlags {
   bool resume = false;
   std::string tokenizer_dir;
   std::string models_file;
+  std::string embedding_base_url;
+  std::string embedding_model;
+  long long embedding_dims = -1;  ///< -1 = not given
 };
 void add_source_flags(CLI::App& app, PipelineFlags& f);
 void add_analyzer_flags(CLI::App& app, PipelineFlags& f);
@@ -82,8 +85,18 @@ void add_scoring_flags(CLI::App& app, PipelineFlags& f);
 void add_planner_flags(CLI::App& app, PipelineFlags& f);
 void add_llm_flags(CLI::App& app, PipelineFlags& f);
 void add_output_flags(CLI::App& app, PipelineFlags& f);
-/// Apply environment (OPENAI_API_KEY, OPENAI_BASE_URL, OPENAI_MODEL, GITHUB_TOKEN, proxies) and
-/// resolve `--llm auto`. Notes which backend was picked on stderr. Returns a usage error for
+void add_embedder_flags(CLI::App& app, PipelineFlags& f);
+/// Base URL, key and proxy of the LLM from --base-url and the environment (OPENAI_BASE_URL,
+/// OPENAI_API_KEY, HTTPS_PROXY, NO_PROXY).
+void apply_llm_env(const Cli& cli, const std::string& base_url_flag, LlmOptions& llm);
+/// Endpoint, key, proxy and TLS settings of the remote embedder: the base URL is
+/// `embedding_base_url`, else the LLM's; the key is OPENAI_EMBEDDING_API_KEY, else the LLM's
+/// key when both talk to the same server (a key is never sent to a server it was not given
+/// for). Returns false when nothing points at a server (no URL set and no key).
+bool apply_embedding_env(const Cli& cli, const std::string& embedding_base_url,
+                         const LlmOptions& llm, RemoteEmbedderOptions& out);
+/// Apply environment (OPENAI_API_KEY, OPENAI_BASE_URL, OPENAI_MODEL, OPENAI_EMBEDDING_MODEL,
+/// OPENAI_EMBEDDING_API_KEY, GITHUB_TOKEN, proxies) and resolve `--llm auto`. Notes which backend was picked on stderr. Returns a usage error for
 /// inconsistent flags.
 result<void> finish_config(Cli& cli, PipelineFlags& f);
 

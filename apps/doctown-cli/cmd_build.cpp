@@ -80,6 +80,7 @@ const bool registered = register_command(
                    "cached, failed, requests, tokens, cost_usd, wall_s, ...)");
       add_source_flags(sub, a->flags);
       add_analyzer_flags(sub, a->flags);
+      add_embedder_flags(sub, a->flags);
       add_scoring_flags(sub, a->flags);
       add_planner_flags(sub, a->flags);
       add_llm_flags(sub, a->flags);

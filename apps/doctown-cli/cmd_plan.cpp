@@ -82,6 +82,7 @@ const bool registered = register_command(
       sub.add_option("--model", a->flags.model, "Model to plan for (default gpt-4o-mini)");
       add_source_flags(sub, a->flags);
       add_analyzer_flags(sub, a->flags);
+      add_embedder_flags(sub, a->flags);
       add_scoring_flags(sub, a->flags);
       add_planner_flags(sub, a->flags);
       return [a](Cli& cli) { return run_plan(*a, cli); };

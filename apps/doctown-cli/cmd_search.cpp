@@ -1,6 +1,8 @@
 // `doctown search <docpack> "<query>" [-k 10] [--json]`: ranked symbols with file:line and
 // summary. Ranking is BM25 over names, summaries and descriptions, blended with embedding
-// similarity when the docpack was embedded locally (see doctown/search.hpp).
+// similarity when the query can be embedded in the docpack's space: locally for the local
+// embedder, or by the docpack's remote model when a server is configured (see
+// doctown/search.hpp).
 #include <fmt/format.h>
 
 #include <iostream>
@@ -19,23 +21,59 @@ const bool registered = register_command(
       auto query = std::make_shared<std::string>();
       auto k = std::make_shared<std::size_t>(10);
       auto as_json = std::make_shared<bool>(false);
+      auto base_url = std::make_shared<std::string>();
+      auto embedding_base_url = std::make_shared<std::string>();
       sub.add_option("docpack", *path, "The .docpack file")->required();
       sub.add_option("query", *query, "Words to search for")->required();
       sub.add_option("-k", *k, "Most results")->capture_default_str()->check(CLI::Range(1, 100000));
       sub.add_flag("--json", *as_json, "Print one JSON object");
-      return [path, query, k, as_json](Cli& cli) {
+      sub.add_option("--base-url", *base_url, "OpenAI-compatible base URL (OPENAI_BASE_URL honoured)");
+      sub.add_option("--embedding-base-url", *embedding_base_url,
+                     "Server that embeds the query for a docpack built with --embedder remote "
+                     "(default: --base-url / OPENAI_BASE_URL)");
+      return [path, query, k, as_json, base_url, embedding_base_url](Cli& cli) {
         auto dp = Docpack::open(*path);
         if (!dp) return cli.report(dp.error());
         auto index = SearchIndex::build(*dp);
         SearchOptions options;
         options.k = *k;
         // Blend in embedding similarity when the query can be embedded in the docpack's
-        // space (local embedder); otherwise rank by BM25 alone.
+        // space; otherwise rank by BM25 alone.
         std::vector<float> qv;
         std::string ranking = "bm25";
+        const EmbeddingMatrix& e = dp->embeddings();
         if (auto v = local_query_embedding(*dp, *query)) {
           qv = std::move(*v);
           ranking = "bm25+embedding";
+        } else if (e.rows > 0 && e.dims > 0 && !e.model.empty() &&
+                   e.model != "doctown-local-hash-v1") {
+          // Built with a remote model: the same model and size embed the query.
+          LlmOptions llm;
+          apply_llm_env(cli, *base_url, llm);
+          RemoteEmbedderOptions ro;
+          ro.model = e.model;
+          ro.dims = e.dims;
+          ro.timeout_s = 60;
+          ro.max_attempts = 3;
+          std::string why;
+          if (!apply_embedding_env(cli, *embedding_base_url, llm, ro)) {
+            why = "set OPENAI_API_KEY or --embedding-base-url to embed the query with '" +
+                  e.model + "'";
+          } else if (auto embedder = make_remote_embedder(ro); !embedder) {
+            why = embedder.error().what();
+          } else if (auto q = (*embedder)->embed_texts(std::vector<std::string>{*query},
+                                                       RunContext{nullptr, cli.stop.get_token()});
+                     !q) {
+            why = q.error().what();
+          } else if (q->rows != 1 || q->dims != e.dims) {
+            why = "the query embedding has " + std::to_string(q->dims) + " dimensions, the "
+                  "docpack's " + std::to_string(e.dims);
+          } else {
+            qv.assign(q->values.begin(), q->values.end());
+            ranking = "bm25+embedding";
+          }
+          if (!why.empty() && !cli.quiet)
+            fmt::print(stderr, "[search] ranking by BM25 only: {}\n", why);
         }
         auto hits = index.search(*query, options, qv);
         if (!hits) return cli.report(hits.error());

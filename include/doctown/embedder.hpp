@@ -10,6 +10,7 @@
 
 #include "doctown/error.hpp"
 #include "doctown/progress.hpp"
+#include "doctown/tokenizer.hpp"
 #include "doctown/types.hpp"
 
 namespace doctown {
@@ -38,22 +39,57 @@ struct LocalEmbedderOptions {
   unsigned threads = 0;
 };
 
-/// Options of the OpenAI-compatible /v1/embeddings client.
+/// Options of the OpenAI-compatible /v1/embeddings client (OpenAI, Ollama, llama.cpp server,
+/// vLLM). HTTP, TLS, proxy, retry and rate-limit settings use the vocabulary of LlmOptions.
 struct RemoteEmbedderOptions {
-  /// Base URL ending in /v1.
+  /// Base URL ending in /v1 (e.g. http://127.0.0.1:11434/v1 for Ollama).
   std::string base_url = "https://api.openai.com/v1";
-  /// Bearer key; empty for servers without authentication.
+  /// Bearer key; empty for servers without authentication (no Authorization header is sent).
   std::string api_key;
   /// Embedding model.
   std::string model = "text-embedding-3-small";
-  /// Requested dimensions; 0 = the model's own.
+  /// Requested dimensions, sent as `dimensions`; 0 = the model's own (nothing sent). Only
+  /// text-embedding-3-* and later honour it: a server that rejects the field with a 400 is
+  /// asked again without it, and a server that answers with other dimensions fails with
+  /// parse_error naming both numbers (use 0, or the model's own size).
   std::size_t dims = 0;
-  /// Inputs per request.
+  /// Most inputs per request (OpenAI accepts at most 2048).
   std::size_t batch_size = 256;
-  /// Per-request timeout in seconds.
+  /// Most tokens per input; longer texts are truncated, never rejected (OpenAI: 8192; a
+  /// llama.cpp server embeds at most its --ubatch-size, 512 unless raised).
+  std::size_t max_input_tokens = 8192;
+  /// Most tokens summed over the inputs of one request (OpenAI: 300,000).
+  std::size_t max_request_tokens = 300000;
+  /// Exact token counter (cl100k_base is exact for OpenAI's text-embedding-* models); null =
+  /// count each byte as a token plus two for BOS/EOS, an upper bound for the byte-level BPE and
+  /// SentencePiece tokenizers of local servers, whose vocabulary we cannot know.
+  std::shared_ptr<const Tokenizer> tokenizer;
+  /// Requests in flight at once.
+  unsigned concurrency = 4;
+  /// Client-side requests-per-minute limit; 0 = none until the server's headers say.
+  double rpm_limit = 0;
+  /// Client-side tokens-per-minute limit (counted as above); 0 = none.
+  double tpm_limit = 0;
+  /// Length in seconds of the window the rpm/tpm limits refer to (tests scale it down).
+  double rate_window_s = 60;
+  /// Per-request timeout in seconds (connect + write + read).
   double timeout_s = 120;
+  /// Connect timeout in seconds.
+  double connect_timeout_s = 30;
   /// Attempts per request (429, 5xx, resets, timeouts).
   unsigned max_attempts = 5;
+  /// First retry backoff in seconds (exponential with full jitter, capped by backoff_max_s).
+  double backoff_base_s = 1;
+  /// Longest retry backoff in seconds.
+  double backoff_max_s = 60;
+  /// Verify TLS certificates and host names.
+  bool verify_tls = true;
+  /// Extra CA bundle (PEM) trusted besides the system store.
+  std::string ca_file;
+  /// HTTP proxy URL for https requests (CONNECT); empty = none.
+  std::string https_proxy;
+  /// Hosts that bypass the proxy (suffix match, "*" = all).
+  std::vector<std::string> no_proxy;
 };
 
 /// The text that describes a symbol for embedding: name, kind, qualified name, signature,
@@ -72,6 +108,15 @@ class Embedder {
 };
 
 result<std::unique_ptr<Embedder>> make_local_embedder(LocalEmbedderOptions options);
+/// The OpenAI-compatible embedder: POST {base_url}/embeddings with the texts of
+/// embedding_text(), batched within batch_size, max_input_tokens and max_request_tokens, with
+/// the LLM client's retries and pacing. Rows are L2-normalised (unit vectors: cosine = dot
+/// product downstream) and ordered by the answers' `index`, never by their position.
+/// embed_texts() needs no earlier embed(): the same model and dims give the same space.
+/// Errors of the factory: invalid_argument for malformed options. Errors of embed():
+/// unauthorized (401/403), http_status (other final statuses), rate_limited, network_error,
+/// timeout (retries exhausted), parse_error (an answer of the wrong shape), cancelled; each
+/// message names the server and model, never the key.
 result<std::unique_ptr<Embedder>> make_remote_embedder(RemoteEmbedderOptions options);
 
 /// A neighbour of a row: its row index and cosine similarity.

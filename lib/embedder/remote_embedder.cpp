@@ -1,28 +1,497 @@
-// The OpenAI-compatible /v1/embeddings embedder. It needs the shared blocking HTTP client
-// (lib/net/http_client.hpp), which this build does not have yet: until it lands, the factory
-// validates its options and then reports `unsupported`, so that `--embedder remote` fails at
-// configuration time with a clear message instead of mid-run.
+// The OpenAI-compatible /v1/embeddings embedder (OpenAI, Ollama, llama.cpp server, vLLM). Texts
+// are the symbols' facts (embedding_text), truncated to the per-input token limit and grouped
+// in order into requests that respect both the input count and the per-request token budget.
+// Requests run N at a time on the private HTTP client, paced by the LLM client's RPM/TPM
+// limiter and retried with its backoff (lib/llm/retry_policy.hpp): 429 honours retry-after,
+// 5xx, resets and timeouts back off with full jitter, 400/401/403/404 end the run with a
+// message naming the server and the model (never the key). Answers are checked against
+// OpenAI's CreateEmbeddingResponse: rows are placed by `data[i].index`, every index exactly
+// once, one dimension for all rows, finite values; then each row is L2-normalised, because the
+// k-NN, graph and search stages compute cosine as a dot product. Servers that leave out
+// `usage` or `object`, or need no key, are accepted as they are.
+#include <algorithm>
+#include <boost/json.hpp>
+#include <boost/url/parse.hpp>
+#include <cctype>
+#include <chrono>
 #include <cmath>
+#include <cstdio>
+#include <deque>
+#include <map>
+#include <optional>
+#include <random>
 
 #include "doctown/embedder.hpp"
+#include "llm/chat_protocol.hpp"
+#include "llm/rate_limiter.hpp"
+#include "llm/retry_policy.hpp"
+#include "net/http_client.hpp"
 
 namespace doctown {
+namespace {
+
+namespace json = boost::json;
+using Clock = std::chrono::steady_clock;
+
+// OpenAI's CreateEmbeddingRequest allows at most 2048 inputs per request.
+constexpr std::size_t kMaxInputsPerRequest = 2048;
+// Without a tokenizer, a text of n bytes counts n + 2 tokens: every token of a byte-level BPE
+// or SentencePiece vocabulary covers at least one byte, and local servers add BOS/EOS.
+constexpr std::size_t kSpecialTokens = 2;
+
+Clock::duration secs(double s) {
+  return std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(std::max(0.0, s)));
+}
+
+bool mentions(std::string_view text, std::string_view word) {
+  std::string lower(text);
+  for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return lower.find(word) != std::string::npos;
+}
+
+// Drop a trailing partial UTF-8 sequence, so that a cut never sends invalid text.
+void trim_partial_utf8(std::string& s) {
+  std::size_t i = s.size();
+  std::size_t back = 0;
+  while (i > 0 && back < 4 && (static_cast<unsigned char>(s[i - 1]) & 0xC0) == 0x80) {
+    --i;
+    ++back;
+  }
+  if (i == 0) return;
+  unsigned char lead = static_cast<unsigned char>(s[i - 1]);
+  std::size_t need = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : lead >= 0xC0 ? 2 : 1;
+  if (need > 1 && back + 1 < need) s.resize(i - 1);
+}
+
+// One request: inputs [begin, end) of the run.
+struct Work {
+  std::uint64_t id = 0;
+  std::size_t begin = 0, end = 0;
+  std::uint64_t tokens = 0;  ///< counted tokens of its inputs
+  unsigned attempts = 0;
+  Clock::time_point not_before{};
+  Clock::time_point sent_at{};
+  bool sent_dims = false;
+};
+
+class RemoteEmbedder final : public Embedder {
+ public:
+  explicit RemoteEmbedder(RemoteEmbedderOptions options)
+      : options_(std::move(options)), send_dims_(options_.dims > 0), rng_(0x5EEDE3BEDULL) {
+    base_url_ = options_.base_url;
+    while (!base_url_.empty() && base_url_.back() == '/') base_url_.pop_back();
+    endpoint_ = base_url_ + "/embeddings";
+  }
+
+  result<EmbeddingMatrix> embed(const Codebase& codebase, const RunContext& ctx) override {
+    std::vector<std::string> texts;
+    texts.reserve(codebase.symbols.size());
+    for (const auto& s : codebase.symbols) texts.push_back(embedding_text(s));
+    return run(std::move(texts), ctx);
+  }
+
+  result<EmbeddingMatrix> embed_texts(std::span<const std::string> texts,
+                                      const RunContext& ctx) override {
+    for (std::size_t i = 0; i < texts.size(); ++i)
+      if (texts[i].empty())
+        return fail(errc::invalid_argument,
+                    "text " + std::to_string(i) + " is empty; embedding servers reject empty input",
+                    "embed_texts");
+    return run(std::vector<std::string>(texts.begin(), texts.end()), ctx);
+  }
+
+ private:
+  // --- input preparation ---
+
+  std::uint64_t count_tokens(std::string_view text) const {
+    if (options_.tokenizer) return options_.tokenizer->count(text);
+    return text.size() + kSpecialTokens;
+  }
+
+  // Cut `text` to max_input_tokens (counted as count_tokens does); true when it was cut.
+  bool truncate(std::string& text) const {
+    std::size_t limit = options_.max_input_tokens;
+    if (count_tokens(text) <= limit) return false;
+    if (options_.tokenizer) {
+      auto ids = options_.tokenizer->encode(text);
+      ids.resize(limit);
+      text = options_.tokenizer->decode(ids);
+      trim_partial_utf8(text);
+      // Re-encoding a decoded prefix may merge differently; shave until it fits.
+      while (!text.empty() && options_.tokenizer->count(text) > limit) {
+        text.resize(text.size() - std::max<std::size_t>(1, text.size() / 50));
+        trim_partial_utf8(text);
+      }
+    } else {
+      text.resize(limit - kSpecialTokens);
+      trim_partial_utf8(text);
+    }
+    return true;
+  }
+
+  // --- wire format ---
+
+  net::HttpOptions http_options() const {
+    net::HttpOptions h;
+    h.connect_timeout_s = options_.connect_timeout_s;
+    h.timeout_s = options_.timeout_s;
+    h.verify_tls = options_.verify_tls;
+    h.ca_file = options_.ca_file;
+    h.https_proxy = options_.https_proxy;
+    h.no_proxy = options_.no_proxy;
+    return h;
+  }
+
+  // CreateEmbeddingRequest: model, input (1..2048 strings), encoding_format, dimensions
+  // (only when asked for: older models and some local servers reject the field).
+  net::HttpRequest request_for(Work& w, const std::vector<std::string>& texts) const {
+    json::array input;
+    input.reserve(w.end - w.begin);
+    for (std::size_t i = w.begin; i < w.end; ++i) input.emplace_back(texts[i]);
+    json::object body{{"model", options_.model},
+                      {"input", std::move(input)},
+                      {"encoding_format", "float"}};
+    w.sent_dims = send_dims_;
+    if (send_dims_) body["dimensions"] = options_.dims;
+    net::HttpRequest r;
+    r.method = "POST";
+    r.url = endpoint_;
+    r.headers.emplace_back("Content-Type", "application/json");
+    if (!options_.api_key.empty()) r.headers.emplace_back("Authorization", "Bearer " + options_.api_key);
+    r.body = json::serialize(body);
+    return r;
+  }
+
+  std::string server() const {
+    return net::redact_url(endpoint_) + " (model " + options_.model + ")";
+  }
+
+  // The message names the server and model already, so no separate `where`.
+  error fatal(errc code, const std::string& detail, const std::string& advice) const {
+    return fail(code, "remote embedding failed at " + server() + ": " + detail + "; " + advice);
+  }
+
+  // Read a CreateEmbeddingResponse for the inputs of `w` into rows[w.begin, w.end).
+  // Returns the billed prompt tokens (0 when the server reports no usage).
+  result<std::uint64_t> read_answer(std::string_view body, const Work& w,
+                                    std::vector<std::vector<float>>& rows) {
+    auto bad = [&](const std::string& what) {
+      return fatal(errc::parse_error, "the answer is not an embedding list: " + what,
+                   "check that the base URL points at an OpenAI-compatible /v1 API, or use "
+                   "--embedder local");
+    };
+    boost::system::error_code ec;
+    json::value v = json::parse(body, ec);
+    if (ec) return bad("invalid JSON (" + ec.message() + ")");
+    if (!v.is_object()) return bad("the top level is not an object");
+    const json::object& top = v.get_object();
+    if (const auto* o = top.if_contains("object"); o && !(o->is_string() && o->get_string() == "list"))
+      return bad("'object' is not \"list\"");
+    const auto* data = top.if_contains("data");
+    if (!data || !data->is_array()) return bad("'data' is missing or not an array");
+    std::size_t n = w.end - w.begin;
+    const json::array& items = data->get_array();
+    if (items.size() != n)
+      return bad(std::to_string(items.size()) + " embeddings for " + std::to_string(n) + " inputs");
+    std::vector<bool> seen(n, false);
+    for (std::size_t k = 0; k < items.size(); ++k) {
+      std::string at = "data[" + std::to_string(k) + "]";
+      if (!items[k].is_object()) return bad(at + " is not an object");
+      const json::object& item = items[k].get_object();
+      const auto* index = item.if_contains("index");
+      if (!index || !(index->is_int64() || index->is_uint64()))
+        return bad(at + ".index is missing or not an integer");
+      long long idx = index->is_int64() ? index->get_int64() : static_cast<long long>(index->get_uint64());
+      if (idx < 0 || static_cast<std::size_t>(idx) >= n)
+        return bad(at + ".index " + std::to_string(idx) + " is outside 0.." + std::to_string(n - 1));
+      if (seen[static_cast<std::size_t>(idx)])
+        return bad("index " + std::to_string(idx) + " appears twice");
+      seen[static_cast<std::size_t>(idx)] = true;
+      const auto* emb = item.if_contains("embedding");
+      if (!emb) return bad(at + ".embedding is missing");
+      if (emb->is_string())
+        return bad(at + ".embedding is a base64 string although encoding_format \"float\" was asked");
+      if (!emb->is_array() || emb->get_array().empty())
+        return bad(at + ".embedding is not a non-empty array of numbers");
+      const json::array& values = emb->get_array();
+      if (dims_ == 0) dims_ = values.size();
+      if (values.size() != dims_)
+        return bad("embeddings of different dimensions (" + std::to_string(values.size()) + " and " +
+                   std::to_string(dims_) + ")");
+      std::vector<float>& row = rows[w.begin + static_cast<std::size_t>(idx)];
+      row.resize(dims_);
+      double norm = 0;
+      std::vector<double> tmp(dims_);
+      for (std::size_t d = 0; d < dims_; ++d) {
+        const json::value& x = values[d];
+        double f = x.is_double() ? x.get_double()
+                   : x.is_int64() ? static_cast<double>(x.get_int64())
+                   : x.is_uint64() ? static_cast<double>(x.get_uint64())
+                                   : std::nan("");
+        if (!std::isfinite(f) || std::abs(f) > 3.4e38)
+          return bad(at + ".embedding[" + std::to_string(d) + "] is not a finite number");
+        tmp[d] = f;
+        norm += f * f;
+      }
+      // Unit rows: cosine similarity downstream is a dot product. A zero row stays zero.
+      double scale = norm > 0 ? 1.0 / std::sqrt(norm) : 0.0;
+      for (std::size_t d = 0; d < dims_; ++d) row[d] = static_cast<float>(tmp[d] * scale);
+    }
+    if (options_.dims > 0 && dims_ != options_.dims)
+      return fatal(errc::parse_error,
+                   std::to_string(options_.dims) + " dimensions were asked for but the server "
+                   "answered with " + std::to_string(dims_) +
+                   " (it does not support `dimensions` for this model)",
+                   "pass --embedding-dims 0 (or " + std::to_string(dims_) +
+                       ") to use the model's own size");
+    std::uint64_t billed = 0;
+    if (const auto* u = top.if_contains("usage"); u && u->is_object())
+      if (const auto* p = u->get_object().if_contains("prompt_tokens"); p && p->is_int64() && p->get_int64() > 0)
+        billed = static_cast<std::uint64_t>(p->get_int64());
+    return billed;
+  }
+
+  // --- the run ---
+
+  result<EmbeddingMatrix> run(std::vector<std::string> texts, const RunContext& ctx) {
+    const std::size_t n = texts.size();
+    dims_ = 0;
+    EmbeddingMatrix m;
+    m.model = options_.model;
+    m.dims = options_.dims;
+    if (n == 0) return m;
+
+    // Truncate, count, and cut the inputs in order into requests.
+    std::size_t truncated = 0;
+    std::vector<std::uint64_t> tokens(n);
+    for (std::size_t i = 0; i < n; ++i) {
+      if (truncate(texts[i])) ++truncated;
+      tokens[i] = count_tokens(texts[i]);
+    }
+    if (truncated)
+      ctx.diagnostic("embed", Diagnostic::Severity::note,
+                     std::to_string(truncated) + " text(s) longer than " +
+                         std::to_string(options_.max_input_tokens) +
+                         " tokens were truncated before embedding");
+    std::deque<Work> queue;
+    std::uint64_t next_id = 1;
+    for (std::size_t i = 0; i < n;) {
+      Work w;
+      w.id = next_id++;
+      w.begin = i;
+      while (i < n && i - w.begin < options_.batch_size &&
+             (i == w.begin || w.tokens + tokens[i] <= options_.max_request_tokens)) {
+        w.tokens += tokens[i];
+        ++i;
+      }
+      w.end = i;
+      queue.push_back(w);
+    }
+
+    auto pool = net::HttpClientPool::create(http_options(), options_.concurrency);
+    if (!pool) return fatal(pool.error().code, pool.error().message, "check the TLS and proxy settings");
+    detail::RateLimiter limiter(options_.rpm_limit, options_.tpm_limit, options_.rate_window_s);
+    std::vector<std::vector<float>> rows(n);
+    std::map<std::uint64_t, Work> in_flight;
+    std::optional<error> stop;
+    std::size_t done = 0, requests = 0, retries = 0;
+    std::uint64_t billed = 0;
+    const std::string retry_advice =
+        "check that the server is up and serves the model, or use --embedder local (no network)";
+
+    auto retry = [&](Work w, double delay_s, errc code, const std::string& what) {
+      if (w.attempts >= options_.max_attempts) {
+        stop = fatal(code, what + " (gave up after " + std::to_string(w.attempts) + " attempts)",
+                     retry_advice);
+        return;
+      }
+      ++retries;
+      // Say why the stage is waiting: a retried request can hold it for a minute.
+      char delay[32];
+      std::snprintf(delay, sizeof delay, "%.1f", delay_s);
+      ctx.diagnostic("embed", Diagnostic::Severity::warning,
+                     "request for texts " + std::to_string(w.begin + 1) + "-" +
+                         std::to_string(w.end) + " failed (" + what + "); retry " +
+                         std::to_string(w.attempts + 1) + " of " +
+                         std::to_string(options_.max_attempts) + " in " + delay + " s");
+      w.not_before = Clock::now() + secs(delay_s);
+      queue.push_back(w);
+    };
+    auto backoff = [&](unsigned attempt) {
+      return detail::full_jitter_backoff_s(attempt, options_.backoff_base_s, options_.backoff_max_s, rng_);
+    };
+    auto handle = [&](net::HttpClientPool::Completion& c) {
+      auto node = in_flight.extract(c.tag);
+      if (node.empty()) return;
+      Work w = node.mapped();
+      if (!c.response) {
+        const error& e = c.response.error();
+        if (e.code == errc::cancelled) return;  // only while stopping
+        if (c.transient) retry(w, backoff(w.attempts), e.code, e.message);
+        else stop = fatal(e.code, e.message, retry_advice);
+        return;
+      }
+      const net::HttpResponse& resp = *c.response;
+      auto header = [&resp](std::string_view name) { return resp.header(name); };
+      auto now = Clock::now();
+      limiter.observe(header, w.sent_at, now);
+      if (resp.status == 200) {
+        auto got = read_answer(resp.body, w, rows);
+        if (!got) {
+          stop = std::move(got).error();
+          return;
+        }
+        billed += *got;
+        done += w.end - w.begin;
+        ctx.item_done("embed", done, n);
+        return;
+      }
+      std::string message = detail::server_error_message(resp.body, options_.api_key);
+      std::string what = "HTTP " + std::to_string(resp.status) + ": " + message;
+      int s = resp.status;
+      if (s == 401 || s == 403) {
+        stop = fatal(errc::unauthorized, "the server refused the credentials (" + what + ")",
+                     "check the API key (OPENAI_API_KEY) and the model's access, or use "
+                     "--embedder local");
+        return;
+      }
+      if (s == 429) {
+        if (detail::server_error_code(resp.body) == "insufficient_quota") {
+          stop = fatal(errc::rate_limited, "the account has no quota left (" + message + ")",
+                       "add credit, or use --embedder local");
+          return;
+        }
+        double delay = detail::retry_after_s(header);
+        if (delay < 0) delay = backoff(w.attempts);
+        else delay *= 1.0 + std::uniform_real_distribution<double>(0, 0.1)(rng_);
+        // Everybody waits: more requests now would only collect more 429s.
+        limiter.pause_until(now + secs(delay));
+        retry(w, delay, errc::rate_limited, what);
+        return;
+      }
+      if (s == 400 && w.sent_dims && mentions(message, "dimension")) {
+        // Older models (text-embedding-ada-002) and some servers refuse `dimensions`: ask
+        // again without it; read_answer then checks the size the model gives.
+        if (send_dims_)
+          ctx.diagnostic("embed", Diagnostic::Severity::warning,
+                         "the server refused `dimensions` (" + message + "); asking for the "
+                         "model's own size");
+        send_dims_ = false;
+        --w.attempts;
+        queue.push_front(w);
+        return;
+      }
+      if (s == 408 || s == 409 || s >= 500) {
+        retry(w, backoff(w.attempts), errc::http_status, what);
+        return;
+      }
+      std::string advice =
+          s == 404 ? "check that the base URL ends in /v1 and the server has the model (e.g. "
+                     "`ollama pull " + options_.model + "`), or use --embedder local"
+                   : "check the embedding model and --embedding-dims, or use --embedder local";
+      stop = fatal(errc::http_status, what, advice);
+    };
+
+    const std::size_t limit = std::max(1u, options_.concurrency);
+    while (true) {
+      auto now = Clock::now();
+      if (!stop && ctx.stop_requested())
+        stop = fail(errc::cancelled, "embedding cancelled at " + server() + "; nothing was kept");
+      if (stop) break;
+      Clock::time_point wake = now + std::chrono::milliseconds(100);
+      while (in_flight.size() < limit) {
+        auto it = queue.end();
+        for (auto q = queue.begin(); q != queue.end(); ++q) {
+          if (q->not_before > now) {
+            wake = std::min(wake, q->not_before);
+            continue;
+          }
+          it = q;
+          break;
+        }
+        if (it == queue.end()) break;
+        auto t = limiter.when(it->tokens, now);
+        if (t > now) {
+          wake = std::min(wake, t);
+          break;
+        }
+        limiter.commit(it->tokens, now);
+        Work w = *it;
+        queue.erase(it);
+        ++w.attempts;
+        ++requests;
+        w.sent_at = now;
+        (*pool)->submit(w.id, request_for(w, texts));
+        in_flight.emplace(w.id, w);
+      }
+      if (in_flight.empty() && queue.empty()) break;
+      for (auto& c : (*pool)->wait(wake)) {
+        handle(c);
+        if (stop) break;
+      }
+    }
+    if ((*pool)->outstanding() > 0) {
+      (*pool)->cancel_all();
+      auto deadline = Clock::now() + std::chrono::seconds(2);
+      while ((*pool)->outstanding() > 0 && Clock::now() < deadline) (void)(*pool)->wait(deadline);
+    }
+    if (stop) return *stop;
+
+    m.rows = n;
+    m.dims = dims_;
+    m.values.resize(n * dims_);
+    for (std::size_t i = 0; i < n; ++i)
+      std::copy(rows[i].begin(), rows[i].end(), m.values.begin() + static_cast<std::ptrdiff_t>(i * dims_));
+    ctx.note("embed", std::to_string(n) + " text(s) embedded by " + server() + " in " +
+                          std::to_string(requests) + " request(s), " + std::to_string(retries) +
+                          " retried; " +
+                          (billed ? std::to_string(billed) + " tokens billed"
+                                  : std::string("the server reported no usage")));
+    return m;
+  }
+
+  RemoteEmbedderOptions options_;
+  std::string base_url_;
+  std::string endpoint_;
+  bool send_dims_;
+  std::mt19937_64 rng_;
+  std::size_t dims_ = 0;  ///< dimension of the rows of the current run, 0 until the first answer
+};
+
+}  // namespace
 
 result<std::unique_ptr<Embedder>> make_remote_embedder(RemoteEmbedderOptions options) {
-  if (options.base_url.empty())
-    return fail(errc::invalid_argument, "the remote embedder needs a base URL ending in /v1",
+  auto u = boost::urls::parse_absolute_uri(options.base_url);
+  if (!u || (u->scheme() != "http" && u->scheme() != "https") || u->host().empty())
+    return fail(errc::invalid_argument,
+                "malformed embedding base URL; expected http(s)://host[:port]/v1 (for example "
+                "https://api.openai.com/v1 or http://127.0.0.1:11434/v1)",
                 "base_url");
   if (options.model.empty())
-    return fail(errc::invalid_argument, "the remote embedder needs a model name", "model");
-  if (options.batch_size == 0 || options.max_attempts == 0 || !std::isfinite(options.timeout_s) ||
-      options.timeout_s <= 0)
+    return fail(errc::invalid_argument, "the remote embedder needs a model name (--embedding-model)",
+                "model");
+  if (options.batch_size == 0 || options.batch_size > kMaxInputsPerRequest)
     return fail(errc::invalid_argument,
-                "the remote embedder's batch size, attempts and timeout must be positive",
-                options.base_url);
-  return fail(errc::unsupported,
-              "the remote embedder is not available in this build of libdoctown; use the local "
-              "embedder (--embedder local, the default), which needs no download",
-              options.base_url);
+                "the embedding batch size must be between 1 and 2048 (OpenAI's limit); got " +
+                    std::to_string(options.batch_size),
+                "batch_size");
+  if (options.max_input_tokens < 8 || options.max_request_tokens < options.max_input_tokens)
+    return fail(errc::invalid_argument,
+                "max_input_tokens must be at least 8 and max_request_tokens at least "
+                "max_input_tokens",
+                "max_input_tokens");
+  if (options.dims > 65536)
+    return fail(errc::invalid_argument, "embedding dimensions must be at most 65536", "dims");
+  if (options.concurrency == 0 || options.max_attempts == 0)
+    return fail(errc::invalid_argument,
+                "the remote embedder's concurrency and attempts must be at least 1", "concurrency");
+  if (!(options.timeout_s > 0) || !(options.connect_timeout_s > 0) || !std::isfinite(options.timeout_s))
+    return fail(errc::invalid_argument, "the remote embedder's timeouts must be positive", "timeout");
+  if (options.rpm_limit < 0 || options.tpm_limit < 0 || !(options.rate_window_s > 0) ||
+      !(options.backoff_base_s >= 0) || !(options.backoff_max_s >= 0))
+    return fail(errc::invalid_argument,
+                "rate limits and backoff must be >= 0 and the rate window positive", "rpm_limit");
+  return std::unique_ptr<Embedder>(std::make_unique<RemoteEmbedder>(std::move(options)));
 }
 
 }  // namespace doctown

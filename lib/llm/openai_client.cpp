@@ -13,6 +13,7 @@
 #include "core/json_util.hpp"
 #include "doctown/models.hpp"
 #include "llm/openai_run.hpp"
+#include "llm/retry_policy.hpp"
 
 namespace doctown {
 namespace detail {
@@ -141,9 +142,7 @@ void OpenAiRun::enqueue_rebatch(const std::vector<std::string>& ids, const std::
 }
 
 double OpenAiRun::backoff_s(unsigned attempt) {
-  double cap = std::min(opt_.backoff_max_s, opt_.backoff_base_s * std::pow(2.0, std::max(0u, attempt) - 1.0));
-  std::uniform_real_distribution<double> dist(0.0, std::max(cap, 0.0));
-  return dist(rng_);
+  return full_jitter_backoff_s(attempt, opt_.backoff_base_s, opt_.backoff_max_s, rng_);
 }
 
 const json::value& OpenAiRun::schema_of(const Batch& batch) {
@@ -251,11 +250,7 @@ void OpenAiRun::handle_response(Work w, int status, std::string_view body,
                       base_url_);
       return;
     }
-    double delay = -1;
-    if (auto ms = header("retry-after-ms"); !ms.empty()) delay = RateLimiter::parse_duration(std::string(ms) + "ms");
-    if (delay < 0) {
-      if (auto s = header("retry-after"); !s.empty()) delay = RateLimiter::parse_duration(s);
-    }
+    double delay = retry_after_s(header);
     if (delay < 0) delay = backoff_s(w.attempts);
     else delay *= 1.0 + std::uniform_real_distribution<double>(0, 0.1)(rng_);
     // Everybody waits: more requests now would only collect more 429s.

@@ -127,6 +127,8 @@ struct LoopbackOpenAiServer::Impl {
   std::size_t in_progress = 0;
   std::set<std::string> seen_system_prompts;
   std::deque<std::string> bodies;
+  std::deque<Fault> embedding_script;
+  std::deque<std::string> embedding_bodies;
   std::map<std::string, std::string> last_headers;
   std::map<std::string, StoredFile> files;
   std::map<std::string, StoredBatch> batches;
@@ -433,6 +435,143 @@ struct LoopbackOpenAiServer::Impl {
     return r;
   }
 
+  // POST /embeddings (lock held): CreateEmbeddingRequest in, CreateEmbeddingResponse out.
+  Reply embeddings(const json::object& req) {
+    ++counters.embedding_requests;
+    // The request is checked as OpenAI's schema says (additionalProperties: false).
+    for (const auto& kv : req) {
+      std::string_view k = kv.key();
+      if (k != "model" && k != "input" && k != "encoding_format" && k != "dimensions" && k != "user")
+        return error_reply(400, "Unrecognized request argument supplied: " + std::string(k),
+                           "invalid_request_error", nullptr);
+    }
+    auto* model = req.if_contains("model");
+    if (!model || !model->is_string())
+      return error_reply(400, "you must provide a model parameter", "invalid_request_error", nullptr);
+    std::vector<std::string> inputs;
+    if (auto* in = req.if_contains("input"); in && in->is_string()) {
+      inputs.emplace_back(in->get_string());
+    } else if (in && in->is_array() && !in->get_array().empty() && in->get_array().size() <= 2048) {
+      for (const auto& x : in->get_array()) {
+        if (!x.is_string())
+          return error_reply(400, "'input' must be a string or an array of strings.",
+                             "invalid_request_error", nullptr, "input");
+        inputs.emplace_back(x.get_string());
+      }
+    } else {
+      return error_reply(400, "'input' must be a string or an array of 1 to 2048 strings.",
+                         "invalid_request_error", nullptr, "input");
+    }
+    if (auto* f = req.if_contains("encoding_format");
+        f && !(f->is_string() && (f->get_string() == "float" || f->get_string() == "base64")))
+      return error_reply(400, "'encoding_format' must be 'float' or 'base64'.",
+                         "invalid_request_error", nullptr, "encoding_format");
+    std::size_t dims = options.embedding_dims;
+    if (auto* d = req.if_contains("dimensions")) {
+      if (!d->is_int64() || d->get_int64() < 1)
+        return error_reply(400, "'dimensions' must be an integer >= 1.", "invalid_request_error",
+                           nullptr, "dimensions");
+      if (options.reject_dimensions)
+        return error_reply(400, "This model does not support specifying dimensions.",
+                           "invalid_request_error", nullptr, "dimensions");
+      if (options.honour_dimensions) dims = static_cast<std::size_t>(d->get_int64());
+    }
+    std::size_t total = 0;
+    for (std::size_t i = 0; i < inputs.size(); ++i) {
+      std::size_t t = estimate_tokens(inputs[i]);
+      if (inputs[i].empty() || t > options.embedding_max_input_tokens)
+        return error_reply(400,
+                           "Invalid 'input[" + std::to_string(i) + "]': " +
+                               (inputs[i].empty() ? std::string("empty string")
+                                                  : "maximum context length is " +
+                                                        std::to_string(options.embedding_max_input_tokens) +
+                                                        " tokens, got " + std::to_string(t)),
+                           "invalid_request_error", nullptr, "input");
+      total += t;
+    }
+    if (total > options.embedding_max_request_tokens)
+      return error_reply(400,
+                         "Requested " + std::to_string(total) + " tokens, max " +
+                             std::to_string(options.embedding_max_request_tokens) +
+                             " tokens per request",
+                         "invalid_request_error", "max_tokens_per_request", "input");
+    Fault fault = Fault::none;
+    if (!embedding_script.empty()) {
+      fault = embedding_script.front();
+      embedding_script.pop_front();
+    }
+    switch (fault) {
+      case Fault::status_400:
+        return error_reply(400, "Invalid 'input': the request could not be processed.",
+                           "invalid_request_error", nullptr, "input");
+      case Fault::status_401:
+        return error_reply(401, "Incorrect API key provided.", "invalid_request_error",
+                           "invalid_api_key");
+      case Fault::status_403:
+        return error_reply(403, "You are not allowed to use this model.", "invalid_request_error",
+                           "model_not_allowed");
+      case Fault::status_404:
+        return error_reply(404, "The model '" + std::string(model->get_string()) +
+                                    "' does not exist or you do not have access to it.",
+                           "invalid_request_error", "model_not_found");
+      case Fault::status_429: {
+        ++counters.rate_limited;
+        Reply r = error_reply(429, "Rate limit reached for " + std::string(model->get_string()) +
+                                       " on requests per min (RPM). Please try again in 20ms.",
+                              "requests", "rate_limit_exceeded");
+        r.headers.emplace_back("retry-after-ms", "20");
+        return r;
+      }
+      case Fault::status_500:
+        return error_reply(500, "The server had an error while processing your request.",
+                           "server_error", nullptr);
+      case Fault::status_502: {
+        Reply r;
+        r.status = 502;
+        r.content_type = "text/html";
+        r.body = "<html><body><h1>502 Bad Gateway</h1></body></html>";
+        return r;
+      }
+      case Fault::status_503:
+        return error_reply(503, "The engine is currently overloaded, please try again later.",
+                           "server_error", nullptr);
+      default:
+        break;
+    }
+    json::array data;
+    for (std::size_t i = 0; i < inputs.size(); ++i) {
+      auto v = LoopbackOpenAiServer::embedding_of(inputs[i], dims);
+      if (fault == Fault::embedding_wrong_dims && i + 1 == inputs.size()) v.pop_back();
+      json::array values;
+      values.reserve(v.size());
+      for (float x : v) values.emplace_back(static_cast<double>(x));
+      json::value emb = std::move(values);
+      if (fault == Fault::embedding_base64 && i == 0) emb = "AAAAAAAAgD8=";
+      data.push_back(json::object{{"object", "embedding"}, {"index", i}, {"embedding", std::move(emb)}});
+    }
+    if (fault == Fault::embedding_duplicate_index && data.size() > 1)
+      data.back().as_object()["index"] = 0;
+    if (options.shuffle_embeddings) {
+      // A fixed permutation that moves every entry when there are at least two.
+      std::rotate(data.begin(), data.begin() + 1, data.end());
+      std::reverse(data.begin(), data.begin() + static_cast<std::ptrdiff_t>(data.size() / 2));
+    }
+    json::object answer{{"object", "list"}, {"data", std::move(data)}, {"model", model->get_string()}};
+    if (options.embedding_usage)
+      answer["usage"] = json::object{{"prompt_tokens", total}, {"total_tokens", total}};
+    counters.embedding_inputs += inputs.size();
+    Reply r;
+    r.body = json::serialize(answer);
+    if (fault == Fault::invalid_json_body) r.body = "{\"object\": \"list\", \"data\": [";
+    r.delay_s = options.latency_s;
+    if (fault == Fault::reset_mid_body) {
+      r.reset_mid_body = true;
+      ++counters.failed;
+    }
+    if (fault == Fault::stall) r.delay_s = options.stall_s;
+    return r;
+  }
+
   static std::string batch_status(const StoredBatch& b, Clock::time_point now, double step) {
     double age = std::chrono::duration<double>(now - b.created).count();
     if (age < step) return "validating";
@@ -584,6 +723,17 @@ struct LoopbackOpenAiServer::Impl {
         return error_reply(400, "We could not parse the JSON body of your request.",
                            "invalid_request_error", nullptr);
       return chat(v.as_object(), headers, false);
+    }
+    if (req.method() == http::verb::post && target == "/embeddings") {
+      is_chat = true;  // counted like chat requests (in progress, failures)
+      if (embedding_bodies.size() >= 64) embedding_bodies.pop_front();
+      embedding_bodies.push_back(req.body());
+      boost::system::error_code ec;
+      json::value v = json::parse(req.body(), ec);
+      if (ec || !v.is_object())
+        return error_reply(400, "We could not parse the JSON body of your request.",
+                           "invalid_request_error", nullptr);
+      return embeddings(v.as_object());
     }
     if (req.method() == http::verb::post && target == "/files") {
       std::string purpose, filename, content;
@@ -906,6 +1056,42 @@ LoopbackCounters LoopbackOpenAiServer::counters() const {
 std::vector<std::string> LoopbackOpenAiServer::chat_bodies() const {
   std::lock_guard lock(impl_->mu);
   return {impl_->bodies.begin(), impl_->bodies.end()};
+}
+
+void LoopbackOpenAiServer::script_embeddings(std::vector<Fault> faults) {
+  std::lock_guard lock(impl_->mu);
+  impl_->embedding_script.assign(faults.begin(), faults.end());
+}
+
+std::vector<std::string> LoopbackOpenAiServer::embedding_bodies() const {
+  std::lock_guard lock(impl_->mu);
+  return {impl_->embedding_bodies.begin(), impl_->embedding_bodies.end()};
+}
+
+std::vector<float> LoopbackOpenAiServer::embedding_of(std::string_view text, std::size_t dims) {
+  std::vector<float> v(dims, 0.0f);
+  if (dims == 0) return v;
+  auto add_word = [&](const std::string& w) {
+    std::uint64_t h = 1469598103934665603ULL;  // FNV-1a
+    for (unsigned char c : w) h = (h ^ c) * 1099511628211ULL;
+    v[h % dims] += (h >> 63) ? -1.0f : 1.0f;
+  };
+  std::string word;
+  for (char ch : text) {
+    unsigned char c = static_cast<unsigned char>(ch);
+    if (std::isalnum(c) || c == '_') {
+      word += static_cast<char>(std::tolower(c));
+    } else if (!word.empty()) {
+      add_word(word);
+      word.clear();
+    }
+  }
+  if (!word.empty()) add_word(word);
+  // A constant component keeps every vector non-zero, and a scale that is not 1 lets tests
+  // see that clients normalise.
+  v[0] += 0.5f;
+  for (float& x : v) x *= 3.0f;
+  return v;
 }
 
 std::map<std::string, std::string> LoopbackOpenAiServer::last_headers() const {

@@ -1,5 +1,6 @@
 // An OpenAI-compatible server on 127.0.0.1 (ephemeral port), in process, for tests and the LLM
-// benchmark: chat completions answering in the agreed symbols JSON, a token-bucket RPM/TPM
+// benchmark: chat completions answering in the agreed symbols JSON, embeddings (hashed bag of
+// words, so texts sharing words are close), a token-bucket RPM/TPM
 // limiter with OpenAI's 429 body and x-ratelimit-* headers, scriptable faults, and the Batch API
 // (files, batches moving through their statuses, output and error files). Optionally HTTPS
 // with a throwaway certificate; the plain server also tunnels CONNECT like a proxy.
@@ -39,6 +40,10 @@ enum class Fault {
   length,            ///< finish_reason "length" with a truncated content
   refusal,           ///< message.refusal set, content null
   invalid_entry,     ///< the first entry misses required fields
+  // Embeddings only (a chat request treats them as none):
+  embedding_wrong_dims,       ///< the last row of the answer is one value short
+  embedding_duplicate_index,  ///< the last entry repeats the first entry's index
+  embedding_base64,           ///< the first embedding comes as a base64 string
 };
 
 /// Behaviour of the server.
@@ -78,6 +83,20 @@ struct LoopbackOptions {
   bool tls = false;
   /// subjectAltName of that certificate.
   std::string tls_san = "IP:127.0.0.1,DNS:localhost";
+  /// Dimensions of an embedding when the request has no `dimensions`.
+  std::size_t embedding_dims = 64;
+  /// Honour `dimensions` (false: ignore it, as some local servers do).
+  bool honour_dimensions = true;
+  /// Answer 400 to requests with `dimensions` (models without it, e.g. text-embedding-ada-002).
+  bool reject_dimensions = false;
+  /// Return `data` in a shuffled order (clients must place rows by `index`).
+  bool shuffle_embeddings = false;
+  /// Include `usage` in embedding answers (Ollama and some servers leave it out).
+  bool embedding_usage = true;
+  /// Per-input and per-request token limits of /embeddings (tokens = estimate_tokens); over
+  /// them the answer is OpenAI's 400.
+  std::size_t embedding_max_input_tokens = 8192;
+  std::size_t embedding_max_request_tokens = 300000;
 };
 
 /// What the server saw. Snapshot taken under the server's lock.
@@ -103,6 +122,8 @@ struct LoopbackCounters {
   std::size_t batch_requests = 0;  ///< lines processed by batches
   std::size_t proxy_tunnels = 0;   ///< CONNECT tunnels opened (plain server only)
   std::size_t tls_handshake_failures = 0;
+  std::size_t embedding_requests = 0;  ///< POST /embeddings (any answer)
+  std::size_t embedding_inputs = 0;    ///< inputs of the embedding requests answered 200
 };
 
 /// Tokens the server charges for text: ceil(bytes / 4), OpenAI's rule of thumb.
@@ -137,6 +158,13 @@ class LoopbackOpenAiServer {
   LoopbackCounters counters() const;
   /// Bodies of the chat requests received (most recent last, at most 64).
   std::vector<std::string> chat_bodies() const;
+  /// Faults for the next embedding requests, in arrival order (chat has its own script).
+  void script_embeddings(std::vector<Fault> faults);
+  /// Bodies of the embedding requests received (most recent last, at most 64).
+  std::vector<std::string> embedding_bodies() const;
+  /// The embedding the server gives `text` at `dims` dimensions (not normalised): a signed
+  /// hashed bag of its lower-cased words, so texts that share words are close.
+  static std::vector<float> embedding_of(std::string_view text, std::size_t dims);
   /// Headers of the most recent request (names lower-cased).
   std::map<std::string, std::string> last_headers() const;
 
