@@ -270,6 +270,25 @@ result<ParsedDocs> parse_symbol_docs(std::string_view content, const json::value
   return out;
 }
 
+std::optional<BatchResultLine> parse_batch_result_line(std::string_view line) {
+  boost::system::error_code ec;
+  json::value v = json::parse(line, ec);
+  if (ec || !v.is_object()) return std::nullopt;
+  const auto& o = v.get_object();
+  BatchResultLine out;
+  out.custom_id = json_string(o, "custom_id");
+  if (const auto* response = o.if_contains("response"); response && response->is_object()) {
+    const auto& r = response->get_object();
+    out.has_response = true;
+    out.status_code = static_cast<int>(json_int(r, "status_code", 0));
+    if (const auto* b = r.if_contains("body"))
+      out.body = b->is_string() ? std::string(b->get_string()) : json::serialize(*b);
+  } else if (const auto* e = o.if_contains("error"); e && e->is_object()) {
+    out.error_message = json_string(e->get_object(), "message");
+  }
+  return out;
+}
+
 std::string mask_secrets(std::string text, std::string_view api_key) {
   if (api_key.size() >= 4) {
     for (auto pos = text.find(api_key); pos != std::string::npos; pos = text.find(api_key, pos))
