@@ -302,7 +302,9 @@ std::vector<Symbol> symbols_from_ctags_json(
     s.doc_comment = doc_for(lines, l1, s.language);
     s.brief = brief_of(s.doc_comment);
     std::string text;
-    for (int i = l1; i <= s.location.end_line && i <= static_cast<int>(lines.size()); ++i) {
+    // A tag without a line (or with a nonsense one) gets no source text rather than line 0.
+    for (int i = std::max(l1, 1); i <= s.location.end_line && i <= static_cast<int>(lines.size());
+         ++i) {
       text += std::string(lines[static_cast<std::size_t>(i - 1)]) + "\n";
       if (text.size() > max_source_text) break;
     }
@@ -313,10 +315,11 @@ std::vector<Symbol> symbols_from_ctags_json(
     std::string id = s.language + ":" + path + ":" + s.qualified_name + ":" +
                      std::string(to_string(s.kind));
     // Same name, kind and scope twice in a file (overloads, redefinitions): the later ones
-    // get their line, which keeps ids unique and stable.
+    // get their line, which keeps ids unique and stable; several on one line are numbered.
     if (!used_ids.insert(id).second) {
-      id += "@" + std::to_string(l1);
-      used_ids.insert(id);
+      const std::string at_line = id + "@" + std::to_string(l1);
+      id = at_line;
+      for (int n = 2; !used_ids.insert(id).second; ++n) id = at_line + "." + std::to_string(n);
     }
     s.id = id;
     by_qname.emplace(std::make_pair(path, s.qualified_name), id);
