@@ -4,6 +4,7 @@
 #include "llm/chat_protocol.hpp"
 
 #include <algorithm>
+#include <cmath>
 
 #include "core/json_util.hpp"
 
@@ -124,7 +125,11 @@ bool has_type(const json::value& v, std::string_view type) {
   if (type == "boolean") return v.is_bool();
   if (type == "null") return v.is_null();
   if (type == "integer")
-    return v.is_int64() || v.is_uint64() || (v.is_double() && v.get_double() == static_cast<double>(static_cast<long long>(v.get_double())));
+    // A double is an integer when it has no fraction (1e300 is one); converting it to an
+    // integer type to find out would be undefined beyond that type's range.
+    return v.is_int64() || v.is_uint64() ||
+           (v.is_double() && std::isfinite(v.get_double()) &&
+            std::trunc(v.get_double()) == v.get_double());
   if (type == "number") return v.is_number();
   return true;
 }
