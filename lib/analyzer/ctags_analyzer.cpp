@@ -303,7 +303,7 @@ std::vector<Symbol> symbols_from_ctags_json(
     s.brief = brief_of(s.doc_comment);
     std::string text;
     // A tag without a line (or with a nonsense one) gets no source text rather than line 0.
-    for (int i = std::max(l1, 1); i <= s.location.end_line && i <= static_cast<int>(lines.size());
+    for (int i = l1; i >= 1 && i <= s.location.end_line && i <= static_cast<int>(lines.size());
          ++i) {
       text += std::string(lines[static_cast<std::size_t>(i - 1)]) + "\n";
       if (text.size() > max_source_text) break;
