@@ -20,4 +20,9 @@ cmake -S . -B "$build" "${gen[@]}" -DCMAKE_CXX_COMPILER="$cxx" -DCMAKE_BUILD_TYP
   -DDOCTOWN_BUILD_TESTS=OFF -DDOCTOWN_BUILD_EXAMPLES=OFF -DDOCTOWN_BUILD_BENCH=OFF \
   -DDOCTOWN_INSTALL=OFF >/dev/null
 cmake --build "$build" -j"${DOCTOWN_JOBS:-$(nproc)}" --target doctown_fuzzers
-ctest --test-dir "$build" -L fuzz --output-on-failure
+status=0
+ctest --test-dir "$build" -L fuzz --output-on-failure || status=$?
+# libFuzzer's final stats, per target, from ctest's log.
+awk '/^[0-9]+\/[0-9]+ Test: /{name=$3} /stat::number_of_executed_units/{print "  " name ": " $2 " executions"}' \
+  "$build/Testing/Temporary/LastTest.log" 2>/dev/null || true
+exit "$status"
