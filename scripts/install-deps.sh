@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
   build-essential cmake ninja-build git pkg-config
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
-  libclang-dev clang libeigen3-dev catch2 libfmt-dev libssl-dev ca-certificates
+  libclang-dev clang libclang-rt-14-dev libeigen3-dev catch2 libfmt-dev libssl-dev ca-certificates
   libcli11-dev libarchive-dev libpcre2-dev libhnswlib-dev libsqlite3-dev
   universal-ctags graphviz chromium
 )

@@ -3,7 +3,9 @@
 // appends to one Codebase, which is finalised (dangling edges dropped, sorted) at the end.
 #pragma once
 
+#include <cstddef>
 #include <filesystem>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -28,6 +30,15 @@ result<void> analyze_cpp(const AnalysisInput& in, const AnalyzerOptions& options
 /// ctags becomes a note, not an error.
 result<void> analyze_ctags(const AnalysisInput& in, const AnalyzerOptions& options,
                            const RunContext& ctx, Codebase& out);
+
+/// Symbols from universal-ctags' JSON output (one tag object per line, as `ctags
+/// --output-format=json --fields=+neKSa` prints it). Tags of files not in `files`, unknown kinds
+/// and unreadable lines are skipped. `text_of(path)` returns a file's text (empty when
+/// unreadable), for doc comments and source text, which is cut at `max_source_text` bytes.
+std::vector<Symbol> symbols_from_ctags_json(
+    std::string_view tags_json, const std::vector<const SourceFile*>& files,
+    const std::function<std::string(const std::string& path)>& text_of,
+    std::size_t max_source_text);
 
 /// Markdown and reStructuredText files: one `document` symbol per section.
 void analyze_documents(const AnalysisInput& in, Codebase& out);

@@ -190,10 +190,7 @@ result<void> analyze_ctags(const AnalysisInput& in, const AnalyzerOptions& optio
       files.push_back(&f);
   if (files.empty()) return {};
 
-  std::unordered_map<std::string, const SourceFile*> by_path;
-  for (const auto* f : files) by_path.emplace(f->path, f);
-
-  std::vector<std::string> lines_out;
+  std::string tags_json;
   constexpr std::size_t kChunk = 500;
   for (std::size_t start = 0; start < files.size(); start += kChunk) {
     if (ctx.stop_requested()) return fail(errc::cancelled, "analysis cancelled", in.root.string());
@@ -224,14 +221,27 @@ result<void> analyze_ctags(const AnalysisInput& in, const AnalyzerOptions& optio
                                      "; is it universal-ctags with JSON output?"});
       continue;
     }
-    std::size_t pos = 0;
-    while (pos < run->out.size()) {
-      auto end = run->out.find('\n', pos);
-      if (end == std::string::npos) end = run->out.size();
-      lines_out.push_back(run->out.substr(pos, end - pos));
-      pos = end + 1;
-    }
+    tags_json += run->out;
+    tags_json += '\n';
   }
+
+  auto symbols = symbols_from_ctags_json(
+      tags_json, files,
+      [&](const std::string& path) {
+        auto text = read_file(in.root / path);
+        return text ? std::move(*text) : std::string{};
+      },
+      options.max_source_text);
+  for (auto& s : symbols) out.symbols.push_back(std::move(s));
+  return {};
+}
+
+std::vector<Symbol> symbols_from_ctags_json(
+    std::string_view tags_json, const std::vector<const SourceFile*>& files,
+    const std::function<std::string(const std::string& path)>& text_of,
+    std::size_t max_source_text) {
+  std::unordered_map<std::string, const SourceFile*> by_path;
+  for (const auto* f : files) by_path.emplace(f->path, f);
 
   // Contents of each file, for doc comments and source text.
   std::unordered_map<std::string, std::string> contents;
@@ -239,9 +249,8 @@ result<void> analyze_ctags(const AnalysisInput& in, const AnalyzerOptions& optio
   auto lines_of = [&](const std::string& path) -> const std::vector<std::string_view>& {
     auto it = file_lines.find(path);
     if (it != file_lines.end()) return it->second;
-    auto text = read_file(in.root / path);
     auto& stored = contents[path];
-    stored = text ? std::move(*text) : std::string{};
+    stored = text_of(path);
     return file_lines.emplace(path, split_lines(stored)).first->second;
   };
 
@@ -254,7 +263,7 @@ result<void> analyze_ctags(const AnalysisInput& in, const AnalyzerOptions& optio
   };
   std::vector<Pending> pending;
   std::vector<Symbol> symbols;
-  for (const auto& line : lines_out) {
+  for (std::string_view line : split_lines(tags_json)) {
     if (line.empty()) continue;
     auto parsed = parse_json(line, "ctags output");
     if (!parsed || !parsed->is_object()) continue;
@@ -294,21 +303,24 @@ result<void> analyze_ctags(const AnalysisInput& in, const AnalyzerOptions& optio
     s.doc_comment = doc_for(lines, l1, s.language);
     s.brief = brief_of(s.doc_comment);
     std::string text;
-    for (int i = l1; i <= s.location.end_line && i <= static_cast<int>(lines.size()); ++i) {
+    // A tag without a line (or with a nonsense one) gets no source text rather than line 0.
+    for (int i = l1; i >= 1 && i <= s.location.end_line && i <= static_cast<int>(lines.size());
+         ++i) {
       text += std::string(lines[static_cast<std::size_t>(i - 1)]) + "\n";
-      if (text.size() > options.max_source_text) break;
+      if (text.size() > max_source_text) break;
     }
-    if (text.size() > options.max_source_text) text.resize(options.max_source_text);
+    if (text.size() > max_source_text) text.resize(max_source_text);
     s.source_text = std::move(text);
     s.is_public_api = is_public_name(s, access);
 
     std::string id = s.language + ":" + path + ":" + s.qualified_name + ":" +
                      std::string(to_string(s.kind));
     // Same name, kind and scope twice in a file (overloads, redefinitions): the later ones
-    // get their line, which keeps ids unique and stable.
+    // get their line, which keeps ids unique and stable; several on one line are numbered.
     if (!used_ids.insert(id).second) {
-      id += "@" + std::to_string(l1);
-      used_ids.insert(id);
+      const std::string at_line = id + "@" + std::to_string(l1);
+      id = at_line;
+      for (int n = 2; !used_ids.insert(id).second; ++n) id = at_line + "." + std::to_string(n);
     }
     s.id = id;
     by_qname.emplace(std::make_pair(path, s.qualified_name), id);
@@ -321,8 +333,7 @@ result<void> analyze_ctags(const AnalysisInput& in, const AnalyzerOptions& optio
     auto it = by_qname.find({s.location.file, p.scope});
     if (it != by_qname.end() && it->second != s.id) s.parent_id = it->second;
   }
-  for (auto& s : symbols) out.symbols.push_back(std::move(s));
-  return {};
+  return symbols;
 }
 
 }  // namespace doctown::detail

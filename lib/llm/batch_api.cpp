@@ -232,33 +232,24 @@ result<void> OpenAiRun::batch_round(std::vector<Work>& works, std::size_t round)
       std::string_view line = text.substr(0, nl);
       text = nl == std::string_view::npos ? std::string_view() : text.substr(nl + 1);
       if (line.find_first_not_of(" \r\t") == std::string_view::npos) continue;
-      boost::system::error_code ec;
-      json::value v = json::parse(line, ec);
-      if (ec || !v.is_object()) {
+      auto result = parse_batch_result_line(line);
+      if (!result) {
         diagnostic("skipped an unreadable line of Batch API file " + file_id);
         continue;
       }
-      const auto& o = v.get_object();
-      auto it = by_custom_id.find(json_string(o, "custom_id"));
+      auto it = by_custom_id.find(result->custom_id);
       if (it == by_custom_id.end() || answered[it->second]) {
         diagnostic("skipped a Batch API result for an unknown or repeated custom_id");
         continue;
       }
       answered[it->second] = true;
       Work w = works[it->second];
-      const auto* response = o.if_contains("response");
-      if (response && response->is_object()) {
-        const auto& r = response->get_object();
-        int code = static_cast<int>(json_int(r, "status_code", 0));
-        std::string body;
-        if (const auto* b = r.if_contains("body"))
-          body = b->is_string() ? std::string(b->get_string()) : json::serialize(*b);
-        handle_response(std::move(w), code, body, [](std::string_view) { return std::string_view(); },
-                        true);
+      if (result->has_response) {
+        handle_response(std::move(w), result->status_code, result->body,
+                        [](std::string_view) { return std::string_view(); }, true);
       } else {
         std::string msg = "the Batch API reported an error";
-        if (const auto* e = o.if_contains("error"); e && e->is_object())
-          msg += ": " + json_string(e->get_object(), "message");
+        if (!result->error_message.empty()) msg += ": " + result->error_message;
         retry(std::move(w), 0, mask_secrets(msg, opt_.api_key));
       }
     }

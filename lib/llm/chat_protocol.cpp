@@ -4,6 +4,7 @@
 #include "llm/chat_protocol.hpp"
 
 #include <algorithm>
+#include <cmath>
 
 #include "core/json_util.hpp"
 
@@ -124,7 +125,11 @@ bool has_type(const json::value& v, std::string_view type) {
   if (type == "boolean") return v.is_bool();
   if (type == "null") return v.is_null();
   if (type == "integer")
-    return v.is_int64() || v.is_uint64() || (v.is_double() && v.get_double() == static_cast<double>(static_cast<long long>(v.get_double())));
+    // A double is an integer when it has no fraction (1e300 is one); converting it to an
+    // integer type to find out would be undefined beyond that type's range.
+    return v.is_int64() || v.is_uint64() ||
+           (v.is_double() && std::isfinite(v.get_double()) &&
+            std::trunc(v.get_double()) == v.get_double());
   if (type == "number") return v.is_number();
   return true;
 }
@@ -266,6 +271,25 @@ result<ParsedDocs> parse_symbol_docs(std::string_view content, const json::value
     strings(o.if_contains("see_also"), d.see_also);
     d.source = "llm";
     out.docs.push_back(std::move(d));
+  }
+  return out;
+}
+
+std::optional<BatchResultLine> parse_batch_result_line(std::string_view line) {
+  boost::system::error_code ec;
+  json::value v = json::parse(line, ec);
+  if (ec || !v.is_object()) return std::nullopt;
+  const auto& o = v.get_object();
+  BatchResultLine out;
+  out.custom_id = json_string(o, "custom_id");
+  if (const auto* response = o.if_contains("response"); response && response->is_object()) {
+    const auto& r = response->get_object();
+    out.has_response = true;
+    out.status_code = static_cast<int>(json_int(r, "status_code", 0));
+    if (const auto* b = r.if_contains("body"))
+      out.body = b->is_string() ? std::string(b->get_string()) : json::serialize(*b);
+  } else if (const auto* e = o.if_contains("error"); e && e->is_object()) {
+    out.error_message = json_string(e->get_object(), "message");
   }
   return out;
 }

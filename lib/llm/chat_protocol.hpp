@@ -60,6 +60,18 @@ struct ParsedDocs {
 /// top level does not match.
 result<ParsedDocs> parse_symbol_docs(std::string_view content, const boost::json::value& schema);
 
+/// One line of a Batch API output or error file.
+struct BatchResultLine {
+  std::string custom_id;
+  bool has_response = false;  ///< a response object is present (else the request itself failed)
+  int status_code = 0;        ///< response.status_code, 0 when absent
+  std::string body;           ///< response.body as text (an object body is serialized)
+  std::string error_message;  ///< error.message when there is no response
+};
+
+/// Read one line of a Batch API result file; nullopt when it is not a JSON object.
+std::optional<BatchResultLine> parse_batch_result_line(std::string_view line);
+
 /// Check `v` against a JSON schema subset (type, properties, required, additionalProperties,
 /// items, enum, minItems). Returns the first problem as "path: what", or empty when valid.
 std::string validate_json(const boost::json::value& v, const boost::json::value& schema,

@@ -3,6 +3,7 @@
 // error naming the docpack and the member, so `doctown inspect` can say what to rebuild.
 #include <bit>
 #include <cstring>
+#include <limits>
 #include <set>
 
 #include <boost/json.hpp>
@@ -174,7 +175,14 @@ result<Docpack> DocpackLoader::load(const fs::path& path) {
     if (bin.size() % 4 != 0)
       return c.bad("embeddings.bin", "size " + std::to_string(bin.size()) +
                                          " is not a multiple of 4 (truncated)");
-    std::size_t expect = dims == 0 ? 0 : rows * static_cast<std::size_t>(dims) * 4;
+    // rows x dims x 4 must not wrap around: a wrapped product could match a small file while
+    // dims promises far more values than there are, and every later row() would read past them.
+    const auto udims = static_cast<std::size_t>(dims);
+    if (udims != 0 && rows > std::numeric_limits<std::size_t>::max() / 4 / udims)
+      return c.bad("manifest.json", "embedding.dims " + std::to_string(dims) +
+                                        " is impossibly large for " + std::to_string(rows) +
+                                        " chunks");
+    std::size_t expect = rows * udims * 4;
     if (bin.size() != expect && !(bin.empty()))
       return c.bad("embeddings.bin", "size " + std::to_string(bin.size()) + " bytes, expected " +
                                          std::to_string(rows) + " rows x " +

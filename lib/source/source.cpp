@@ -119,6 +119,12 @@ bool link_stays_inside(const std::string& entry, std::string_view target) {
   return !(s == ".." || starts_with(s, "../") || s.front() == '/');
 }
 
+// libarchive's message for the last error; it has none for some failures (a null pointer).
+std::string archive_message(archive* a) {
+  const char* m = archive_error_string(a);
+  return m ? m : "unknown libarchive error";
+}
+
 struct ArchiveReader {
   archive* a = archive_read_new();
   ~ArchiveReader() { archive_read_free(a); }
@@ -164,7 +170,7 @@ result<ResolvedSource> extract_archive(const fs::path& file, const SourceOptions
   if (archive_read_open_filename(in.a, src.c_str(), 64 * 1024) != ARCHIVE_OK)
     return fail(errc::parse_error,
                 std::string("not a readable .zip/.tar/.tar.gz archive: ") +
-                    archive_error_string(in.a),
+                    archive_message(in.a),
                 src);
   ArchiveWriter out;
   archive_write_disk_set_options(
@@ -180,7 +186,7 @@ result<ResolvedSource> extract_archive(const fs::path& file, const SourceOptions
     if (r == ARCHIVE_EOF) break;
     if (r != ARCHIVE_OK && r != ARCHIVE_WARN)
       return fail(errc::parse_error,
-                  std::string("corrupt archive: ") + archive_error_string(in.a), src);
+                  std::string("corrupt archive: ") + archive_message(in.a), src);
     if (ctx.stop_requested()) return fail(errc::cancelled, "extraction cancelled", src);
     if (++entries > o.max_entries)
       return fail(errc::limit_exceeded,
@@ -230,7 +236,7 @@ result<ResolvedSource> extract_archive(const fs::path& file, const SourceOptions
     archive_entry_set_perm(entry, type == AE_IFDIR ? 0755 : 0644);
     if (archive_write_header(out.a, entry) != ARCHIVE_OK)
       return fail(errc::io_error,
-                  "cannot extract '" + name + "': " + archive_error_string(out.a), src);
+                  "cannot extract '" + name + "': " + archive_message(out.a), src);
     if (type == AE_IFREG) {
       const void* buf = nullptr;
       size_t len = 0;
@@ -240,7 +246,7 @@ result<ResolvedSource> extract_archive(const fs::path& file, const SourceOptions
         if (rr == ARCHIVE_EOF) break;
         if (rr != ARCHIVE_OK)
           return fail(errc::parse_error,
-                      "corrupt archive data in '" + name + "': " + archive_error_string(in.a),
+                      "corrupt archive data in '" + name + "': " + archive_message(in.a),
                       src);
         total += len;
         if (total > o.max_extracted_bytes)
@@ -258,7 +264,7 @@ result<ResolvedSource> extract_archive(const fs::path& file, const SourceOptions
                       src);
         if (archive_write_data_block(out.a, buf, len, offset) != ARCHIVE_OK)
           return fail(errc::io_error,
-                      "cannot write '" + name + "': " + archive_error_string(out.a), src);
+                      "cannot write '" + name + "': " + archive_message(out.a), src);
       }
     }
     archive_write_finish_entry(out.a);

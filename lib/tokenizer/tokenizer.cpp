@@ -54,6 +54,8 @@ bool base64_decode(std::string_view in, std::string& out) {
   return bits < 6;  // a lone trailing sextet cannot encode a byte
 }
 
+constexpr std::uint64_t kMaxRank = 1u << 24;
+
 result<void> parse_ranks(std::string_view text, const fs::path& file, detail::RankTable& table) {
   std::size_t lines = static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n')) + 1;
   table.reserve(lines, text.size() / 2);
@@ -79,6 +81,13 @@ result<void> parse_ranks(std::string_view text, const fs::path& file, detail::Ra
       if (c < '0' || c > '9') return fail(errc::parse_error, "bad rank number in rank file", where);
       rank = rank * 10 + static_cast<unsigned>(c - '0');
     }
+    // The decoder's table is indexed by rank: a huge rank would cost gigabytes for one token.
+    // Real encodings stay far below this (o200k_base has about 200,000 ranks).
+    if (rank >= kMaxRank)
+      return fail(errc::parse_error,
+                  "rank " + std::to_string(rank) + " is too large (limit " +
+                      std::to_string(kMaxRank) + "); is this a .tiktoken file?",
+                  where);
     if (!base64_decode(line.substr(0, sp), token) || token.empty())
       return fail(errc::parse_error, "bad base64 token in rank file", where);
     if (!table.insert(token, static_cast<std::uint32_t>(rank)))
