@@ -115,7 +115,7 @@ TEST_CASE("a repository without C/C++: ctags documents it, its absence is explai
   CHECK_FALSE(has_docpack(out));
 }
 
-TEST_CASE("non-UTF-8 file names are skipped with a warning; non-UTF-8 text is repaired",
+TEST_CASE("non-UTF-8 file names are skipped with a warning, non-UTF-8 text is repaired",
           "[bad-input]") {
   fs::path src = doctown::test::scratch_dir("bad-utf8");
   write(src / "src/ok.cpp", "/// Adds two numbers.\nint add(int a, int b) { return a + b; }\n");

@@ -93,7 +93,7 @@ std::size_t answered_more_than_once(const LoopbackOpenAiServer& server) {
 
 }  // namespace
 
-TEST_CASE("Ctrl-C mid-run exits 130 with finished docs kept; the rerun pays only for the rest",
+TEST_CASE("Ctrl-C mid-run exits 130 with finished docs kept, the rerun pays only for the rest",
           "[e2e][interrupt]") {
   // 24 symbols, 2 per request, 2 in flight, 150 ms per answer: about two seconds of requests.
   LoopbackOpenAiServer server({.latency_s = 0.15, .api_key = kKey});
@@ -149,7 +149,7 @@ TEST_CASE("Ctrl-C mid-run exits 130 with finished docs kept; the rerun pays only
   CHECK(r4.err.find("no earlier run") != std::string::npos);
 }
 
-TEST_CASE("SIGKILL mid-run loses at most the requests in flight; the rerun completes",
+TEST_CASE("SIGKILL mid-run loses at most the requests in flight, the rerun completes",
           "[e2e][interrupt]") {
   LoopbackOpenAiServer server({.latency_s = 0.15, .api_key = kKey});
   fs::path src = flat_project("kill-src", 24);

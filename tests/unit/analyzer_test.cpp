@@ -378,7 +378,7 @@ TEST_CASE("flags: static, virtual, const, noexcept, constexpr, inline, deleted, 
   CHECK(distance.params[0].default_value.empty());
 }
 
-TEST_CASE("calls through templates, lambdas, operators and namespaces; detail is not public",
+TEST_CASE("calls through templates, lambdas, operators and namespaces, detail is not public",
           "[analyzer]") {
   const auto& cb = kinds();
   const auto& path_length = by_qname(cb, "kinds::Geometry::path_length", SymbolKind::method);
@@ -541,7 +541,7 @@ TEST_CASE("without ctags the other languages are skipped with a warning", "[anal
   }));
 }
 
-TEST_CASE("the clang analyzer alone ignores other languages; progress is reported",
+TEST_CASE("the clang analyzer alone ignores other languages, progress is reported",
           "[analyzer]") {
   struct Sink : ProgressSink {
     std::vector<ProgressEvent> events;

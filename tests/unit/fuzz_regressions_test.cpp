@@ -25,7 +25,7 @@ fs::path regression(const std::string& rel) {
 
 }  // namespace
 
-TEST_CASE("ctags: identical tags on one line get distinct ids; a tag without a line has no text",
+TEST_CASE("ctags: identical tags on one line get distinct ids, a tag without a line has no text",
           "[fuzz-regression]") {
   const SourceFile py{"m.py", "python", 0, ""};
   const std::string tag = R"({"_type": "tag", "name": "v", "path": "m.py", "line": 1, "kind": "variable"})";

@@ -32,7 +32,7 @@ bool dot_installed() { return fs::exists("/usr/bin/dot") || fs::exists("/usr/loc
 
 }  // namespace
 
-TEST_CASE("HTML links and ids all resolve; nothing comes from the network", "[html]") {
+TEST_CASE("HTML links and ids all resolve, nothing comes from the network", "[html]") {
   OutputFixture fx;
   fs::path dir = write_html(fx.docset(), doctown::test::scratch_dir("html"));
   std::map<std::string, std::string> files;

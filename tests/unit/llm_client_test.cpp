@@ -352,7 +352,7 @@ TEST_CASE("servers without json_schema get json_object with the schema in the pr
   CHECK(user.find("JSON schema") != std::string::npos);
 }
 
-TEST_CASE("missing ids are asked again; unknown and duplicate ids are dropped", "[llm]") {
+TEST_CASE("missing ids are asked again, unknown and duplicate ids are dropped", "[llm]") {
   LoopbackOpenAiServer server;
   server.script({Fault::drop_first_id, Fault::extra_id, Fault::duplicate_id, Fault::invalid_entry});
   auto batches = make_batches(16, 4);

@@ -116,7 +116,7 @@ TEST_CASE("classify sources", "[source]") {
   CHECK_FALSE(classify_source(""));
 }
 
-TEST_CASE("a directory is used in place; a missing one is a clear error", "[source]") {
+TEST_CASE("a directory is used in place, a missing one is a clear error", "[source]") {
   auto r = resolve_source(test::sample_project().string(), {}, {});
   REQUIRE(r);
   CHECK(r->root == fs::canonical(test::sample_project()));
