@@ -131,16 +131,7 @@ class RemoteEmbedder final : public Embedder {
 
   // --- wire format ---
 
-  net::HttpOptions http_options() const {
-    net::HttpOptions h;
-    h.connect_timeout_s = options_.connect_timeout_s;
-    h.timeout_s = options_.timeout_s;
-    h.verify_tls = options_.verify_tls;
-    h.ca_file = options_.ca_file;
-    h.https_proxy = options_.https_proxy;
-    h.no_proxy = options_.no_proxy;
-    return h;
-  }
+  net::HttpOptions http_options() const { return net::http_options_from(options_); }
 
   // CreateEmbeddingRequest: model, input (1..2048 strings), encoding_format, dimensions
   // (only when asked for: older models and some local servers reject the field).

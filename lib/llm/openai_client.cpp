@@ -62,16 +62,7 @@ void OpenAiRun::auth_headers(net::HttpRequest& r) const {
   if (!opt_.api_key.empty()) r.headers.emplace_back("Authorization", "Bearer " + opt_.api_key);
 }
 
-net::HttpOptions OpenAiRun::http_options() const {
-  net::HttpOptions h;
-  h.connect_timeout_s = opt_.connect_timeout_s;
-  h.timeout_s = opt_.timeout_s;
-  h.verify_tls = opt_.verify_tls;
-  h.ca_file = opt_.ca_file;
-  h.https_proxy = opt_.https_proxy;
-  h.no_proxy = opt_.no_proxy;
-  return h;
-}
+net::HttpOptions OpenAiRun::http_options() const { return net::http_options_from(opt_); }
 
 void OpenAiRun::enqueue(Batch batch) {
   Work w;
