@@ -91,10 +91,20 @@ result<ProcessOutput> run_process(const std::vector<std::string>& argv,
   for (auto& a : args) cargv.push_back(a.data());
   cargv.push_back(nullptr);
 
-  // The child inherits the environment (PATH, HOME, proxies) plus the caller's additions.
+  // The child inherits the environment (PATH, HOME, proxies) minus what the caller removes or
+  // replaces (getenv takes the first match, so a replaced entry must not stay in front).
   std::vector<std::string> env_store = options.extra_env;
   std::vector<char*> cenv;
-  for (char** e = environ; e && *e; ++e) cenv.push_back(*e);
+  auto name_of = [](std::string_view kv) { return kv.substr(0, kv.find('=')); };
+  auto dropped = [&](std::string_view name) {
+    for (const auto& e : env_store)
+      if (name_of(e) == name) return true;
+    for (const auto& u : options.unset_env)
+      if (u == name) return true;
+    return false;
+  };
+  for (char** e = environ; e && *e; ++e)
+    if (!dropped(name_of(*e))) cenv.push_back(*e);
   for (auto& e : env_store) cenv.push_back(e.data());
   cenv.push_back(nullptr);
 
@@ -167,6 +177,40 @@ result<ProcessOutput> run_process(const std::vector<std::string>& argv,
                 argv[0]);
   if (cancelled) return fail(errc::cancelled, "cancelled while running '" + argv[0] + "'", argv[0]);
   return result_out;
+}
+
+std::vector<std::string> git_argv(const std::string& git_path, std::vector<std::string> args) {
+  // Command-line -c beats every config file, the repository's own .git/config included (and
+  // whatever it pulls in with include.path), so these hold whatever a hostile repository sets.
+  std::vector<std::string> argv{git_path,
+                                "--no-pager",
+                                "-c", "core.fsmonitor=false",
+                                "-c", "core.hooksPath=/dev/null",
+                                "-c", "core.pager=cat",
+                                "-c", "core.askPass=",
+                                "-c", "credential.helper=",
+                                "-c", "core.excludesFile=/dev/null",
+                                "-c", "core.untrackedCache=false",
+                                "-c", "diff.external=",
+                                "-c", "protocol.ext.allow=never",
+                                "-c", "submodule.recurse=false",
+                                "-c", "core.quotepath=off"};
+  for (auto& a : args) argv.push_back(std::move(a));
+  return argv;
+}
+
+ProcessOptions git_process_options(ProcessOptions options) {
+  for (const char* kv : {"GIT_CONFIG_NOSYSTEM=1", "GIT_CONFIG_GLOBAL=/dev/null",
+                         "GIT_TERMINAL_PROMPT=0", "GIT_ASKPASS=true", "SSH_ASKPASS=true",
+                         "GIT_PAGER=cat", "PAGER=cat", "GIT_OPTIONAL_LOCKS=0",
+                         "GIT_NO_REPLACE_OBJECTS=1"})
+    options.extra_env.emplace_back(kv);
+  for (const char* name :
+       {"GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_COMMON_DIR", "GIT_OBJECT_DIRECTORY",
+        "GIT_ALTERNATE_OBJECT_DIRECTORIES", "GIT_EXTERNAL_DIFF", "GIT_CONFIG", "GIT_CONFIG_SYSTEM",
+        "GIT_CONFIG_PARAMETERS", "GIT_CONFIG_COUNT"})
+    options.unset_env.emplace_back(name);
+  return options;
 }
 
 }  // namespace doctown::detail

@@ -23,7 +23,8 @@ struct ProcessOutput {
 struct ProcessOptions {
   std::filesystem::path cwd;           ///< working folder; empty = inherit
   double timeout_s = 0;                ///< kill the child after this many seconds; 0 = none
-  std::vector<std::string> extra_env;  ///< "K=V" entries added to the inherited environment
+  std::vector<std::string> extra_env;  ///< "K=V" entries replacing/adding to the inherited ones
+  std::vector<std::string> unset_env;  ///< names removed from the inherited environment
   std::string stdin_data;              ///< bytes written to the child's stdin (then closed)
   std::stop_token stop;                ///< kill the child when a stop is requested
 };
@@ -33,5 +34,15 @@ struct ProcessOptions {
 /// non-zero exit status is not an error (it is in exit_code).
 result<ProcessOutput> run_process(const std::vector<std::string>& argv,
                                   const ProcessOptions& options = {});
+
+/// `git <safety options> <args...>`: git with every program the repository (or a system or
+/// global config) could choose switched off: fsmonitor, hooks, pager, askpass, credential
+/// helpers, external diff, the `ext::` transport. Pair it with git_environment().
+std::vector<std::string> git_argv(const std::string& git_path, std::vector<std::string> args);
+
+/// Options for a git child: the caller's options plus an environment that ignores the system
+/// and global git config, never prompts, and drops variables that redirect git elsewhere
+/// (GIT_DIR, GIT_WORK_TREE, GIT_EXTERNAL_DIFF, ...).
+ProcessOptions git_process_options(ProcessOptions options);
 
 }  // namespace doctown::detail

@@ -286,17 +286,19 @@ result<ResolvedSource> clone_git(std::string_view url, const SourceOptions& o,
   std::error_code ec;
   fs::remove_all(dest, ec);
   fs::create_directories(dest.parent_path(), ec);
-  // No credential prompts: a private repository without credentials fails instead of hanging.
-  detail::ProcessOptions po{.timeout_s = o.timeout_s,
-                            .extra_env = {"GIT_TERMINAL_PROMPT=0", "GIT_ASKPASS=true"},
-                            .stop = ctx.stop};
+  // No credential prompts (a private repository without credentials fails instead of hanging)
+  // and no program chosen by a config file: the cloned content is hostile, and so would be a
+  // filter or hook a system or global config attaches to it.
+  detail::ProcessOptions po =
+      detail::git_process_options({.timeout_s = o.timeout_s, .stop = ctx.stop});
   auto describe = [&](const detail::ProcessOutput& p) {
     std::string err = p.err;
     while (!err.empty() && (err.back() == '\n' || err.back() == ' ')) err.pop_back();
     if (err.size() > 400) err = err.substr(err.size() - 400);
     return err;
   };
-  std::vector<std::string> argv{o.git_path, "clone", "--depth", "1", "--quiet"};
+  std::vector<std::string> argv =
+      detail::git_argv(o.git_path, {"clone", "--depth", "1", "--quiet", "--no-recurse-submodules"});
   if (!o.ref.empty()) {
     argv.push_back("--branch");
     argv.push_back(o.ref);
@@ -321,9 +323,9 @@ result<ResolvedSource> clone_git(std::string_view url, const SourceOptions& o,
     po.cwd = dest;
     std::string last_err;
     for (std::vector<std::string> step :
-         {std::vector<std::string>{o.git_path, "init", "--quiet"},
-          std::vector<std::string>{o.git_path, "fetch", "--depth", "1", "--quiet", "--", u, o.ref},
-          std::vector<std::string>{o.git_path, "checkout", "--quiet", "FETCH_HEAD"}}) {
+         {detail::git_argv(o.git_path, {"init", "--quiet"}),
+          detail::git_argv(o.git_path, {"fetch", "--depth", "1", "--quiet", "--", u, o.ref}),
+          detail::git_argv(o.git_path, {"checkout", "--quiet", "FETCH_HEAD"})}) {
       auto r = detail::run_process(step, po);
       if (!r) return about_url(std::move(r).error());
       if (r->exit_code != 0) {
@@ -342,8 +344,8 @@ result<ResolvedSource> clone_git(std::string_view url, const SourceOptions& o,
                 u);
   }
   SourceInfo info{"git", u, o.ref, {}};
-  auto head = detail::run_process({o.git_path, "rev-parse", "HEAD"},
-                                  detail::ProcessOptions{.cwd = dest, .timeout_s = 60});
+  auto head = detail::run_process(detail::git_argv(o.git_path, {"rev-parse", "HEAD"}),
+                                  detail::git_process_options({.cwd = dest, .timeout_s = 60}));
   if (head && head->exit_code == 0) {
     info.commit = head->out;
     while (!info.commit.empty() && std::isspace(static_cast<unsigned char>(info.commit.back())))
