@@ -25,8 +25,12 @@ struct AnalyzerOptions {
   std::vector<std::string> include_globs;
   /// Files matching one of these globs are skipped (on top of the default exclusions).
   std::vector<std::string> exclude_globs;
-  /// Skip vendored and build folders (third_party/, vendor/, node_modules/, build*/).
+  /// Skip vendored folders (third_party/, vendor/, node_modules/) and real build trees (a
+  /// folder holding CMakeCache.txt; without git, the root .gitignore's plain folder names).
   bool default_excludes = true;
+  /// Folders never read, whatever the other options say (the pipeline's own output, cache and
+  /// work folders); folders outside the analysed root are ignored.
+  std::vector<std::filesystem::path> skip_dirs;
   /// Use universal-ctags for non-C/C++ languages when it is installed.
   bool use_ctags = true;
   /// ctags executable.

@@ -119,7 +119,8 @@ result<Codebase> run_analysis(const fs::path& root_in, const AnalyzerOptions& op
   detail::FileSelectOptions sel_opts{.max_file_size = options.max_file_size,
                                      .include_globs = options.include_globs,
                                      .exclude_globs = options.exclude_globs,
-                                     .default_excludes = options.default_excludes};
+                                     .default_excludes = options.default_excludes,
+                                     .skip_dirs = options.skip_dirs};
   auto sel = detail::select_files(root, sel_opts, ctx);
   if (!sel) return std::move(sel).error();
 

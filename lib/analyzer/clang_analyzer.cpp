@@ -162,7 +162,7 @@ class TuWalker {
     fs::path p = fs::path(name).lexically_normal();
     const std::string* rel = nullptr;
     auto r = p.lexically_relative(root_).generic_string();
-    if (!r.empty() && r.rfind("..", 0) != 0) {
+    if (!r.empty() && !leaves_base(r)) {
       auto pit = project_files_.find(r);
       if (pit != project_files_.end()) rel = &*pit;
     }
@@ -859,7 +859,7 @@ void process_tu(CXIndex index, const TuJob& job, const fs::path& root,
         if (file) {
           fs::path p = fs::path(take(clang_getFileName(file))).lexically_normal();
           auto rel = p.lexically_relative(root).generic_string();
-          path = (!rel.empty() && rel.rfind("..", 0) != 0) ? rel : p.string();
+          path = (!rel.empty() && !leaves_base(rel)) ? rel : p.string();
         }
         out.diagnostics.push_back(
             {path, static_cast<int>(line), severity_of(sev), take(clang_getDiagnosticSpelling(d))});

@@ -144,6 +144,11 @@ result<Pipeline> Pipeline::create(Config config) {
   if (!config.models_file.empty()) {
     if (auto r = impl->models.load_json_file(config.models_file); !r) return std::move(r).error();
   }
+  // Our outputs are never inputs: `doctown build .` twice must not document the first run's
+  // pages, cache or extracted archives.
+  for (const auto& d : {config.output.out_dir, config.output.cache_dir, config.source.work_dir,
+                        fs::path(config.llm_options.state_dir)})
+    if (!d.empty()) config.analyzer.skip_dirs.push_back(d);
   auto analyzer = make_default_analyzer(config.analyzer);
   if (!analyzer) return std::move(analyzer).error();
   impl->analyzer = std::move(*analyzer);
@@ -317,7 +322,7 @@ result<BuildResult> Pipeline::build(std::string_view source, const RunContext& c
   if (cfg.output.use_cache) {
     fs::path dir = cfg.output.cache_dir.empty() ? cfg.output.out_dir / ".doctown-cache"
                                                 : cfg.output.cache_dir;
-    auto c = open_sqlite_cache(dir);
+    auto c = open_sqlite_cache(dir, ctx);
     if (!c) return std::move(c).error();
     cache = std::move(*c);
   }

@@ -8,6 +8,8 @@
 #include <algorithm>
 #include <array>
 #include <fstream>
+#include <map>
+#include <set>
 #include <system_error>
 #include <utility>
 
@@ -132,7 +134,88 @@ std::vector<std::string> split_nul(const std::string& s) {
 
 bool is_vcs_dir(std::string_view name) { return name == ".git" || name == ".hg" || name == ".svn"; }
 
+// Folders skipped for what they are rather than what they are called: doctown's own output
+// and work folders (this run's and earlier runs'), real build trees, and (when git is not
+// there to apply .gitignore) the plain folder names the root .gitignore lists. The root
+// itself is never skipped: an in-source build still documents its sources.
+class FolderRules {
+ public:
+  FolderRules(const fs::path& root, const FileSelectOptions& options, bool from_git)
+      : root_(root), build_trees_(options.default_excludes) {
+    std::error_code ec;
+    for (const auto& d : options.skip_dirs) {
+      if (d.empty()) continue;
+      auto rel = fs::weakly_canonical(fs::absolute(d, ec), ec).lexically_relative(root).generic_string();
+      if (!rel.empty() && rel != "." && !leaves_base(rel)) own_.insert(rel);
+    }
+    if (!from_git && build_trees_) read_gitignore_names();
+  }
+
+  // Why the folder `dir` (relative, never empty) is skipped; empty when it is not.
+  const std::string& why(const std::string& dir) {
+    auto [it, fresh] = memo_.try_emplace(dir);
+    if (!fresh) return it->second;
+    std::error_code ec;
+    std::string_view name = file_name(dir);
+    fs::path abs = root_ / dir;
+    if (own_.count(dir)) {
+      it->second = "doctown's output or work folder for this run";
+    } else if (name.rfind(".doctown-", 0) == 0) {
+      it->second = "a doctown cache, state or work folder";
+    } else if (fs::exists(abs / ".doctown-cache", ec) || fs::exists(abs / ".doctown-state", ec) ||
+               fs::exists(abs / ".doctown-work", ec)) {
+      it->second = "the output of an earlier doctown run (it holds a .doctown-* folder)";
+    } else if (!build_trees_) {
+    } else if (fs::exists(abs / "CMakeCache.txt", ec)) {
+      it->second = "a CMake build tree (it holds CMakeCache.txt)";
+    } else if (ignored_names_.count(std::string(name))) {
+      it->second = "named in .gitignore";
+    }
+    return it->second;
+  }
+
+  // The first ancestor folder of a file that is skipped, or empty.
+  std::string skipped_ancestor(std::string_view rel) {
+    for (auto slash = rel.find('/'); slash != std::string_view::npos;
+         slash = rel.find('/', slash + 1)) {
+      std::string dir(rel.substr(0, slash));
+      if (!why(dir).empty()) return dir;
+    }
+    return {};
+  }
+
+ private:
+  // Without git, only the root .gitignore's plain names ("build/", "/dist", "out") are
+  // honoured; patterns with wildcards or negations need git.
+  void read_gitignore_names() {
+    auto text = read_file(root_ / ".gitignore");
+    if (!text) return;
+    std::size_t start = 0;
+    while (start < text->size()) {
+      auto end = text->find('\n', start);
+      if (end == std::string::npos) end = text->size();
+      std::string line = text->substr(start, end - start);
+      start = end + 1;
+      while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) line.pop_back();
+      if (!line.empty() && line.front() == '/') line.erase(0, 1);
+      if (!line.empty() && line.back() == '/') line.pop_back();
+      if (line.empty() || line.find_first_of("#!*?[/\\") != std::string::npos) continue;
+      ignored_names_.insert(line);
+    }
+  }
+
+  fs::path root_;
+  bool build_trees_;  // skip build trees and .gitignore names (default excludes on)
+  std::set<std::string> own_;
+  std::set<std::string> ignored_names_;
+  std::map<std::string, std::string> memo_;
+};
+
 }  // namespace
+
+bool leaves_base(std::string_view rel) {
+  return rel == ".." || rel.substr(0, 3) == "../";
+}
 
 std::string language_for_path(std::string_view path) {
   auto name = lower(file_name(path));
@@ -169,8 +252,7 @@ bool in_default_excluded_dir(std::string_view path) {
     if (slash == std::string_view::npos) return false;  // the last segment is the file name
     auto seg = lower(path.substr(start, slash - start));
     if (seg == "third_party" || seg == "third-party" || seg == "thirdparty" || seg == "vendor" ||
-        seg == "vendored" || seg == "node_modules" || seg.rfind("build", 0) == 0 ||
-        seg.rfind("cmake-build-", 0) == 0 || seg == "__pycache__" || seg == ".venv" ||
+        seg == "vendored" || seg == "node_modules" || seg == "__pycache__" || seg == ".venv" ||
         seg == "venv" || seg == ".tox" || is_vcs_dir(seg))
       return true;
     start = slash + 1;
@@ -190,9 +272,12 @@ result<FileSelection> select_files(const fs::path& root, const FileSelectOptions
   // A git work tree: let git apply .gitignore. Only when the root itself has .git, so a plain
   // folder nested in some unrelated repository is still walked in full.
   if (fs::exists(root / ".git", ec)) {
-    auto listed = run_process({options.git_path, "-c", "core.quotepath=off", "ls-files", "-z",
-                               "--cached", "--others", "--exclude-standard"},
-                              ProcessOptions{.cwd = root, .timeout_s = 120, .stop = ctx.stop});
+    // The repository's .git/config is hostile (core.fsmonitor runs a command on ls-files):
+    // git runs with every program it could start switched off.
+    auto listed = run_process(
+        git_argv(options.git_path,
+                 {"ls-files", "-z", "--cached", "--others", "--exclude-standard"}),
+        git_process_options(ProcessOptions{.cwd = root, .timeout_s = 120, .stop = ctx.stop}));
     if (listed && listed->exit_code == 0) {
       candidates = split_nul(listed->out);
       sel.from_git = true;
@@ -202,6 +287,15 @@ result<FileSelection> select_files(const fs::path& root, const FileSelectOptions
                                  "the folder is walked instead"});
     }
   }
+  FolderRules folders(root, options, sel.from_git);
+  std::set<std::string> noted;
+  auto note_folder = [&](const std::string& dir) {
+    if (!noted.insert(dir).second) return;
+    std::string shown = dir;
+    repair_utf8(shown);
+    sel.diagnostics.push_back({shown + "/", 0, Diagnostic::Severity::note,
+                               "skipped folder: " + folders.why(dir)});
+  };
   if (!sel.from_git) {
     fs::recursive_directory_iterator it(root, fs::directory_options::skip_permission_denied, ec);
     if (ec)
@@ -213,7 +307,13 @@ result<FileSelection> select_files(const fs::path& root, const FileSelectOptions
       const auto& entry = *it;
       auto name = entry.path().filename().string();
       if (entry.is_directory(ec) && !entry.is_symlink(ec)) {
-        if (is_vcs_dir(name)) it.disable_recursion_pending();
+        if (is_vcs_dir(name)) {
+          it.disable_recursion_pending();
+        } else if (auto rel = entry.path().lexically_relative(root).generic_string();
+                   !folders.why(rel).empty()) {
+          note_folder(rel);
+          it.disable_recursion_pending();
+        }
         continue;
       }
       auto rel = entry.path().lexically_relative(root).generic_string();
@@ -230,6 +330,10 @@ result<FileSelection> select_files(const fs::path& root, const FileSelectOptions
   for (const auto& rel : candidates) {
     if (ctx.stop_requested()) return fail(errc::cancelled, "file listing cancelled", root.string());
     if (options.default_excludes && in_default_excluded_dir(rel)) continue;
+    if (auto dir = folders.skipped_ancestor(rel); !dir.empty()) {
+      note_folder(dir);
+      continue;
+    }
     if (!options.include_globs.empty() && !any_glob(options.include_globs, rel)) continue;
     if (any_glob(options.exclude_globs, rel)) continue;
     auto lang = language_for_path(rel);

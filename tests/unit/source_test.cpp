@@ -485,6 +485,9 @@ TEST_CASE("file selection honours .gitignore, default excludes, globs and size",
   write("include/a.hpp", "int b;\n");
   write("third_party/x/lib.cpp", "int v;\n");
   write("build/gen/out.cpp", "int o;\n");
+  write("build/CMakeCache.txt", "CMAKE_BUILD_TYPE:STRING=\n");  // a real build tree
+  write("builder/x.cpp", "int x;\n");                          // not one: a source folder
+  write("..dots.cpp", "int d;\n");                              // a name, not a parent
   write("node_modules/m/index.js", "x\n");
   write("tools/run.py", "def f(): pass\n");
   write("docs/guide.md", "# Guide\n");
@@ -503,10 +506,14 @@ TEST_CASE("file selection honours .gitignore, default excludes, globs and size",
   std::vector<std::string> paths;
   for (const auto& f : walk->files) paths.push_back(f.path);
   // A plain folder: .gitignore is not git's business here; everything else filters.
-  CHECK(paths == std::vector<std::string>{"docs/guide.md", "include/a.hpp", "src/a.cpp",
-                                          "src/gen.cpp", "tools/alias.py", "tools/run.py"});
-  CHECK(walk->files[2].language == "c++");
-  CHECK(walk->files[5].language == "python");
+  CHECK(paths == std::vector<std::string>{"..dots.cpp", "builder/x.cpp", "docs/guide.md",
+                                          "include/a.hpp", "src/a.cpp", "src/gen.cpp",
+                                          "tools/alias.py", "tools/run.py"});
+  CHECK(walk->files[4].language == "c++");
+  CHECK(walk->files[7].language == "python");
+  CHECK(std::any_of(walk->diagnostics.begin(), walk->diagnostics.end(), [](const Diagnostic& d) {
+    return d.file == "build/" && d.message.find("CMakeCache.txt") != std::string::npos;
+  }));
   CHECK(walk->files[0].sha256.size() == 64);
   CHECK(std::any_of(walk->diagnostics.begin(), walk->diagnostics.end(),
                     [](const Diagnostic& d) { return d.file == "big.cpp"; }));
@@ -517,8 +524,9 @@ TEST_CASE("file selection honours .gitignore, default excludes, globs and size",
   CHECK(git->from_git);
   paths.clear();
   for (const auto& f : git->files) paths.push_back(f.path);
-  CHECK(paths == std::vector<std::string>{"docs/guide.md", "include/a.hpp", "src/a.cpp",
-                                          "tools/alias.py", "tools/run.py"});
+  CHECK(paths == std::vector<std::string>{"..dots.cpp", "builder/x.cpp", "docs/guide.md",
+                                          "include/a.hpp", "src/a.cpp", "tools/alias.py",
+                                          "tools/run.py"});
 
   opts.include_globs = {"src/**", "*.md"};
   opts.exclude_globs = {"docs/"};
@@ -533,4 +541,45 @@ TEST_CASE("file selection honours .gitignore, default excludes, globs and size",
   CHECK(detail::glob_match("*.cpp", "deep/dir/c.cpp"));
   CHECK_FALSE(detail::glob_match("src/*.cpp", "src/x/c.cpp"));
   CHECK(detail::glob_match("src/?.cpp", "src/c.cpp"));
+}
+
+TEST_CASE("doctown's own output folders are never selected", "[source]") {
+  auto dir = test::scratch_dir("select-own");
+  auto write = [&](const std::string& rel, const std::string& text) {
+    fs::create_directories((dir / rel).parent_path());
+    std::ofstream(dir / rel, std::ios::binary) << text;
+  };
+  write("src/a.cpp", "int a;\n");
+  write("output/markdown/a.md", "# a\n");            // this run's -o
+  write("old-run/.doctown-cache/docs.sqlite", "");    // an earlier run's output
+  write("old-run/markdown/index.md", "# old\n");
+  write("dist/x.py", "x = 1\n");
+  write(".gitignore", "/dist/\n");                   // without git: plain names honoured
+  detail::FileSelectOptions opts{.skip_dirs = {dir / "output"}};
+  auto sel = detail::select_files(dir, opts, {});
+  REQUIRE(sel);
+  std::vector<std::string> paths;
+  for (const auto& f : sel->files) paths.push_back(f.path);
+  CHECK(paths == std::vector<std::string>{"src/a.cpp"});
+  std::size_t notes = 0;
+  for (const auto& d : sel->diagnostics) notes += d.message.rfind("skipped folder", 0) == 0;
+  CHECK(notes == 3);
+}
+
+TEST_CASE("git runs with a sanitised config: the repository's fsmonitor does not run",
+          "[source]") {
+  auto dir = test::scratch_dir("select-fsmonitor");
+  std::ofstream(dir / "a.cpp") << "int a;\n";
+  run_ok({"git", "init", "--quiet"}, dir);
+  const fs::path marker = dir.parent_path() / (dir.filename().string() + "-PWNED");
+  run_ok({"git", "config", "core.fsmonitor", "touch '" + marker.string() + "'; echo"}, dir);
+  // Control: git left to itself runs it.
+  run_ok({"git", "ls-files", "--others"}, dir);
+  REQUIRE(fs::exists(marker));
+  fs::remove(marker);
+  auto sel = detail::select_files(dir, {}, {});
+  REQUIRE(sel);
+  CHECK(sel->from_git);
+  CHECK(sel->files.size() == 1);
+  CHECK_FALSE(fs::exists(marker));
 }
