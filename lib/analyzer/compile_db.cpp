@@ -84,6 +84,27 @@ fs::path find_database(const AnalysisInput& in, const AnalyzerOptions& options) 
   return {};
 }
 
+// One note for the whole database naming what the allowlist refused (control characters
+// and overlong values shown harmlessly: the names come from a hostile file).
+Diagnostic dropped_note(const fs::path& db, const std::set<std::string>& dropped) {
+  std::string names;
+  std::size_t shown = 0;
+  for (const auto& d : dropped) {
+    if (shown == 8) {
+      names += ", and " + std::to_string(dropped.size() - shown) + " more";
+      break;
+    }
+    std::string s = d.size() > 80 ? d.substr(0, 77) + "..." : d;
+    for (auto& c : s)
+      if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = '?';
+    names += (shown++ ? ", " : "") + s;
+  }
+  return {"", 0, Diagnostic::Severity::note,
+          "compile database " + db.string() + ": dropped " + std::to_string(dropped.size()) +
+              " argument(s) that could write files, load code or read outside the source tree, "
+              "or that doctown does not know to be harmless: " + names};
+}
+
 }  // namespace
 
 std::vector<std::string> split_command_line(std::string_view command) {
@@ -123,34 +144,6 @@ std::vector<std::string> split_command_line(std::string_view command) {
   return out;
 }
 
-std::vector<std::string> filter_compile_args(const std::vector<std::string>& argv,
-                                             std::string_view source_file) {
-  std::vector<std::string> out;
-  // Flags whose value is the next argument and that only matter to the build, not the parse.
-  static const std::set<std::string, std::less<>> kDropWithValue{"-o", "-MF", "-MT", "-MQ",
-                                                                  "--output"};
-  static const std::set<std::string, std::less<>> kDrop{"-c", "-MD", "-MMD", "-MP", "-M", "-MM",
-                                                        "-Winvalid-pch", "-pipe", "--"};
-  fs::path src(source_file);
-  for (std::size_t i = 1; i < argv.size(); ++i) {  // argv[0] is the compiler
-    const auto& a = argv[i];
-    if (kDropWithValue.count(a)) {
-      ++i;
-      continue;
-    }
-    if (kDrop.count(a)) continue;
-    // -Werror would turn warnings only clang emits into errors that say nothing about the code.
-    if (a == "-Werror" || a.rfind("-Werror=", 0) == 0 || a == "-pedantic-errors") continue;
-    if (a.rfind("-o", 0) == 0 && a.size() > 2 && a[2] != 'f') continue;  // -ofile, not -ofoo=?
-    if (a.rfind("-MF", 0) == 0 || a.rfind("-MT", 0) == 0 || a.rfind("-MQ", 0) == 0) continue;
-    // The source itself (absolute or relative to the command's folder).
-    if (a == source_file || (!a.empty() && a[0] != '-' && fs::path(a).filename() == src.filename()))
-      continue;
-    out.push_back(a);
-  }
-  return out;
-}
-
 TuPlan plan_translation_units(const AnalysisInput& in, const AnalyzerOptions& options,
                               const std::string& resource_dir) {
   TuPlan plan;
@@ -184,6 +177,7 @@ TuPlan plan_translation_units(const AnalysisInput& in, const AnalyzerOptions& op
     } else {
       plan.database = db;
       std::size_t outside = 0;
+      std::set<std::string> dropped;
       for (const auto& v : json->as_array()) {
         if (!v.is_object()) continue;
         const auto& o = v.as_object();
@@ -194,7 +188,7 @@ TuPlan plan_translation_units(const AnalysisInput& in, const AnalyzerOptions& op
         if (fp.is_relative()) fp = fs::path(dir) / fp;
         fp = fs::weakly_canonical(fp, ec);
         auto rel = fp.lexically_relative(in.root).generic_string();
-        if (rel.empty() || rel.rfind("..", 0) == 0 || fp.is_relative()) {
+        if (rel.empty() || leaves_base(rel) || fp.is_relative()) {
           ++outside;  // never read: only the tree being documented is analysed
           continue;
         }
@@ -207,13 +201,17 @@ TuPlan plan_translation_units(const AnalysisInput& in, const AnalyzerOptions& op
           argv = split_command_line(json_string(o, "command"));
         }
         if (argv.empty()) continue;
-        auto args = filter_compile_args(argv, file);
+        auto filtered = filter_compile_args(argv, file, dir.empty() ? in.root : fs::path(dir),
+                                            in.root);
+        for (auto& d : filtered.dropped) dropped.insert(std::move(d));
+        auto args = std::move(filtered.args);
         if (!dir.empty()) {
           args.insert(args.begin(), dir);
           args.insert(args.begin(), "-working-directory");
         }
         db_args.emplace(rel, std::move(args));
       }
+      if (!dropped.empty()) plan.diagnostics.push_back(dropped_note(db, dropped));
       std::set<std::string> present;
       for (const auto& f : in.files) present.insert(f.path);
       std::size_t absent = 0;

@@ -36,9 +36,28 @@ TuPlan plan_translation_units(const AnalysisInput& in, const AnalyzerOptions& op
 /// Split a shell-style command line (quotes and backslashes as a POSIX shell reads them).
 std::vector<std::string> split_command_line(std::string_view command);
 
-/// The arguments of a compile command that matter for parsing: drops the compiler, -c, -o X,
-/// dependency-file flags and the source file itself; keeps -D, -I, -std and the rest.
+/// A compile command's arguments after the allowlist.
+struct FilteredArgs {
+  std::vector<std::string> args;     ///< what libclang gets
+  std::vector<std::string> dropped;  ///< refused arguments (with their value), for the note
+};
+
+/// The arguments of a compile command that only change how code is parsed: -D/-U, -std, -x,
+/// --target, -W warnings, safe -f/-m switches, and -I/-isystem/-iquote/-include paths inside
+/// `root` or the system's folders (relative ones resolved against `directory`). Everything
+/// else is dropped into `dropped` (anything that writes, loads code, or reads outside the
+/// tree); the compiler, -c, -o X and the source file itself are dropped silently.
+FilteredArgs filter_compile_args(const std::vector<std::string>& argv, std::string_view source_file,
+                                 const std::filesystem::path& directory,
+                                 const std::filesystem::path& root);
+
+/// The same with no tree: only system include folders pass.
 std::vector<std::string> filter_compile_args(const std::vector<std::string>& argv,
                                              std::string_view source_file);
+
+/// True when an include path (relative to `directory`) resolves inside `root` or a system
+/// folder (/usr, /opt, the Xcode SDKs), links followed.
+bool compile_path_allowed(std::string_view value, const std::filesystem::path& directory,
+                          const std::filesystem::path& root);
 
 }  // namespace doctown::detail
