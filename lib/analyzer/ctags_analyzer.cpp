@@ -194,11 +194,15 @@ result<void> analyze_ctags(const AnalysisInput& in, const AnalyzerOptions& optio
   constexpr std::size_t kChunk = 500;
   for (std::size_t start = 0; start < files.size(); start += kChunk) {
     if (ctx.stop_requested()) return fail(errc::cancelled, "analysis cancelled", in.root.string());
-    std::vector<std::string> argv{options.ctags_path, "--output-format=json", "--fields=+neKSa",
-                                  "--extras=-F",      "--sort=no",           "-f",
-                                  "-"};
+    // --options=NONE (it must come first) keeps ctags from reading option files, the
+    // analysed tree's .ctags.d/ among them, which could add regex "symbols" or read files
+    // outside the tree. Names are passed as ./NAME so a file called --bogus.py or -fhijack.py
+    // is a file, not an option; ctags reports them back with the prefix, which is removed below.
+    std::vector<std::string> argv{options.ctags_path, "--options=NONE", "--output-format=json",
+                                  "--fields=+neKSa",  "--extras=-F",    "--sort=no",
+                                  "-f",               "-"};
     for (std::size_t i = start; i < std::min(files.size(), start + kChunk); ++i)
-      argv.push_back(files[i]->path);
+      argv.push_back("./" + files[i]->path);
     auto run = run_process(argv, ProcessOptions{.cwd = in.root, .timeout_s = 600, .stop = ctx.stop});
     if (!run) {
       if (run.error().code == errc::cancelled) return std::move(run).error();
@@ -270,6 +274,7 @@ std::vector<Symbol> symbols_from_ctags_json(
     const auto& o = parsed->as_object();
     if (json_string(o, "_type") != "tag") continue;
     std::string path = json_string(o, "path");
+    if (path.rfind("./", 0) == 0) path.erase(0, 2);  // the prefix analyze_ctags adds
     auto fit = by_path.find(path);
     if (fit == by_path.end()) continue;
     auto kind = map_kind(json_string(o, "kind"));
