@@ -17,6 +17,7 @@
 #include "doctown/source.hpp"
 #include "doctown/tokenizer.hpp"
 #include "doctown/types.hpp"
+#include "doctown/url.hpp"
 #include "doctown/verify.hpp"
 #include "doctown/version.hpp"
 #include "doctown/writer.hpp"

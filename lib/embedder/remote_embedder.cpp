@@ -80,7 +80,7 @@ class RemoteEmbedder final : public Embedder {
       : options_(std::move(options)), send_dims_(options_.dims > 0), rng_(0x5EEDE3BEDULL) {
     base_url_ = options_.base_url;
     while (!base_url_.empty() && base_url_.back() == '/') base_url_.pop_back();
-    endpoint_ = base_url_ + "/embeddings";
+    endpoint_ = url_with_path(base_url_, "/embeddings");  // before any query string
   }
 
   result<EmbeddingMatrix> embed(const Codebase& codebase, const RunContext& ctx) override {

@@ -83,7 +83,7 @@ result<void> OpenAiRun::batch_round(std::vector<Work>& works, std::size_t round)
                     "the server refused the credentials (HTTP " + std::to_string(resp->status) +
                         ": " + server_error_message(resp->body, opt_.api_key) +
                         "); check OPENAI_API_KEY",
-                    base_url_);
+                    redact_url(base_url_));
       } else if (resp->status == 429 || resp->status >= 500) {
         again = attempt < opt_.max_attempts;
         if (!again)
@@ -158,7 +158,7 @@ result<void> OpenAiRun::batch_round(std::vector<Work>& works, std::size_t round)
     auto file = parse_object(*resp, "the /files answer");
     if (!file) return std::move(file).error();
     std::string file_id = json_string(*file, "id");
-    if (file_id.empty()) return fail(errc::parse_error, "the /files answer has no id", url("/files"));
+    if (file_id.empty()) return fail(errc::parse_error, "the /files answer has no id", redact_url(url("/files")));
     records.push_back({key, file_id, ""});
     if (auto s = save_state(state_path, records); !s) return s;
 
@@ -175,7 +175,7 @@ result<void> OpenAiRun::batch_round(std::vector<Work>& works, std::size_t round)
     auto batch = parse_object(*bresp, "the /batches answer");
     if (!batch) return std::move(batch).error();
     batch_id = json_string(*batch, "id");
-    if (batch_id.empty()) return fail(errc::parse_error, "the /batches answer has no id", url("/batches"));
+    if (batch_id.empty()) return fail(errc::parse_error, "the /batches answer has no id", redact_url(url("/batches")));
     records.back().batch_id = batch_id;
     batch_submitted_ = true;
     if (auto s = save_state(state_path, records); !s) return s;

@@ -13,6 +13,8 @@
 #include "core/json_util.hpp"
 #include "doctown/models.hpp"
 #include "llm/openai_run.hpp"
+
+#include "doctown/url.hpp"
 #include "llm/retry_policy.hpp"
 
 namespace doctown {
@@ -56,7 +58,9 @@ OpenAiRun::OpenAiRun(const LlmOptions& options, const LlmJob& job, const RunCont
   }
 }
 
-std::string OpenAiRun::url(std::string_view path) const { return base_url_ + std::string(path); }
+// The endpoint goes into the base URL's path, before any query (`/v1?api-version=X` gives
+// `/v1/chat/completions?api-version=X`); messages show it through redact_url only.
+std::string OpenAiRun::url(std::string_view path) const { return url_with_path(base_url_, path); }
 
 void OpenAiRun::auth_headers(net::HttpRequest& r) const {
   if (!opt_.api_key.empty()) r.headers.emplace_back("Authorization", "Bearer " + opt_.api_key);
@@ -223,13 +227,13 @@ void OpenAiRun::handle_response(Work w, int status, std::string_view body,
   }
   std::string message = server_error_message(body, opt_.api_key);
   std::string code = server_error_code(body);
-  std::string what = "HTTP " + std::to_string(status) + " from " + url("/chat/completions") + ": " + message;
+  std::string what = "HTTP " + std::to_string(status) + " from " + redact_url(url("/chat/completions")) + ": " + message;
   if (status == 401 || status == 403) {
     if (!fatal_)
       fatal_ = fail(errc::unauthorized,
                     "the server refused the credentials (HTTP " + std::to_string(status) + ": " +
                         message + "); check OPENAI_API_KEY and the model's access",
-                    base_url_);
+                    redact_url(base_url_));
     return;
   }
   if (status == 429) {
@@ -238,7 +242,7 @@ void OpenAiRun::handle_response(Work w, int status, std::string_view body,
       if (!fatal_)
         fatal_ = fail(errc::rate_limited,
                       "the account has no quota left (" + message + "); add credit and resume",
-                      base_url_);
+                      redact_url(base_url_));
       return;
     }
     double delay = retry_after_s(header);
@@ -297,7 +301,7 @@ void OpenAiRun::handle_answer(Work w, std::string_view body, bool batch_api) {
       }
     }
     retry(std::move(w), batch_api ? 0 : backoff_s(w.attempts),
-          "unreadable answer from " + url("/chat/completions") + ": " + answer.error().message);
+          "unreadable answer from " + redact_url(url("/chat/completions")) + ": " + answer.error().message);
     return;
   }
   const TokenUsage& u = answer->usage;

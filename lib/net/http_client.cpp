@@ -174,16 +174,6 @@ std::string_view HttpResponse::header(std::string_view name) const {
   return {};
 }
 
-std::string redact_url(std::string_view url) {
-  auto r = boost::urls::parse_uri_reference(url);
-  if (!r) return "<malformed URL>";
-  boost::urls::url u(*r);
-  u.remove_userinfo();
-  u.remove_query();
-  u.remove_fragment();
-  return std::string(u.buffer());
-}
-
 class HttpClientPool::Impl {
  public:
   struct Item {

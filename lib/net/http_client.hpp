@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "doctown/error.hpp"
+#include "doctown/url.hpp"
 
 namespace doctown::net {
 
@@ -119,7 +120,8 @@ class HttpClientPool {
   std::unique_ptr<Impl> impl_;
 };
 
-/// "scheme://host[:port]/path" of a URL without query, fragment or user info (for messages).
-std::string redact_url(std::string_view url);
+/// "scheme://host[:port]/path" of a URL without query, fragment or user info (for messages);
+/// the library's one redaction routine (doctown/url.hpp).
+using doctown::redact_url;
 
 }  // namespace doctown::net
