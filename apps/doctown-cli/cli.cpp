@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
@@ -27,8 +28,37 @@ bool register_command(std::string name, std::string description, Setup setup) {
 
 std::optional<std::string> Cli::getenv(const std::string& name) const {
   auto it = env.find(name);
-  if (it == env.end() || it->second.empty()) return std::nullopt;
+  if (it != env.end() && !it->second.empty()) return it->second;
+  if (dotenv_ignored) return std::nullopt;
+  it = dotenv.find(name);
+  if (it == dotenv.end() || it->second.empty()) return std::nullopt;
   return it->second;
+}
+
+bool Cli::from_dotenv(const std::string& name) const {
+  auto it = env.find(name);
+  if (it != env.end() && !it->second.empty()) return false;
+  return !dotenv_ignored && dotenv.count(name) && !dotenv.at(name).empty();
+}
+
+void distrust_dotenv_in_source(Cli& cli, std::string_view source) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (cli.dotenv_path.empty() || source.empty() || !fs::is_directory(std::string(source), ec))
+    return;
+  fs::path src = fs::canonical(std::string(source), ec);
+  if (ec) return;
+  fs::path env_dir = fs::canonical(cli.dotenv_path, ec).parent_path();
+  if (ec) return;
+  auto rel = env_dir.lexically_relative(src).generic_string();
+  if (rel.empty() || rel == ".." || rel.rfind("../", 0) == 0) return;  // .env is outside
+  cli.dotenv_ignored = true;
+  if (!cli.quiet)
+    fmt::print(stderr,
+               "[env] not reading {}: it lies inside the source being documented, which may "
+               "not be yours (it could point the API key at another server); export the "
+               "variables or run from another folder\n",
+               cli.dotenv_path.string());
 }
 
 void load_dotenv(const std::string& path, std::map<std::string, std::string>& env) {
@@ -177,7 +207,14 @@ void add_planner_flags(CLI::App& app, PipelineFlags& f) {
   auto& p = f.config.planner;
   g->add_option("--batch-size", p.batch_size, "Most symbols per request (1 = per-symbol mode)")
       ->capture_default_str()
-      ->check(CLI::PositiveNumber);
+      ->check(CLI::Validator(
+          [](const std::string& v) {
+            return v.find_first_not_of("0123456789") == std::string::npos && !v.empty() &&
+                           v.find_first_not_of('0') != std::string::npos
+                       ? std::string()
+                       : std::string("must be a whole number of at least 1");
+          },
+          "N>=1"));
   g->add_flag("--batch-mode")->description("Batch many symbols per request (the default)");
   g->add_flag("--no-batch-mode", f.no_batch_mode, "One symbol per request (the seed's mode)");
   g->add_option("--max-batch-tokens", p.max_batch_tokens, "Most input tokens per request")
@@ -262,7 +299,21 @@ void apply_llm_env(const Cli& cli, const std::string& base_url_flag, LlmOptions&
   std::string base_url = base_url_flag;
   if (base_url.empty()) base_url = cli.getenv("OPENAI_BASE_URL").value_or("");
   if (!base_url.empty()) llm.base_url = base_url;
-  if (auto key = cli.getenv("OPENAI_API_KEY")) llm.api_key = *key;
+  // A key goes only to the server it was configured for: a key from the environment is for
+  // the environment's (or the command line's, or OpenAI's) server, so a base URL that only a
+  // .env names does not get it. A .env that wants a key sends its own.
+  if (auto key = cli.getenv("OPENAI_API_KEY")) {
+    if (base_url_flag.empty() && cli.from_dotenv("OPENAI_BASE_URL") &&
+        !cli.from_dotenv("OPENAI_API_KEY")) {
+      if (!cli.quiet)
+        fmt::print(stderr,
+                   "[llm] OPENAI_BASE_URL comes from {} but OPENAI_API_KEY from the environment: "
+                   "the key is not sent to {} (put the key in the same .env, or pass --base-url)\n",
+                   cli.dotenv_path.string(), redact_url(base_url));
+    } else {
+      llm.api_key = *key;
+    }
+  }
   if (auto p = cli.getenv("HTTPS_PROXY")) llm.https_proxy = *p;
   else if (auto p2 = cli.getenv("https_proxy")) llm.https_proxy = *p2;
   auto no_proxy = cli.getenv("NO_PROXY");
@@ -299,7 +350,79 @@ bool apply_embedding_env(const Cli& cli, const std::string& embedding_base_url,
   return url_set || !out.api_key.empty();
 }
 
-result<void> finish_config(Cli& cli, PipelineFlags& f) {
+result<void> validate_flags(const PipelineFlags& f) {
+  namespace fs = std::filesystem;
+  const Config& c = f.config;
+  const LlmOptions& l = c.llm_options;
+  auto bad = [](std::string flag, std::string what) {
+    return fail(errc::invalid_argument, flag + ": " + what, flag);
+  };
+  // Non-finite values slip through CLI11's number parsing ("nan", "inf").
+  if (!std::isfinite(l.timeout_s) || l.timeout_s <= 0)
+    return bad("--timeout", "must be a number of seconds above 0 (got " +
+                                fmt::format("{}", l.timeout_s) + ")");
+  if (!std::isfinite(l.rpm_limit) || l.rpm_limit < 0)
+    return bad("--rpm-limit", "must be 0 (from server headers) or a positive number of requests "
+                              "per minute");
+  if (!std::isfinite(l.tpm_limit) || l.tpm_limit < 0)
+    return bad("--tpm-limit", "must be 0 (from server headers) or a positive number of tokens "
+                              "per minute");
+  // One request carries the instructions and at least one symbol: a budget below this would
+  // make the run wait for hours without saying why.
+  if (l.tpm_limit > 0 && l.tpm_limit < 1000)
+    return bad("--tpm-limit", fmt::format("{} tokens per minute cannot fit a single request "
+                                          "(its instructions alone are several hundred tokens);"
+                                          " use at least 1000, or 0 for the server's limits",
+                                          l.tpm_limit));
+  if (l.concurrency == 0) return bad("--concurrency", "must be at least 1");
+  if (c.planner.batch_size == 0) return bad("--batch-size", "must be at least 1");
+  for (auto [flag, value] : {std::pair<const char*, double>{"--doc-score-threshold",
+                                                            c.doc_score.threshold},
+                             {"--doc-score-structural", c.doc_score.structural},
+                             {"--doc-score-semantic", c.doc_score.semantic},
+                             {"--doc-score-complexity", c.doc_score.complexity}})
+    if (!std::isfinite(value)) return bad(flag, "must be a finite number");
+  std::error_code ec;
+  if (fs::exists(c.output.out_dir, ec) && !fs::is_directory(c.output.out_dir, ec))
+    return bad("--output", "'" + c.output.out_dir.string() +
+                               "' exists and is not a folder; name a folder (it is created when "
+                               "missing)");
+  if (!f.models_file.empty()) {
+    if (!fs::is_regular_file(f.models_file, ec))
+      return bad("--models", "'" + f.models_file + "' is not a file");
+    auto table = ModelTable::builtin();
+    if (auto r = table.load_json_file(f.models_file); !r)
+      return bad("--models", "'" + f.models_file + "' is not a models file: " +
+                                 r.error().message);
+  }
+  return {};
+}
+
+// A --compile-commands that names nothing is an error, not a warning the user may miss: it is
+// looked up where the library looks (the working folder, then the source folder).
+static result<void> check_compile_commands(const PipelineFlags& f, std::string_view source) {
+  namespace fs = std::filesystem;
+  const fs::path& p = f.config.analyzer.compile_commands;
+  if (p.empty()) return {};
+  std::error_code ec;
+  auto usable = [&](fs::path q) {
+    if (fs::is_directory(q, ec)) q /= "compile_commands.json";
+    return fs::is_regular_file(q, ec);
+  };
+  if (usable(p)) return {};
+  if (p.is_relative() && !source.empty() && fs::is_directory(std::string(source), ec) &&
+      usable(fs::path(std::string(source)) / p))
+    return {};
+  return fail(errc::invalid_argument,
+              "--compile-commands: '" + p.string() +
+                  "' does not exist (give a compile_commands.json or the folder holding it)",
+              "--compile-commands");
+}
+
+result<void> finish_config(Cli& cli, PipelineFlags& f, std::string_view source) {
+  distrust_dotenv_in_source(cli, source);
+  if (auto v = validate_flags(f); !v) return v;
+  if (auto v = check_compile_commands(f, source); !v) return v;
   Config& c = f.config;
   if (f.no_doc_scorer) c.doc_score.enabled = false;
   if (f.no_semantic_context) c.planner.semantic_context = false;
@@ -363,7 +486,7 @@ result<void> finish_config(Cli& cli, PipelineFlags& f) {
     if (!cli.quiet)
       fmt::print(stderr, "[llm] {}\n",
                  remote ? fmt::format("using the OpenAI-compatible API at {} (model {})",
-                                      c.llm_options.base_url, model)
+                                      redact_url(c.llm_options.base_url), model)
                         : std::string("no OPENAI_API_KEY or --base-url: using the offline writer "
                                       "(facts stated plainly, no network)"));
   } else {

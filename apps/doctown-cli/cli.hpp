@@ -4,6 +4,7 @@
 #include <CLI/CLI.hpp>
 #include <boost/json.hpp>
 
+#include <filesystem>
 #include <functional>
 #include <map>
 #include <memory>
@@ -22,12 +23,17 @@ enum Exit : int { ok = 0, item_failures = 1, usage = 2, fatal = 3, interrupted =
 /// State shared by all commands of one invocation.
 struct Cli {
   std::stop_source stop;                      ///< requested by SIGINT
-  std::map<std::string, std::string> env;     ///< process environment, then .env (not overriding)
+  std::map<std::string, std::string> env;     ///< the process environment
+  std::map<std::string, std::string> dotenv;  ///< the working folder's .env (never overrides env)
+  std::filesystem::path dotenv_path;          ///< that .env, empty when there is none
+  bool dotenv_ignored = false;                ///< set when .env lies inside the analysed source
   bool stderr_is_tty = false;
   bool quiet = false;
 
-  /// Environment variable (the process's, then .env's), or nullopt.
+  /// Environment variable (the process's, then .env's unless ignored), or nullopt.
   std::optional<std::string> getenv(const std::string& name) const;
+  /// True when `name` has a value from .env only (not from the process environment).
+  bool from_dotenv(const std::string& name) const;
   /// Progress sink rendering to stderr: a bar on a TTY, plain lines otherwise.
   ProgressSink& progress();
   /// RunContext with the progress sink and the SIGINT stop token.
@@ -96,8 +102,14 @@ void apply_llm_env(const Cli& cli, const std::string& base_url_flag, LlmOptions&
 bool apply_embedding_env(const Cli& cli, const std::string& embedding_base_url,
                          const LlmOptions& llm, RemoteEmbedderOptions& out);
 /// Apply environment (OPENAI_API_KEY, OPENAI_BASE_URL, OPENAI_MODEL, OPENAI_EMBEDDING_MODEL,
-/// OPENAI_EMBEDDING_API_KEY, GITHUB_TOKEN, proxies) and resolve `--llm auto`. Notes which backend was picked on stderr. Returns a usage error for
-/// inconsistent flags.
-result<void> finish_config(Cli& cli, PipelineFlags& f);
+/// OPENAI_EMBEDDING_API_KEY, GITHUB_TOKEN, proxies) and resolve `--llm auto`. Notes which
+/// backend was picked on stderr. Returns a usage error for inconsistent or invalid flags.
+/// `source` is the command's source argument: a .env inside it is not read.
+result<void> finish_config(Cli& cli, PipelineFlags& f, std::string_view source = {});
+/// Stop reading ./.env when the working folder lies inside the local source folder being
+/// analysed: that .env belongs to the (hostile) tree, not to the user. Notes it on stderr.
+void distrust_dotenv_in_source(Cli& cli, std::string_view source);
+/// Check the numeric and file flags a pipeline command was given; the error names the flag.
+result<void> validate_flags(const PipelineFlags& f);
 
 }  // namespace doctown::cli

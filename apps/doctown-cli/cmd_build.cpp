@@ -15,7 +15,7 @@ struct BuildArgs {
 };
 
 int run_build(BuildArgs& a, Cli& cli) {
-  if (auto r = finish_config(cli, a.flags); !r) return cli.report(r.error());
+  if (auto r = finish_config(cli, a.flags, a.source); !r) return cli.report(r.error());
   auto pipeline = Pipeline::create(a.flags.config);
   if (!pipeline) return cli.report(pipeline.error());
   auto res = pipeline->build(a.source, cli.context());

@@ -20,7 +20,7 @@ struct PlanArgs {
 int run_plan(PlanArgs& a, Cli& cli) {
   a.flags.llm = "offline";  // a dry run never talks to a server
   a.flags.config.output.formats.clear();
-  if (auto r = finish_config(cli, a.flags); !r) return cli.report(r.error());
+  if (auto r = finish_config(cli, a.flags, a.source); !r) return cli.report(r.error());
   auto pipeline = Pipeline::create(a.flags.config);
   if (!pipeline) return cli.report(pipeline.error());
   auto rep = pipeline->plan(a.source, cli.context());

@@ -30,7 +30,12 @@ int main(int argc, char** argv) {
     std::string kv = *e;
     if (auto eq = kv.find('='); eq != std::string::npos) cli.env[kv.substr(0, eq)] = kv.substr(eq + 1);
   }
-  load_dotenv(".env", cli.env);
+  // The working folder's .env is the user's, unless the folder is the source being
+  // documented (finish_config checks that once the source is known).
+  if (std::error_code ec; std::filesystem::is_regular_file(".env", ec)) {
+    load_dotenv(".env", cli.dotenv);
+    cli.dotenv_path = std::filesystem::absolute(".env", ec);
+  }
   cli.stderr_is_tty = isatty(STDERR_FILENO) == 1;
 
   CLI::App app{"doctown: documentation from source code. Deterministic analysis computes the "
