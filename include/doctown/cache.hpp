@@ -8,6 +8,7 @@
 #include <string>
 
 #include "doctown/error.hpp"
+#include "doctown/progress.hpp"
 #include "doctown/types.hpp"
 
 namespace doctown {
@@ -21,7 +22,13 @@ class DocCache {
   virtual result<void> put(std::span<const std::pair<std::string, SymbolDoc>> entries) = 0;
 };
 
-/// SQLite store in `dir` (created when missing). Errors name the folder.
-result<std::unique_ptr<DocCache>> open_sqlite_cache(const std::filesystem::path& dir);
+/// SQLite store in `dir` (created when missing). Errors name the folder. A file that is not
+/// a doctown cache, or whose tables are not the expected ones, is moved aside
+/// (docs.sqlite.broken-<time>) and a fresh cache is created, with a warning on `ctx`; a cache
+/// of a newer schema version is refused (another release may still need it). A cache file
+/// deleted or replaced while the run goes on is noticed at the next store: warned about once,
+/// and a fresh file is created so later docs are kept.
+result<std::unique_ptr<DocCache>> open_sqlite_cache(const std::filesystem::path& dir,
+                                                    const RunContext& ctx = {});
 
 }  // namespace doctown

@@ -2,6 +2,10 @@
 // transaction per put mean that a killed run keeps every doc whose put returned; a schema
 // version table lets later releases migrate or refuse old stores instead of misreading them.
 #include <sqlite3.h>
+#include <sys/stat.h>
+
+#include <optional>
+#include <set>
 
 #include <boost/json.hpp>
 
@@ -61,9 +65,24 @@ struct Stmt {
   ~Stmt() { sqlite3_finalize(s); }
 };
 
+// Where the open failed: the file is not a usable doctown cache (moved aside and rebuilt), or
+// the folder/version is the user's to sort out (reported).
+struct OpenFailure {
+  bool broken = false;
+  error err;
+};
+
+struct Opened {
+  sqlite3* db = nullptr;
+  std::optional<OpenFailure> failure;
+};
+
+Opened open_db(const fs::path& dir, const fs::path& file);
+
 class SqliteCache final : public DocCache {
  public:
-  SqliteCache(sqlite3* db, fs::path dir) : db_(db), dir_(std::move(dir)) {}
+  SqliteCache(sqlite3* db, fs::path dir, RunContext ctx)
+      : db_(db), dir_(std::move(dir)), ctx_(std::move(ctx)), inode_(inode_of(dir_ / kFileName)) {}
   ~SqliteCache() override { sqlite3_close_v2(db_); }
   SqliteCache(const SqliteCache&) = delete;
   SqliteCache& operator=(const SqliteCache&) = delete;
@@ -88,6 +107,7 @@ class SqliteCache final : public DocCache {
 
   result<void> put(std::span<const std::pair<std::string, SymbolDoc>> entries) override {
     if (entries.empty()) return {};
+    if (auto r = reopen_if_gone(); !r) return r;
     if (sqlite3_exec(db_, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr) != SQLITE_OK)
       return error_here("starting a transaction");
     Stmt st;
@@ -120,6 +140,35 @@ class SqliteCache final : public DocCache {
   }
 
  private:
+  static ino_t inode_of(const fs::path& p) {
+    struct stat st {};
+    return ::stat(p.c_str(), &st) == 0 ? st.st_ino : 0;
+  }
+
+  // SQLite keeps writing to a deleted file through its open descriptor, so a cache removed
+  // mid-run would swallow every later doc. Checked before each store: the file must still be
+  // the one opened; otherwise it is reported once and a fresh cache is opened in its place.
+  result<void> reopen_if_gone() {
+    const fs::path file = dir_ / kFileName;
+    if (inode_ != 0 && inode_of(file) == inode_) return {};
+    std::error_code ec;
+    fs::create_directories(dir_, ec);
+    Opened fresh = open_db(dir_, file);
+    if (fresh.failure)
+      return fail(errc::io_error,
+                  "the cache file was deleted during the run and cannot be created again (" +
+                      fresh.failure->err.message + "); docs of this run are no longer cached",
+                  dir_.string());
+    sqlite3_close_v2(db_);
+    db_ = fresh.db;
+    inode_ = inode_of(file);
+    ctx_.diagnostic("cache", Diagnostic::Severity::warning,
+                    "the cache file " + file.string() +
+                        " was deleted or replaced during the run; started a new one (docs "
+                        "stored before that are gone from the cache)");
+    return {};
+  }
+
   error error_here(const char* what) const {
     return fail(errc::io_error,
                 std::string("cache ") + what + " failed: " + sqlite3_errmsg(db_) +
@@ -129,31 +178,45 @@ class SqliteCache final : public DocCache {
 
   sqlite3* db_;
   fs::path dir_;
+  RunContext ctx_;
+  ino_t inode_;
 };
 
 }  // namespace
 
-result<std::unique_ptr<DocCache>> open_sqlite_cache(const fs::path& dir) {
-  std::error_code ec;
-  fs::create_directories(dir, ec);
-  if (ec || !fs::is_directory(dir, ec))
-    return fail(errc::io_error, "cannot create the cache folder; choose another --cache-dir",
-                dir.string());
-  fs::path file = dir / kFileName;
-  sqlite3* raw = nullptr;
-  int rc = sqlite3_open_v2(file.c_str(), &raw,
+namespace {
+
+// The tables must be exactly what put/get use; CREATE TABLE IF NOT EXISTS keeps a foreign
+// table of the same name, whose inserts would then fail at every store.
+bool docs_table_ok(sqlite3* db) {
+  Stmt st;
+  if (sqlite3_prepare_v2(db, "PRAGMA table_info(docs)", -1, &st.s, nullptr) != SQLITE_OK)
+    return false;
+  std::set<std::string> cols;
+  while (sqlite3_step(st.s) == SQLITE_ROW) {
+    const auto* name = reinterpret_cast<const char*>(sqlite3_column_text(st.s, 1));
+    if (name) cols.insert(name);
+  }
+  return cols == std::set<std::string>{"key", "doc", "created_at"};
+}
+
+Opened open_db(const fs::path& dir, const fs::path& file) {
+  Opened o;
+  int rc = sqlite3_open_v2(file.c_str(), &o.db,
                            SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
                            nullptr);
-  auto close_with = [&](const std::string& what) {
-    std::string msg = raw ? sqlite3_errmsg(raw) : "out of memory";
-    sqlite3_close_v2(raw);
-    return fail(errc::io_error,
-                "cannot open the cache (" + what + ": " + msg +
-                    "); delete the folder or run with --no-cache",
-                dir.string());
+  auto failed = [&](bool broken, const std::string& what) {
+    std::string msg = o.db ? sqlite3_errmsg(o.db) : "out of memory";
+    sqlite3_close_v2(o.db);
+    o.db = nullptr;
+    o.failure = OpenFailure{broken, fail(errc::io_error,
+                                         "cannot open the cache (" + what + ": " + msg +
+                                             "); delete the folder or run with --no-cache",
+                                         dir.string())};
+    return std::move(o);
   };
-  if (rc != SQLITE_OK) return close_with("open");
-  sqlite3_busy_timeout(raw, 5000);
+  if (rc != SQLITE_OK) return failed(false, "open");
+  sqlite3_busy_timeout(o.db, 5000);
   const char* setup =
       "PRAGMA journal_mode=WAL;"
       "PRAGMA synchronous=NORMAL;"
@@ -165,32 +228,79 @@ result<std::unique_ptr<DocCache>> open_sqlite_cache(const fs::path& dir) {
       "CREATE TABLE IF NOT EXISTS schema_version(version INTEGER NOT NULL);"
       "CREATE TABLE IF NOT EXISTS docs(key TEXT PRIMARY KEY, doc TEXT NOT NULL,"
       " created_at TEXT NOT NULL);";
-  if (sqlite3_exec(raw, setup, nullptr, nullptr, nullptr) != SQLITE_OK)
-    return close_with("creating tables (is it a doctown cache?)");
-  // Record or check the schema version.
+  if (sqlite3_exec(o.db, setup, nullptr, nullptr, nullptr) != SQLITE_OK)
+    return failed(true, "creating tables (is it a doctown cache?)");
+  if (!docs_table_ok(o.db)) return failed(true, "the docs table has other columns");
   int version = -1;
   {
     Stmt st;
-    if (sqlite3_prepare_v2(raw, "SELECT version FROM schema_version LIMIT 1", -1, &st.s,
+    if (sqlite3_prepare_v2(o.db, "SELECT version FROM schema_version LIMIT 1", -1, &st.s,
                            nullptr) != SQLITE_OK)
-      return close_with("reading the schema version");
+      return failed(true, "reading the schema version");
     if (sqlite3_step(st.s) == SQLITE_ROW) version = sqlite3_column_int(st.s, 0);
   }
   if (version == -1) {
     std::string sql = "INSERT INTO schema_version(version) VALUES(" +
                       std::to_string(kSchemaVersion) + ")";
-    if (sqlite3_exec(raw, sql.c_str(), nullptr, nullptr, nullptr) != SQLITE_OK)
-      return close_with("writing the schema version");
+    if (sqlite3_exec(o.db, sql.c_str(), nullptr, nullptr, nullptr) != SQLITE_OK)
+      return failed(true, "writing the schema version");
+  } else if (version > kSchemaVersion) {
+    sqlite3_close_v2(o.db);
+    o.db = nullptr;
+    o.failure = OpenFailure{
+        false, fail(errc::unsupported,
+                    "cache schema version " + std::to_string(version) + " is not " +
+                        std::to_string(kSchemaVersion) +
+                        " (written by another doctown release); delete the folder or use "
+                        "--cache-dir",
+                    dir.string())};
   } else if (version != kSchemaVersion) {
-    sqlite3_close_v2(raw);
-    return fail(errc::unsupported,
-                "cache schema version " + std::to_string(version) + " is not " +
-                    std::to_string(kSchemaVersion) +
-                    " (written by another doctown release); delete the folder or use "
-                    "--cache-dir",
-                dir.string());
+    return failed(true, "schema version " + std::to_string(version));
   }
-  return std::unique_ptr<DocCache>(std::make_unique<SqliteCache>(raw, dir));
+  return o;
+}
+
+// Move a broken cache file (and its WAL and shared-memory files) aside, keeping it for
+// inspection; returns the new name.
+fs::path move_aside(const fs::path& file) {
+  std::string stamp = detail::utc_now_iso8601();
+  for (auto& c : stamp)
+    if (c == ':') c = '-';
+  fs::path aside = file;
+  aside += ".broken-" + stamp;
+  std::error_code ec;
+  fs::rename(file, aside, ec);
+  for (const char* suffix : {"-wal", "-shm"}) {
+    fs::path side = file;
+    side += suffix;
+    fs::path side_aside = aside;
+    side_aside += suffix;
+    if (fs::exists(side, ec)) fs::rename(side, side_aside, ec);
+  }
+  return aside;
+}
+
+}  // namespace
+
+result<std::unique_ptr<DocCache>> open_sqlite_cache(const fs::path& dir, const RunContext& ctx) {
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec || !fs::is_directory(dir, ec))
+    return fail(errc::io_error, "cannot create the cache folder; choose another --cache-dir",
+                dir.string());
+  fs::path file = dir / kFileName;
+  Opened o = open_db(dir, file);
+  if (o.failure && o.failure->broken) {
+    // Never bypassed silently: a cache that cannot store would make every rerun pay again.
+    fs::path aside = move_aside(file);
+    ctx.diagnostic("cache", Diagnostic::Severity::warning,
+                   "the cache " + file.string() + " is damaged or not a doctown cache (" +
+                       o.failure->err.message + "); moved it to " + aside.filename().string() +
+                       " and started a new one");
+    o = open_db(dir, file);
+  }
+  if (o.failure) return std::move(o.failure->err);
+  return std::unique_ptr<DocCache>(std::make_unique<SqliteCache>(o.db, dir, ctx));
 }
 
 }  // namespace doctown

@@ -14,6 +14,14 @@
 namespace fs = std::filesystem;
 
 namespace {
+// Collects the warnings the cache reports.
+struct Warnings final : doctown::ProgressSink {
+  std::vector<std::string> messages;
+  void on_event(const doctown::ProgressEvent& ev) override {
+    if (ev.type == doctown::ProgressEvent::Type::diagnostic) messages.push_back(ev.message);
+  }
+};
+
 doctown::SymbolDoc sample_doc(const std::string& id) {
   doctown::SymbolDoc d;
   d.id = id;
@@ -107,13 +115,45 @@ TEST_CASE("cache errors name the folder", "[cache]") {
     CHECK(c.error().where == file.string());
     CHECK(c.error().message.find("--cache-dir") != std::string::npos);
   }
-  SECTION("a database that is not a cache") {
+  SECTION("a file that is not a cache is moved aside, reported and replaced") {
     fs::path dir = base / "garbage";
     fs::create_directories(dir);
     std::ofstream(dir / "docs.sqlite") << std::string(4096, 'z');
-    auto c = doctown::open_sqlite_cache(dir);
-    REQUIRE(!c);
-    CHECK(c.error().where == dir.string());
+    Warnings seen;
+    auto c = doctown::open_sqlite_cache(dir, {&seen, {}});
+    REQUIRE(c);
+    REQUIRE(seen.messages.size() == 1);
+    CHECK(seen.messages[0].find("moved it to docs.sqlite.broken-") != std::string::npos);
+    CHECK(seen.messages[0].find(dir.string()) != std::string::npos);
+    std::size_t aside = 0;
+    for (const auto& e : fs::directory_iterator(dir))
+      aside += e.path().filename().string().rfind("docs.sqlite.broken-", 0) == 0;
+    CHECK(aside == 1);
+    // The new cache stores and finds.
+    doctown::SymbolDoc d;
+    d.id = "x";
+    d.summary = "kept";
+    std::vector<std::pair<std::string, doctown::SymbolDoc>> e{{"k", d}};
+    REQUIRE((*c)->put(e));
+    auto hit = (*c)->get("k");
+    REQUIRE(hit);
+    CHECK(hit->has_value());
+  }
+  SECTION("a docs table of another shape is not silently kept") {
+    fs::path dir = base / "foreign";
+    fs::create_directories(dir);
+    sqlite3* db = nullptr;
+    REQUIRE(sqlite3_open((dir / "docs.sqlite").c_str(), &db) == SQLITE_OK);
+    REQUIRE(sqlite3_exec(db, "CREATE TABLE docs(name TEXT)", nullptr, nullptr, nullptr) == SQLITE_OK);
+    sqlite3_close(db);
+    Warnings seen;
+    auto c = doctown::open_sqlite_cache(dir, {&seen, {}});
+    REQUIRE(c);
+    CHECK(seen.messages.size() == 1);
+    doctown::SymbolDoc d;
+    d.id = "x";
+    std::vector<std::pair<std::string, doctown::SymbolDoc>> e{{"k", d}};
+    CHECK((*c)->put(e));
   }
   SECTION("a newer schema version is refused") {
     fs::path dir = base / "future";
@@ -128,4 +168,29 @@ TEST_CASE("cache errors name the folder", "[cache]") {
     CHECK(c.error().message.find("99") != std::string::npos);
     CHECK(c.error().where == dir.string());
   }
+}
+
+TEST_CASE("a cache deleted during the run is noticed and recreated", "[cache]") {
+  fs::path dir = doctown::test::scratch_dir("cache-deleted");
+  Warnings seen;
+  auto c = doctown::open_sqlite_cache(dir, {&seen, {}});
+  REQUIRE(c);
+  doctown::SymbolDoc d;
+  d.id = "x";
+  d.summary = "first";
+  std::vector<std::pair<std::string, doctown::SymbolDoc>> e{{"k1", d}};
+  REQUIRE((*c)->put(e));
+  CHECK(seen.messages.empty());
+  fs::remove_all(dir);
+  e = {{"k2", d}};
+  REQUIRE((*c)->put(e));
+  REQUIRE(seen.messages.size() == 1);
+  CHECK(seen.messages[0].find("deleted or replaced during the run") != std::string::npos);
+  // The doc stored after the deletion is on disk, in a cache a new run can open.
+  REQUIRE(fs::exists(dir / "docs.sqlite"));
+  auto reopened = doctown::open_sqlite_cache(dir);
+  REQUIRE(reopened);
+  auto hit = (*reopened)->get("k2");
+  REQUIRE(hit);
+  CHECK(hit->has_value());
 }
