@@ -25,6 +25,7 @@ int fuzz_docpack(const std::uint8_t* data, std::size_t size);
 int fuzz_archive(const std::uint8_t* data, std::size_t size);
 int fuzz_tiktoken(const std::uint8_t* data, std::size_t size);
 int fuzz_ctags(const std::uint8_t* data, std::size_t size);
+int fuzz_markdown(const std::uint8_t* data, std::size_t size);
 
 /// Entry functions by target name (the corpus folders' names).
 struct Entry {
@@ -35,6 +36,7 @@ inline constexpr Entry entries[] = {
     {"compile_db", fuzz_compile_db}, {"llm_answer", fuzz_llm_answer},
     {"docpack", fuzz_docpack},       {"archive", fuzz_archive},
     {"tiktoken", fuzz_tiktoken},     {"ctags", fuzz_ctags},
+    {"markdown", fuzz_markdown},
 };
 
 /// Abort with a message when a promise of the library is broken.
