@@ -9,6 +9,7 @@ packages=(
   libclang-dev clang libclang-rt-14-dev libeigen3-dev catch2 libfmt-dev libssl-dev ca-certificates
   libcli11-dev libarchive-dev libpcre2-dev libhnswlib-dev libsqlite3-dev
   universal-ctags graphviz chromium
+  cmark-gfm  # tests render the Markdown pages as GitHub does (tables included) to check escaping
 )
 
 missing=()

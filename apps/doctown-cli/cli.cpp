@@ -1,6 +1,7 @@
 // CLI plumbing shared by the subcommands: registry, .env, progress rendering, flag groups and
 // the environment → Config step (the library never reads the environment; this file does).
 #include "cli.hpp"
+#include "terminal_text.hpp"
 
 #include <fmt/core.h>
 
@@ -98,7 +99,7 @@ class StderrProgress final : public ProgressSink {
     using T = ProgressEvent::Type;
     if (ev.type == T::diagnostic && ev.severity == Diagnostic::Severity::error) {
       clear_line();
-      fmt::print(stderr, "doctown: {}: {}\n", ev.stage, ev.message);
+      fmt::print(stderr, "doctown: {}: {}\n", ev.stage, terminal_safe(ev.message));
       return;
     }
     if (quiet_) return;
@@ -133,7 +134,7 @@ class StderrProgress final : public ProgressSink {
       case T::note:
       case T::diagnostic:
         clear_line();
-        fmt::print(stderr, "[{}] {}\n", ev.stage, ev.message);
+        fmt::print(stderr, "[{}] {}\n", ev.stage, terminal_safe(ev.message));
         break;
     }
   }
@@ -162,7 +163,7 @@ ProgressSink& Cli::progress() {
 RunContext Cli::context() { return RunContext{&progress(), stop.get_token()}; }
 
 int Cli::report(const error& e) {
-  fmt::print(stderr, "doctown: {}\n", e.what());
+  fmt::print(stderr, "doctown: {}\n", terminal_safe(e.what()));
   return exit_code_for(e.code);
 }
 

@@ -2,6 +2,7 @@
 #include <fmt/core.h>
 
 #include "cli.hpp"
+#include "terminal_text.hpp"
 
 namespace doctown::cli {
 namespace {
@@ -58,7 +59,8 @@ int run_build(BuildArgs& a, Cli& cli) {
     if (!res->html_dir.empty()) fmt::print("html:     {}\n", (res->html_dir / "index.html").string());
   }
   for (const auto& f : res->failures)
-    fmt::print(stderr, "doctown: failed to document {}: {}\n", f.id, f.reason);
+    fmt::print(stderr, "doctown: failed to document {}: {}\n", terminal_safe(f.id),
+               terminal_safe(f.reason));
   if (res->fatal) return cli.report(*res->fatal);
   if (res->cancelled) {
     fmt::print(stderr, "doctown: interrupted; the {} finished docs were written and cached, {} "

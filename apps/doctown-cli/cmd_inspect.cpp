@@ -5,8 +5,10 @@
 #include <algorithm>
 #include <iostream>
 #include <map>
+#include <sstream>
 
 #include "cli.hpp"
+#include "terminal_text.hpp"
 #include "doctown/docpack.hpp"
 
 namespace doctown::cli {
@@ -87,38 +89,41 @@ const bool registered = register_command(
           return static_cast<int>(Exit::ok);
         }
 
-        std::cout << fmt::format("{}  (docpack {})\n", *path, dp->version());
+        // The manifest, names and paths come from the docpack (and so from the analysed code):
+        // the report is assembled, then printed without terminal control sequences.
+        std::ostringstream out;
+        out << fmt::format("{}  (docpack {})\n", *path, dp->version());
         if (auto* src = object_at(man, "source"))
-          std::cout << fmt::format("  source:     {} {}{}\n", text_of(src->if_contains("type")),
+          out << fmt::format("  source:     {} {}{}\n", text_of(src->if_contains("type")),
                                    text_of(src->contains("url") ? src->if_contains("url")
                                                                 : src->if_contains("path")),
                                    src->contains("commit") && !text_of(src->if_contains("commit")).empty()
                                        ? " @ " + text_of(src->if_contains("commit"))
                                        : std::string());
-        std::cout << fmt::format("  generated:  {}\n", text_of(man.if_contains("generated_at")));
+        out << fmt::format("  generated:  {}\n", text_of(man.if_contains("generated_at")));
         if (auto* gen = object_at(man, "generator"))
-          std::cout << fmt::format("  generator:  {} {} (LLM {}, mode {})\n",
+          out << fmt::format("  generator:  {} {} (LLM {}, mode {})\n",
                                    text_of(gen->if_contains("name")),
                                    text_of(gen->if_contains("version")),
                                    text_of(gen->if_contains("llm_model")),
                                    text_of(gen->if_contains("mode")));
-        std::cout << fmt::format("  embeddings: {} x {} float32 ({})\n", dp->embeddings().rows,
+        out << fmt::format("  embeddings: {} x {} float32 ({})\n", dp->embeddings().rows,
                                  dp->embeddings().dims, dp->embeddings().model);
-        std::cout << fmt::format("  symbols:    {} ({} documented, {:.0f}%; verified {:.0f}%)\n",
+        out << fmt::format("  symbols:    {} ({} documented, {:.0f}%; verified {:.0f}%)\n",
                                  dp->symbols().size(), documented, documented_ratio * 100,
                                  dp->verified_ratio() * 100);
         std::string kinds;
         for (const auto& [k, n] : by_kind) kinds += fmt::format("{}{} {}", kinds.empty() ? "" : ", ", n, k);
-        std::cout << "  by kind:    " << kinds << "\n";
+        out << "  by kind:    " << kinds << "\n";
         std::string rels;
         for (const auto& [k, n] : by_relation) rels += fmt::format("{}{} {}", rels.empty() ? "" : ", ", n, k);
-        std::cout << fmt::format("  relations:  {} ({})\n", dp->relations().size(), rels);
+        out << fmt::format("  relations:  {} ({})\n", dp->relations().size(), rels);
         if (auto* sc = object_at(man, "doc_scoring")) {
           std::string stats = sc->contains("statistics") ? text_of(sc->if_contains("statistics")) : "";
-          std::cout << fmt::format("  doc score:  threshold {} ({})\n", text_of(sc->if_contains("threshold")), stats);
+          out << fmt::format("  doc score:  threshold {} ({})\n", text_of(sc->if_contains("threshold")), stats);
         }
         if (auto* gs = object_at(man, "generation_stats"))
-          std::cout << fmt::format("  requests:   {} (cached docs {}, failed {}, cost ${})\n",
+          out << fmt::format("  requests:   {} (cached docs {}, failed {}, cost ${})\n",
                                    text_of(gs->if_contains("requests")),
                                    text_of(gs->if_contains("cached")),
                                    text_of(gs->if_contains("failed")),
@@ -126,12 +131,13 @@ const bool registered = register_command(
         std::map<std::string, std::string> names;
         for (const Symbol& s : dp->symbols())
           names[s.id] = s.qualified_name.empty() ? s.name : s.qualified_name;
-        std::cout << "  central:   ";
+        out << "  central:   ";
         for (const auto& [pr, id] : central)
-          std::cout << " " << (names.count(id) ? names[id] : id);
-        std::cout << "\n  members:   ";
-        for (const auto& m : dp->members()) std::cout << " " << m;
-        std::cout << "\n";
+          out << " " << (names.count(id) ? names[id] : id);
+        out << "\n  members:   ";
+        for (const auto& m : dp->members()) out << " " << m;
+        out << "\n";
+        std::cout << terminal_safe(out.str());
         return static_cast<int>(Exit::ok);
       };
     });

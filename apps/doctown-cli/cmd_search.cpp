@@ -8,6 +8,7 @@
 #include <iostream>
 
 #include "cli.hpp"
+#include "terminal_text.hpp"
 #include "doctown/search.hpp"
 
 namespace doctown::cli {
@@ -95,13 +96,15 @@ const bool registered = register_command(
           return static_cast<int>(Exit::ok);
         }
         if (hits->empty()) {
-          std::cout << "No symbol matches \"" << *query << "\".\n";
+          std::cout << "No symbol matches \"" << terminal_safe(*query) << "\".\n";
           return static_cast<int>(Exit::ok);
         }
         for (const auto& h : *hits) {
-          std::cout << fmt::format("{}  {}:{}  ({})\n", h.qualified_name.empty() ? h.name : h.qualified_name,
-                                   h.file, h.line, h.kind);
-          if (!h.summary.empty()) std::cout << "    " << h.summary << "\n";
+          // Names, paths and summaries come from the analysed code: no terminal control.
+          std::cout << terminal_safe(fmt::format("{}  {}:{}  ({})\n",
+                                                 h.qualified_name.empty() ? h.name : h.qualified_name,
+                                                 h.file, h.line, h.kind));
+          if (!h.summary.empty()) std::cout << "    " << terminal_safe(h.summary) << "\n";
         }
         return static_cast<int>(Exit::ok);
       };

@@ -151,7 +151,8 @@ StepError describe(const boost::system::error_code& ec, std::string_view step, b
                                std::to_string(static_cast<long long>(timeout_s)) + " s)",
             true};
   if (ec == http::error::body_limit)
-    return {errc::limit_exceeded, "response body exceeds the size limit", false};
+    return {errc::limit_exceeded, "the response body exceeds the size limit; stopped reading",
+            false};
   if (ec.category() == asio::error::get_ssl_category() || ec == ssl::error::stream_truncated) {
     // A certificate problem will not fix itself; a truncated stream might.
     bool transient = ec == ssl::error::stream_truncated;
@@ -359,16 +360,44 @@ class HttpClientPool::Impl {
     co_return std::nullopt;
   }
 
+  // How one exchange ended at the transport level.
+  struct Received {
+    boost::system::error_code ec;
+    bool got_some = false;       ///< some of the answer arrived
+    bool over_budget = false;    ///< stopped: the pool's answers together passed the budget
+  };
+
+  // Reads the answer piece by piece rather than with one async_read, so that the bodies being
+  // received by all workers together stay under max_total_body_bytes: a hostile server that
+  // streams endless chunked answers on every connection costs the budget, not the memory of
+  // every connection's per-answer limit.
   template <class Stream>
-  awaitable<std::pair<boost::system::error_code, bool>> send_receive(
-      Stream& s, beast::flat_buffer& buf, http::request<http::string_body>& req,
-      http::response_parser<http::string_body>& parser) {
+  awaitable<Received> send_receive(Stream& s, beast::flat_buffer& buf,
+                                   http::request<http::string_body>& req,
+                                   http::response_parser<http::string_body>& parser) {
     auto [wec, wn] = co_await http::async_write(s, req, use_tuple);
     (void)wn;
-    if (wec) co_return std::pair{wec, false};
-    auto [rec, rn] = co_await http::async_read(s, buf, parser, use_tuple);
-    (void)rn;
-    co_return std::pair{rec, parser.got_some()};
+    if (wec) co_return Received{wec, false, false};
+    Received r;
+    std::size_t held = 0;  // this answer's share of body_in_flight_
+    while (!parser.is_done()) {
+      auto [rec, rn] = co_await http::async_read_some(s, buf, parser, use_tuple);
+      (void)rn;
+      const std::size_t now = parser.get().body().size();
+      body_in_flight_ += now - held;
+      held = now;
+      if (rec) {
+        r.ec = rec;
+        break;
+      }
+      if (body_in_flight_ > options_.max_total_body_bytes) {
+        r.over_budget = true;
+        break;
+      }
+    }
+    body_in_flight_ -= held;
+    r.got_some = parser.got_some();
+    co_return r;
   }
 
   awaitable<void> exchange(Conn& conn, const HttpRequest& request, Completion& out) {
@@ -408,10 +437,20 @@ class HttpClientPool::Impl {
       http::response_parser<http::string_body> parser;
       parser.body_limit(options_.max_body_bytes);
       parser.header_limit(64 * 1024);
-      std::pair<boost::system::error_code, bool> r;
+      Received r;
       if (conn.tls) r = co_await send_receive(*conn.tls, conn.buffer, req, parser);
       else r = co_await send_receive(*conn.plain, conn.buffer, req, parser);
-      auto [ec, got_some] = r;
+      auto [ec, got_some, over_budget] = r;
+      if (over_budget) {
+        conn.reset();  // the rest of the answer is never read
+        out.response = fail(errc::limit_exceeded,
+                            "the answers being received together exceed the total body budget (" +
+                                std::to_string(options_.max_total_body_bytes >> 20) +
+                                " MiB); stopped reading " + request.method + " " + where,
+                            where);
+        out.transient = false;
+        co_return;
+      }
       if (ec) {
         conn.reset();
         bool cancelled = gen != cancel_generation_;
@@ -442,6 +481,7 @@ class HttpClientPool::Impl {
   std::deque<Item> queue_;
   std::vector<Completion> done_;
   std::size_t outstanding_ = 0;
+  std::size_t body_in_flight_ = 0;  ///< bytes of the bodies being received, all workers
   std::uint64_t cancel_generation_ = 0;
   bool stopping_ = false;
 };
@@ -474,7 +514,10 @@ void HttpClientPool::cancel_all() { impl_->cancel_all(); }
 std::size_t HttpClientPool::outstanding() const { return impl_->outstanding(); }
 
 result<HttpResponse> http_request(const HttpRequest& request, const HttpOptions& options) {
-  auto pool = HttpClientPool::create(options, 1);
+  // One exchange at a time: its own limit is the whole budget (a source tarball may be large).
+  HttpOptions one = options;
+  one.max_total_body_bytes = std::max(one.max_total_body_bytes, one.max_body_bytes);
+  auto pool = HttpClientPool::create(one, 1);
   if (!pool) return std::move(pool).error();
   HttpRequest current = request;
   for (int hop = 0;; ++hop) {

@@ -54,8 +54,12 @@ struct HttpOptions {
   bool follow_redirects = false;
   /// Most redirects followed.
   int max_redirects = 5;
-  /// Largest response body accepted; bigger answers fail with limit_exceeded.
-  std::size_t max_body_bytes = std::size_t{256} << 20;
+  /// Largest response body accepted; bigger answers fail with limit_exceeded (an LLM answer is
+  /// kilobytes, a batch of 256 embeddings of 3072 dimensions ~20 MB).
+  std::size_t max_body_bytes = std::size_t{64} << 20;
+  /// Most bytes of response bodies an HttpClientPool receives at once, all workers together;
+  /// the answer whose read passes it fails with limit_exceeded.
+  std::size_t max_total_body_bytes = std::size_t{256} << 20;
   /// User-Agent header value.
   std::string user_agent = "doctown/0.1";
 };

@@ -3,6 +3,9 @@
 #pragma once
 
 #include <filesystem>
+#include <functional>
+#include <memory>
+#include <string>
 #include <string_view>
 
 #include "doctown/error.hpp"
@@ -18,5 +21,38 @@ result<void> commit_staging_dir(const std::filesystem::path& staging,
                                 const std::filesystem::path& final_dir);
 /// Remove a staging folder after a failure (best effort).
 void discard_staging_dir(const std::filesystem::path& staging) noexcept;
+
+/// Staging names carry the writing process's id ("<name>.tmp<pid>-<n>", and "<name>.old<pid>-<n>"
+/// for the folder being replaced). Removes the ones beside `final_path` whose process is gone
+/// (left by a kill -9 or a crash); a live process's folders are left alone. Best effort.
+void remove_stale_staging(const std::filesystem::path& final_path) noexcept;
+/// The temporary name for `final_path` ("<final>.tmp<pid>-<random>").
+std::filesystem::path staging_name(const std::filesystem::path& final_path, std::string_view tag = "tmp");
+
+/// Most bytes of a file name made from analysed names (slugs, project names). Linux and macOS
+/// refuse names over 255 bytes; 200 leaves room for suffixes (".docpack.tmp<pid>-<n>", "-2.html").
+inline constexpr std::size_t kMaxNameBytes = 200;
+/// `name` itself when it fits in `max_bytes`, else its start and a hash of the whole name
+/// ("<start>-<16 hex>"): stable across runs, distinct for distinct names, never cut inside a
+/// UTF-8 sequence.
+std::string shorten_name(std::string_view name, std::size_t max_bytes = kMaxNameBytes);
+
+/// An exclusive lock on an output folder (flock on "<dir>/.doctown.lock"), held while alive.
+class OutputLock {
+ public:
+  ~OutputLock();
+  OutputLock(const OutputLock&) = delete;
+  OutputLock& operator=(const OutputLock&) = delete;
+  explicit OutputLock(int fd) : fd_(fd) {}
+
+ private:
+  int fd_;
+};
+/// Takes the lock of `dir` (created when missing). When another process holds it, calls
+/// `on_wait` once and waits, checking `stop_requested` every 100 ms (cancelled when it turns
+/// true). io_error naming the folder when the lock file cannot be created.
+result<std::unique_ptr<OutputLock>> lock_output_dir(const std::filesystem::path& dir,
+                                                    const std::function<void()>& on_wait,
+                                                    const std::function<bool()>& stop_requested);
 
 }  // namespace doctown::detail

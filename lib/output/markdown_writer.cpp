@@ -8,6 +8,7 @@
 #include "doctown/version.hpp"
 #include "doctown/writer.hpp"
 #include "output/dir_util.hpp"
+#include "output/markdown_escape.hpp"
 #include "output/docset_util.hpp"
 #include "output/site_model.hpp"
 
@@ -20,59 +21,17 @@ namespace {
 
 constexpr std::string_view kExt = ".md";
 
-std::string fence_for(std::string_view code) {
-  std::size_t longest = 0, run = 0;
-  for (char c : code) {
-    run = c == '`' ? run + 1 : 0;
-    longest = std::max(longest, run);
-  }
-  return std::string(std::max<std::size_t>(3, longest + 1), '`');
-}
-
-std::string code_span(std::string_view code) {
-  std::size_t longest = 0, run = 0;
-  for (char c : code) {
-    run = c == '`' ? run + 1 : 0;
-    longest = std::max(longest, run);
-  }
-  std::string ticks(longest + 1, '`');
-  bool pad = !code.empty() && (code.front() == '`' || code.back() == '`');
-  return ticks + (pad ? " " : "") + std::string(code) + (pad ? " " : "") + ticks;
-}
-
-// Plain prose: keep Markdown emphasis, neutralise raw HTML.
-std::string escape_plain(std::string_view s) {
-  std::string o;
-  for (char c : s) {
-    if (c == '<') o += "&lt;";
-    else if (c == '>') o += "&gt;";
-    else o += c;
-  }
-  return o;
-}
+// All analysed text goes through output/markdown_escape (see there for the rules).
+using md::code_span;
 
 class MarkdownRenderer {
  public:
   explicit MarkdownRenderer(const SiteModel& m) : m_(m) {}
 
-  // Prose with code spans that name symbols turned into links. Fenced blocks are kept.
+  // Prose with code spans that name symbols turned into links. Fenced blocks are kept (with a
+  // fence of our own; an unclosed one ends with the text).
   std::string prose(std::string_view text, std::size_t page, const Symbol* ctx = nullptr) const {
-    std::string out;
-    std::size_t pos = 0;
-    while (pos < text.size()) {
-      std::size_t fence = text.find("```", pos);
-      std::string_view chunk = text.substr(pos, fence == std::string_view::npos
-                                                    ? std::string_view::npos
-                                                    : fence - pos);
-      out += inline_prose(chunk, page, ctx);
-      if (fence == std::string_view::npos) break;
-      std::size_t end = text.find("```", fence + 3);
-      std::size_t stop = end == std::string_view::npos ? text.size() : end + 3;
-      out += std::string(text.substr(fence, stop - fence));
-      if (end == std::string_view::npos) out += "\n```";
-      pos = stop;
-    }
-    return out;
+    return md::prose(text, [&](std::string_view chunk) { return inline_prose(chunk, page, ctx); });
   }
 
   std::string inline_prose(std::string_view text, std::size_t page,
@@ -80,9 +39,9 @@ class MarkdownRenderer {
     std::string out;
     for (const InlinePiece& p : split_code_spans(text)) {
       if (!p.code) {
-        out += escape_plain(p.text);
+        out += md::escape_text(p.text);
       } else if (auto e = m_.resolve(p.text, ctx)) {
-        out += "[" + code_span(p.text) + "](" + m_.link(page, *e, kExt) + ")";
+        out += md::link(code_span(p.text), m_.link(page, *e, kExt));
       } else {
         out += code_span(p.text);
       }
@@ -91,20 +50,12 @@ class MarkdownRenderer {
   }
 
   std::string cell(std::string_view text, std::size_t page, const Symbol* ctx = nullptr) const {
-    std::string s = inline_prose(text, page, ctx);
-    std::string o;
-    for (char c : s) {
-      if (c == '\n' || c == '\r') o += ' ';
-      else if (c == '|') o += "\\|";
-      else o += c;
-    }
-    return o;
+    return md::table_cell(inline_prose(text, page, ctx));
   }
 
   std::string symbol_link(std::size_t entry, std::size_t page, bool qualified = true) const {
     const Symbol& s = m_.symbol(m_.entries()[entry]);
-    return "[" + code_span(qualified ? display_name(s) : s.name) + "](" +
-           m_.link(page, entry, kExt) + ")";
+    return md::link(code_span(qualified ? display_name(s) : s.name), m_.link(page, entry, kExt));
   }
 
   std::string location(const Symbol& s) const {
@@ -115,7 +66,7 @@ class MarkdownRenderer {
     };
     auto linked = [&](const SourceRange& r) {
       std::string url = source_url(m_.codebase(), r);
-      return url.empty() ? code_span(range(r)) : "[" + code_span(range(r)) + "](" + url + ")";
+      return url.empty() ? code_span(range(r)) : md::link(code_span(range(r)), url);
     };
     std::string t = "*Defined in* " + linked(s.location);
     if (s.declaration && s.declaration->file != s.location.file)
@@ -145,9 +96,7 @@ class MarkdownRenderer {
     o << std::string(static_cast<std::size_t>(std::min(level, 6)), '#') << " " << to_string(s.kind)
       << " " << code_span(e.top_level ? display_name(s) : s.name) << "\n\n";
     if (!s.signature.empty()) {
-      std::string f = fence_for(s.signature);
-      std::string lang = s.language == "c++" ? "cpp" : s.language;
-      o << f << lang << "\n" << s.signature << "\n" << f << "\n\n";
+      o << md::code_block(s.signature, s.language == "c++" ? "cpp" : s.language) << "\n";
     }
     const SymbolDoc* d = e.doc;
     std::string summary = d ? d->summary : s.brief;
@@ -161,15 +110,16 @@ class MarkdownRenderer {
         std::string type;
         for (const Param& sp : s.params)
           if (sp.name == p.name) type = sp.type;
-        o << "| " << code_span(p.name) << " | " << (type.empty() ? "" : code_span(type)) << " | "
+        o << "| " << md::table_cell(code_span(p.name)) << " | "
+          << (type.empty() ? "" : md::table_cell(code_span(type))) << " | "
           << cell(p.description, page, &s) << " |\n";
       }
       o << "\n";
     } else if (!s.params.empty() && is_callable(s.kind)) {
       o << "**Parameters**\n\n| Name | Type |\n|---|---|\n";
       for (const Param& p : s.params)
-        o << "| " << code_span(p.name.empty() ? "(unnamed)" : p.name) << " | "
-          << code_span(p.type) << " |\n";
+        o << "| " << md::table_cell(code_span(p.name.empty() ? "(unnamed)" : p.name)) << " | "
+          << md::table_cell(code_span(p.type)) << " |\n";
       o << "\n";
     }
     if (d && !d->returns.empty()) {
@@ -181,9 +131,8 @@ class MarkdownRenderer {
     if (d && !d->notes.empty()) o << "**Notes:** " << prose(d->notes, page, &s) << "\n\n";
     if (d)
       for (const std::string& ex : d->examples) {
-        std::string f = fence_for(ex);
-        o << "**Example**\n\n" << f << (s.language == "c++" ? "cpp" : s.language) << "\n" << ex
-          << "\n" << f << "\n\n";
+        o << "**Example**\n\n" << md::code_block(ex, s.language == "c++" ? "cpp" : s.language)
+          << "\n";
       }
     if (d && !d->see_also.empty()) {
       o << "**See also:** ";
@@ -209,7 +158,7 @@ class MarkdownRenderer {
     o << "[Index](index.md)";
     for (std::size_t other = 0; other < m_.pages().size(); ++other)
       if (other != pi && m_.pages()[other].kind == p.kind)
-        o << " · [" << m_.pages()[other].label << "](" << m_.page_link(other, kExt) << ")";
+        o << " · " << md::link(md::inline_text(m_.pages()[other].label), m_.page_link(other, kExt));
     o << "\n\n";
     if (p.namespace_symbol) {
       const Symbol& ns = m_.codebase().symbols[*p.namespace_symbol];
@@ -225,7 +174,7 @@ class MarkdownRenderer {
     o << "| Symbol | Kind | Summary |\n|---|---|---|\n";
     for (std::size_t ei : p.entries) {
       const Symbol& s = m_.symbol(m_.entries()[ei]);
-      o << "| " << symbol_link(ei, pi) << " | " << to_string(s.kind) << " | "
+      o << "| " << md::table_cell(symbol_link(ei, pi)) << " | " << to_string(s.kind) << " | "
         << cell(summary_of(m_.docs(), s), pi) << " |\n";
     }
     o << "\n";
@@ -237,7 +186,7 @@ class MarkdownRenderer {
     const DocSet& d = m_.docs();
     const Codebase& cb = m_.codebase();
     std::ostringstream o;
-    o << "# " << name << " documentation\n\n";
+    o << "# " << md::inline_text(name) << " documentation\n\n";
     o << "Generated by doctown " << version_string << " on "
       << (d.generated_at.empty() ? std::string("(unknown date)") : d.generated_at) << " with "
       << (d.llm_model.empty() ? std::string("no LLM") : code_span(d.llm_model)) << ".\n\n";
@@ -252,14 +201,15 @@ class MarkdownRenderer {
     o << "## Namespaces and modules\n\n| Page | Kind | Symbols | Documented |\n|---|---|---|---|\n";
     for (std::size_t pi = 0; pi < m_.pages().size(); ++pi) {
       const SitePage& p = m_.pages()[pi];
-      o << "| [" << code_span(p.label) << "](" << m_.page_link(pi, kExt) << ") | " << p.kind
+      o << "| " << md::table_cell(md::link(code_span(p.label), m_.page_link(pi, kExt))) << " | " << p.kind
         << " | " << p.symbols << " | " << p.documented << " |\n";
     }
     o << "\n## Most central symbols\n\n| Symbol | Kind | Location | Summary |\n|---|---|---|---|\n";
     for (std::size_t ei : m_.central_entries(15)) {
       const Symbol& s = m_.symbol(m_.entries()[ei]);
-      o << "| " << symbol_link(ei, SiteModel::npos) << " | " << to_string(s.kind) << " | "
-        << code_span(s.location.file + ":" + std::to_string(s.location.line)) << " | "
+      o << "| " << md::table_cell(symbol_link(ei, SiteModel::npos)) << " | " << to_string(s.kind)
+        << " | " << md::table_cell(code_span(s.location.file + ":" + std::to_string(s.location.line)))
+        << " | "
         << cell(summary_of(d, s), SiteModel::npos) << " |\n";
     }
     if (!d.failures->empty()) {
@@ -267,7 +217,7 @@ class MarkdownRenderer {
       for (const SymbolFailure& f : *d.failures) {
         if (auto e = m_.entry_of(f.id)) o << "- " << symbol_link(*e, SiteModel::npos);
         else o << "- " << code_span(f.id);
-        o << ": " << escape_plain(f.reason) << "\n";
+        o << ": " << md::inline_text(f.reason) << "\n";
       }
     }
     o << "\n";

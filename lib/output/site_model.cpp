@@ -11,6 +11,7 @@
 #include <unordered_map>
 
 #include "core/file_util.hpp"
+#include "output/dir_util.hpp"
 
 namespace doctown::detail {
 
@@ -222,7 +223,9 @@ SiteModel::SiteModel(const DocSet& docs) : docs_(&docs), resolver_(*docs.codebas
   // Page slugs, unique ("index" is reserved for the front page).
   std::map<std::string, int> used{{"index", 1}, {"search", 1}, {"diagrams", 1}};
   for (SitePage& p : pages_) {
-    std::string base = (p.kind == "namespace" ? "ns-" : "file-") + slugify(p.label);
+    // Deep paths and long namespaces make slugs past the 255-byte file name limit: shortened
+    // with a hash of the whole slug (stable, still unique).
+    std::string base = shorten_name((p.kind == "namespace" ? "ns-" : "file-") + slugify(p.label));
     std::string slug = base;
     for (int n = 2; used.count(slug); ++n) slug = base + "-" + std::to_string(n);
     used[slug] = 1;

@@ -12,6 +12,8 @@
 #include <random>
 #include <system_error>
 
+#include "output/dir_util.hpp"
+
 namespace doctown::detail {
 
 namespace fs = std::filesystem;
@@ -63,9 +65,8 @@ result<void> write_zip_atomic(const fs::path& path, std::span<const ZipMember> m
   if (ec)
     return fail(errc::io_error, "cannot create the output folder: " + ec.message(),
                 path.parent_path().string());
-  std::random_device rd;
-  fs::path tmp = path;
-  tmp += ".tmp" + std::to_string(rd());
+  remove_stale_staging(path);  // left by a writer that was killed (kill -9, crash)
+  fs::path tmp = staging_name(path);
   auto cleanup = [&] {
     std::error_code ignored;
     fs::remove(tmp, ignored);

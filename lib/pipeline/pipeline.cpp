@@ -9,6 +9,7 @@
 #include <set>
 
 #include "core/file_util.hpp"
+#include "output/dir_util.hpp"
 #include "doctown/verify.hpp"
 
 namespace doctown {
@@ -318,6 +319,18 @@ result<BuildResult> Pipeline::build(std::string_view source, const RunContext& c
   if (!planner_r) return std::move(planner_r).error();
   BatchPlanner& planner = **planner_r;
 
+  // One build at a time per output folder: a second one waits here, before the LLM stage, so it
+  // finds the first one's docs in the cache instead of paying for them again, and the two never
+  // swap folders under each other.
+  auto out_lock = detail::lock_output_dir(
+      cfg.output.out_dir,
+      [&] {
+        ctx.note("write", "waiting for another doctown build writing to " +
+                              cfg.output.out_dir.string());
+      },
+      [&] { return ctx.stop_requested(); });
+  if (!out_lock) return std::move(out_lock).error();
+
   std::unique_ptr<DocCache> cache;
   if (cfg.output.use_cache) {
     fs::path dir = cfg.output.cache_dir.empty() ? cfg.output.out_dir / ".doctown-cache"
@@ -458,7 +471,8 @@ result<BuildResult> Pipeline::build(std::string_view source, const RunContext& c
   // Write what we have, even after a cancellation or a fatal LLM error: finished work is kept.
   {
     StageTimer t(ctx, out.stats, "write", impl_->writers.size());
-    std::string name = cfg.output.name.empty() ? a.codebase.name : cfg.output.name;
+    std::string name = detail::shorten_name(cfg.output.name.empty() ? a.codebase.name
+                                                                     : cfg.output.name);
     DocSet set;
     set.codebase = &a.codebase;
     set.embeddings = &a.embeddings;

@@ -1,13 +1,14 @@
-// Child processes without a shell: posix_spawnp with an argument vector, stdout/stderr read
-// through pipes with poll() so neither pipe can fill up and block the child, a deadline and
-// the run's stop token checked between polls. Pipes are close-on-exec so children spawned
-// concurrently by other threads never inherit them.
+// Child processes without a shell: fork + execve with an argument vector (core/spawn: the
+// child dies with us), stdout/stderr read through pipes with poll() so neither pipe can fill
+// up and block the child, a deadline and the run's stop token checked between polls. Pipes
+// are close-on-exec so children spawned concurrently by other threads never inherit them.
 #include "source/process.hpp"
+
+#include "core/spawn.hpp"
 
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -78,18 +79,8 @@ result<ProcessOutput> run_process(const std::vector<std::string>& argv,
     return fail(errc::io_error, std::string("cannot create pipes: ") + std::strerror(errno),
                 argv[0]);
 
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_adddup2(&actions, in_r.get(), STDIN_FILENO);
-  posix_spawn_file_actions_adddup2(&actions, out_w.get(), STDOUT_FILENO);
-  posix_spawn_file_actions_adddup2(&actions, err_w.get(), STDERR_FILENO);
-  std::string cwd = options.cwd.string();
-  if (!cwd.empty()) posix_spawn_file_actions_addchdir_np(&actions, cwd.c_str());
-
-  std::vector<std::string> args = argv;
-  std::vector<char*> cargv;
-  for (auto& a : args) cargv.push_back(a.data());
-  cargv.push_back(nullptr);
+  const std::pair<int, int> dups[] = {
+      {in_r.get(), STDIN_FILENO}, {out_w.get(), STDOUT_FILENO}, {err_w.get(), STDERR_FILENO}};
 
   // The child inherits the environment (PATH, HOME, proxies) minus what the caller removes or
   // replaces (getenv takes the first match, so a replaced entry must not stay in front).
@@ -109,8 +100,8 @@ result<ProcessOutput> run_process(const std::vector<std::string>& argv,
   cenv.push_back(nullptr);
 
   pid_t pid = 0;
-  int rc = ::posix_spawnp(&pid, cargv[0], &actions, nullptr, cargv.data(), cenv.data());
-  posix_spawn_file_actions_destroy(&actions);
+  // The child dies with us (a kill -9 of doctown must not orphan git or ctags).
+  int rc = spawn_tied(pid, argv, cenv.data(), options.cwd.string(), dups);
   if (rc != 0) {
     if (rc == ENOENT)
       return fail(errc::not_found,

@@ -26,6 +26,7 @@ int fuzz_archive(const std::uint8_t* data, std::size_t size);
 int fuzz_tiktoken(const std::uint8_t* data, std::size_t size);
 int fuzz_ctags(const std::uint8_t* data, std::size_t size);
 int fuzz_compile_args(const std::uint8_t* data, std::size_t size);
+int fuzz_markdown(const std::uint8_t* data, std::size_t size);
 
 /// Entry functions by target name (the corpus folders' names).
 struct Entry {
@@ -37,6 +38,7 @@ inline constexpr Entry entries[] = {
     {"docpack", fuzz_docpack},       {"archive", fuzz_archive},
     {"tiktoken", fuzz_tiktoken},     {"ctags", fuzz_ctags},
     {"compile_args", fuzz_compile_args},
+    {"markdown", fuzz_markdown},
 };
 
 /// Abort with a message when a promise of the library is broken.
