@@ -19,4 +19,10 @@ std::string redact_url(std::string_view url);
 /// with `path` appended (the request then fails with a message about the URL).
 std::string url_with_path(std::string_view base, std::string_view path);
 
+/// `text` with every secret `url` carries replaced by "***": its user name and password and
+/// the value of each query parameter (values under 4 characters are left: too common to be
+/// secrets, and masking them would garble the text). For server messages that may echo the
+/// request URL back.
+std::string mask_url_secrets(std::string text, std::string_view url);
+
 }  // namespace doctown

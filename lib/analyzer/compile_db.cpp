@@ -90,7 +90,7 @@ Diagnostic dropped_note(const fs::path& db, const std::set<std::string>& dropped
   std::string names;
   std::size_t shown = 0;
   for (const auto& d : dropped) {
-    if (shown == 8) {
+    if (shown == 24) {
       names += ", and " + std::to_string(dropped.size() - shown) + " more";
       break;
     }
@@ -99,7 +99,8 @@ Diagnostic dropped_note(const fs::path& db, const std::set<std::string>& dropped
       if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = '?';
     names += (shown++ ? ", " : "") + s;
   }
-  return {"", 0, Diagnostic::Severity::note,
+  // A warning, so it reaches stderr: a database asking to write files is worth seeing.
+  return {"", 0, Diagnostic::Severity::warning,
           "compile database " + db.string() + ": dropped " + std::to_string(dropped.size()) +
               " argument(s) that could write files, load code or read outside the source tree, "
               "or that doctown does not know to be harmless: " + names};

@@ -337,7 +337,8 @@ class RemoteEmbedder final : public Embedder {
         ctx.item_done("embed", done, n);
         return;
       }
-      std::string message = detail::server_error_message(resp.body, options_.api_key);
+      std::string message =
+          mask_url_secrets(detail::server_error_message(resp.body, options_.api_key), endpoint_);
       std::string what = "HTTP " + std::to_string(resp.status) + ": " + message;
       int s = resp.status;
       if (s == 401 || s == 403) {

@@ -81,7 +81,7 @@ result<void> OpenAiRun::batch_round(std::vector<Work>& works, std::size_t round)
       } else if (resp->status == 401 || resp->status == 403) {
         return fail(errc::unauthorized,
                     "the server refused the credentials (HTTP " + std::to_string(resp->status) +
-                        ": " + server_error_message(resp->body, opt_.api_key) +
+                        ": " + mask_url_secrets(server_error_message(resp->body, opt_.api_key), base_url_) +
                         "); check OPENAI_API_KEY",
                     redact_url(base_url_));
       } else if (resp->status == 429 || resp->status >= 500) {
@@ -89,12 +89,12 @@ result<void> OpenAiRun::batch_round(std::vector<Work>& works, std::size_t round)
         if (!again)
           return fail(resp->status == 429 ? errc::rate_limited : errc::http_status,
                       std::string(what) + " failed with HTTP " + std::to_string(resp->status) +
-                          ": " + server_error_message(resp->body, opt_.api_key),
+                          ": " + mask_url_secrets(server_error_message(resp->body, opt_.api_key), base_url_),
                       net::redact_url(req.url));
       } else if (resp->status < 200 || resp->status >= 300) {
         return fail(errc::http_status,
                     std::string(what) + " failed with HTTP " + std::to_string(resp->status) + ": " +
-                        server_error_message(resp->body, opt_.api_key),
+                        mask_url_secrets(server_error_message(resp->body, opt_.api_key), base_url_),
                     net::redact_url(req.url));
       } else {
         return resp;

@@ -225,7 +225,8 @@ void OpenAiRun::handle_response(Work w, int status, std::string_view body,
     handle_answer(std::move(w), body, batch_api);
     return;
   }
-  std::string message = server_error_message(body, opt_.api_key);
+  // The server may quote the request URL back: its query and user info are credentials too.
+  std::string message = mask_url_secrets(server_error_message(body, opt_.api_key), base_url_);
   std::string code = server_error_code(body);
   std::string what = "HTTP " + std::to_string(status) + " from " + redact_url(url("/chat/completions")) + ": " + message;
   if (status == 401 || status == 403) {

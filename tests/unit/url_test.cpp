@@ -21,3 +21,10 @@ TEST_CASE("url_with_path puts the endpoint before the query", "[url]") {
         "https://h:8443/openai/deployments/x/chat/completions?api-version=2024-06-01");
   CHECK(doctown::url_with_path("http://u:p@h/v1#f", "/files") == "http://u:p@h/v1/files#f");
 }
+
+TEST_CASE("mask_url_secrets hides what a server echoes of the URL", "[url]") {
+  CHECK(doctown::mask_url_secrets("sent to /v1?api-key=QUERYSECRET by alice:s3cr3t",
+                                  "http://alice:s3cr3t@h/v1?api-key=QUERYSECRET&v=1") ==
+        "sent to /v1?api-key=*** by ***:***");
+  CHECK(doctown::mask_url_secrets("plain", "not a url ::") == "plain");
+}
