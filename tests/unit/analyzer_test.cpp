@@ -205,8 +205,9 @@ TEST_CASE("doc comments in ///, /** */, //! and ///< styles, markers stripped", 
         "A round shape defined by its radius.");  // ///<
   CHECK(by_qname(cb, "geo::Shape::describe", SymbolKind::method).brief ==
         "Human-readable description, e.g. \"circle of area 3.14\".");
-  // A plain // comment is not documentation.
-  CHECK(by_qname(cb, "geo::kind_name", SymbolKind::function).doc_comment.empty());
+  // A plain // comment directly above is documentation too, as readers take it.
+  CHECK(by_qname(cb, "geo::kind_name", SymbolKind::function).doc_comment ==
+        "Name used in descriptions.");
 }
 
 TEST_CASE("fallback flags are announced in a diagnostic", "[analyzer]") {
