@@ -6,8 +6,11 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <cctype>
 #include <fstream>
+#include <map>
 #include <string>
+#include <vector>
 
 #include "doctown/analyzer.hpp"
 #include "doctown/source.hpp"
@@ -91,6 +94,36 @@ double commented_share(const Codebase& cb) {
   return n ? static_cast<double>(with) / static_cast<double>(n) : 0.0;
 }
 
+// Of the public symbols whose line above (in the header) is a comment, the share that got
+// a doc comment: the issue's "every comment directly above a public declaration" sampled on
+// the whole header, not a hand-picked few.
+double comments_above_captured(const Codebase& cb, const fs::path& root) {
+  std::map<std::string, std::vector<std::string>> lines;
+  std::size_t n = 0, captured = 0;
+  for (const auto& s : cb.symbols) {
+    // Enumerators often share their enum's line (`enum class mode { a, b };`): its comment.
+    if (!s.is_public_api || s.kind == SymbolKind::namespace_ || s.kind == SymbolKind::enumerator)
+      continue;
+    const SourceRange& at = s.declaration ? *s.declaration : s.location;
+    auto& text = lines[at.file];
+    if (text.empty()) {
+      std::ifstream in(root / at.file);
+      for (std::string l; std::getline(in, l);) text.push_back(l);
+    }
+    if (at.line < 2 || static_cast<std::size_t>(at.line) > text.size()) continue;
+    std::string above = text[static_cast<std::size_t>(at.line) - 2];
+    above.erase(0, above.find_first_not_of(" \t"));
+    while (!above.empty() && std::isspace(static_cast<unsigned char>(above.back()))) above.pop_back();
+    bool comment = above.rfind("//", 0) == 0 ||
+                   (above.size() >= 2 && above.substr(above.size() - 2) == "*/");
+    if (!comment) continue;
+    ++n;
+    if (!s.doc_comment.empty()) ++captured;
+    else UNSCOPED_INFO("not captured: " << s.qualified_name << " at " << at.file << ":" << at.line);
+  }
+  return n ? static_cast<double>(captured) / static_cast<double>(n) : 1.0;
+}
+
 }  // namespace
 
 TEST_CASE("zlib: prototypes documented below, macros, z_stream fields", "[analyzer][realcode]") {
@@ -116,7 +149,8 @@ TEST_CASE("zlib: prototypes documented below, macros, z_stream fields", "[analyz
   CHECK(compress2.location.file == "compress.c");
   CHECK(compress2.declaration->file == "zlib.h");
   CHECK(has_relation(cb, compress2.id, deflate.id, RelationKind::calls));
-  CHECK(commented_share(cb) > 0.8);
+  CHECK(commented_share(cb) > 0.6);  // the rest have no comment in zlib.h either
+  CHECK(comments_above_captured(cb, root) >= 0.95);
   for (const auto& s : cb.symbols) CHECK(s.name != "ZLIB_H");  // include guard
 }
 
@@ -140,7 +174,8 @@ TEST_CASE("tinyxml2: the XML classes, their methods and comments", "[analyzer][r
   // A private member is not API.
   for (const auto& s : cb.symbols)
     if (s.access == Access::private_) CHECK_FALSE(s.is_public_api);
-  CHECK(commented_share(cb) > 0.6);
+  CHECK(commented_share(cb) > 0.5);  // overloads and accessors without comments
+  CHECK(comments_above_captured(cb, root) >= 0.95);
 }
 
 TEST_CASE("spdlog: the logger class through a compile database", "[analyzer][realcode]") {
@@ -165,4 +200,5 @@ TEST_CASE("spdlog: the logger class through a compile database", "[analyzer][rea
   const auto& log_it = named(cb, "spdlog::logger::log_it_", SymbolKind::method);
   CHECK(log_it.access == Access::protected_);
   CHECK(commented_share(cb) > 0.3);
+  CHECK(comments_above_captured(cb, root) >= 0.95);
 }
