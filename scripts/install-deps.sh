@@ -8,7 +8,7 @@ packages=(
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   libclang-dev clang libclang-rt-14-dev libeigen3-dev catch2 libfmt-dev libssl-dev ca-certificates
   libcli11-dev libarchive-dev libpcre2-dev libhnswlib-dev libsqlite3-dev
-  universal-ctags graphviz chromium
+  universal-ctags graphviz chromium doxygen
   cmark-gfm  # tests render the Markdown pages as GitHub does (tables included) to check escaping
 )
 

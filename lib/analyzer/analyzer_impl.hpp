@@ -49,6 +49,28 @@ std::string clean_comment(std::string_view raw);
 /// First sentence of a cleaned comment (or the text of a `\brief` / `@brief` paragraph).
 std::string brief_of(std::string_view cleaned);
 
+/// Where a comment may sit relative to a declaration, beyond the block directly above it.
+struct CommentPlaces {
+  /// A plain trailing `// text` or `/* text */` on the declaration's last line (fields and
+  /// enumerators: `int next_in; /* next input byte */`). `///<` and `//<` always count.
+  bool trailing_plain = false;
+  /// A block starting on the line after a `;`-terminated declaration and followed by a blank
+  /// line (zlib documents its prototypes that way), used only when nothing is above.
+  bool below = false;
+};
+
+/// The comment a reader takes as documenting the declaration spanning [begin, end) of a file's
+/// `text`: the comment lines or blocks directly above it (no blank line between), else a
+/// trailing `///<` / `//<` comment on its last line, else (per `places`) a plain trailing
+/// comment or a block below. License banners (top of file, Copyright, SPDX) and commented-out
+/// code are not documentation. Returned cleaned (see clean_comment); empty when none.
+std::string comment_for_declaration(std::string_view text, std::size_t begin, std::size_t end,
+                                    CommentPlaces places);
+/// True when a cleaned comment is a license banner or commented-out code, not documentation.
+bool is_not_documentation(std::string_view cleaned);
+/// Both comments of a symbol seen twice (header declaration and definition), without repeats.
+std::string merge_comments(const std::string& first, const std::string& second);
+
 /// GitHub-style heading slug: lowercase, punctuation dropped, spaces to '-'.
 std::string heading_slug(std::string_view heading);
 

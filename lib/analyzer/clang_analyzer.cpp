@@ -6,6 +6,7 @@
 // so the result does not depend on thread timing. A declaration in a header and its
 // definition in a source file share a USR and become one symbol (location = the definition).
 #include <clang-c/Index.h>
+#include <pthread.h>
 
 #include <algorithm>
 #include <atomic>
@@ -15,7 +16,9 @@
 #include <functional>
 #include <map>
 #include <mutex>
+#include <memory>
 #include <set>
+#include <system_error>
 #include <thread>
 #include <tuple>
 #include <unordered_map>
@@ -57,6 +60,12 @@ void for_children(CXCursor c, F&& f) {
 constexpr int kConceptDeclCursor = 604;
 // A TU with wrong flags can produce thousands of errors; the first ones say what is wrong.
 constexpr std::size_t kMaxDiagnosticsPerTu = 50;
+// Deepest AST level walk_body descends to; each level takes well under 2 KiB of the worker's
+// kWorkerStack, so the budget holds with room to spare.
+constexpr int kMaxWalkDepth = 20000;
+// Stack of each worker thread: deep code makes both libclang and our walks recurse deeply.
+// Only the pages touched are ever committed.
+constexpr std::size_t kWorkerStack = std::size_t{256} << 20;
 
 bool is_function_kind(CXCursorKind k) {
   return k == CXCursor_FunctionDecl || k == CXCursor_CXXMethod || k == CXCursor_Constructor ||
@@ -128,13 +137,21 @@ void merge_symbol(Symbol& a, const Symbol& b) {
   };
   fill(a.signature, b.signature);
   fill(a.return_type, b.return_type);
-  fill(a.doc_comment, b.doc_comment);
-  fill(a.brief, b.brief);
+  // The header's comment says how to use it, the definition's how it works: both are kept.
+  if (a.doc_comment != b.doc_comment) {
+    a.doc_comment = merge_comments(a.doc_comment, b.doc_comment);
+    a.brief = brief_of(a.doc_comment);
+  }
   fill(a.parent_id, b.parent_id);
   if (a.params.empty()) a.params = b.params;
   if (a.template_params.empty()) a.template_params = b.template_params;
   if (a.access == Access::none) a.access = b.access;
   a.flags |= b.flags;
+  // A record's or enum's definition is where it is declared: a forward declaration
+  // (`class Slice;` in some other header) is not its declaration.
+  if (a.has(flags::is_definition) &&
+      (is_record(a.kind) || a.kind == SymbolKind::enum_) && a.declaration)
+    a.declaration.reset();
 }
 
 // Walks one parsed translation unit.
@@ -267,8 +284,7 @@ class TuWalker {
         record(c, SymbolKind::type_alias, *rel);
         return;
       case CXCursor_MacroDefinition:
-        if (clang_Cursor_isMacroFunctionLike(c) && !clang_Cursor_isMacroBuiltin(c) &&
-            is_header_path(*rel))
+        if (!clang_Cursor_isMacroBuiltin(c) && !is_include_guard(c))
           record(c, SymbolKind::macro, *rel);
         return;
       default:
@@ -279,8 +295,105 @@ class TuWalker {
     }
   }
 
+  // `#ifndef X_H` / `#define X_H` with nothing after the name: a guard, not an API.
+  bool is_include_guard(CXCursor c) {
+    if (clang_Cursor_isMacroFunctionLike(c) || tokens(clang_getCursorExtent(c)).size() != 1)
+      return false;
+    std::string name = take(clang_getCursorSpelling(c));
+    CXFile file = nullptr;
+    unsigned off = 0;
+    clang_getFileLocation(clang_getCursorLocation(c), &file, nullptr, nullptr, &off);
+    std::size_t size = 0;
+    const char* buf = file ? clang_getFileContents(tu_, file, &size) : nullptr;
+    if (!buf || off > size) return false;
+    std::string_view before(buf, off);
+    auto define_line = before.rfind('\n');
+    if (define_line == std::string_view::npos) return false;
+    before = before.substr(0, define_line);
+    // The line above (blank and comment lines skipped) tests the same name.
+    while (!before.empty()) {
+      auto nl = before.rfind('\n');
+      std::string_view line = before.substr(nl == std::string_view::npos ? 0 : nl + 1);
+      auto first = line.find_first_not_of(" \t\r");
+      if (first != std::string_view::npos && line.substr(first, 2) != "//" &&
+          line.substr(first, 2) != "/*" && line[first] != '*')
+        return line[first] == '#' && line.find("if") != std::string_view::npos &&
+               line.find(name) != std::string_view::npos;
+      if (nl == std::string_view::npos) break;
+      before = before.substr(0, nl);
+    }
+    return false;
+  }
+
+  // `#define NAME(a, b)` for function-like macros, `#define NAME value` for object-like ones
+  // (the value shortened when long: the source text has it in full).
+  std::string macro_signature(CXCursor c) {
+    auto toks = tokens(clang_getCursorExtent(c));
+    std::string sig = "#define ";
+    if (toks.empty()) return sig + take(clang_getCursorSpelling(c));
+    sig += toks[0];
+    std::size_t i = 1;
+    if (clang_Cursor_isMacroFunctionLike(c)) {
+      for (; i < toks.size(); ++i) {
+        sig += toks[i];
+        if (toks[i] == ",") sig += ' ';
+        if (toks[i] == ")") break;
+      }
+      return sig;
+    }
+    constexpr std::size_t kMaxValue = 120;
+    std::string value;
+    for (; i < toks.size() && value.size() <= kMaxValue; ++i)
+      value += (value.empty() ? "" : " ") + toks[i];
+    if (value.size() > kMaxValue) value = value.substr(0, kMaxValue) + " ...";
+    return value.empty() ? sig : sig + " " + value;
+  }
+
+  // libclang spells an unnamed record or enum "" or "(unnamed struct at f.h:3:9)".
+  static bool has_no_spelling(CXCursor c) {
+    std::string n = take(clang_getCursorSpelling(c));
+    return n.empty() || n.front() == '(' || n.find("(unnamed") != std::string::npos ||
+           n.find("(anonymous") != std::string::npos;
+  }
+
+  // `typedef struct { ... } parse_buffer;`: the typedef names the struct (clang spells the
+  // type by it). Empty for a truly anonymous record or enum.
+  static std::string typedef_name(CXCursor c) {
+    if (clang_Cursor_isAnonymousRecordDecl(c)) return {};  // a member `union { ... };`
+    std::string t = take(clang_getTypeSpelling(clang_getCursorType(c)));
+    for (std::string_view kw : {"struct ", "union ", "enum ", "class "})
+      if (t.rfind(kw, 0) == 0) t.erase(0, kw.size());
+    auto sep = t.rfind("::");
+    if (sep != std::string::npos) t.erase(0, sep + 2);
+    if (t.empty()) return {};
+    for (unsigned char ch : t)
+      if (!std::isalnum(ch) && ch != '_') return {};
+    return t;
+  }
+
+  // An enum with neither name nor typedef is named after its first enumerators, so every
+  // symbol has a name a reader can search for.
+  static std::string unnamed_enum_name(CXCursor c) {
+    std::vector<std::string> names;
+    std::size_t total = 0;
+    for_children(c, [&](CXCursor ch) {
+      if (clang_getCursorKind(ch) != CXCursor_EnumConstantDecl) return;
+      if (names.size() < 2) names.push_back(take(clang_getCursorSpelling(ch)));
+      ++total;
+    });
+    std::string n = "enum {";
+    for (std::size_t i = 0; i < names.size(); ++i) n += (i ? ", " : "") + names[i];
+    if (total > names.size()) n += ", ...";
+    if (total == 0) {
+      unsigned line = 0;
+      clang_getFileLocation(clang_getCursorLocation(c), nullptr, &line, nullptr, nullptr);
+      n += "at line " + std::to_string(line);
+    }
+    return n + "}";
+  }
+
   static bool is_anonymous_record(CXCursor c) {
-    return clang_Cursor_isAnonymous(c) || take(clang_getCursorSpelling(c)).empty();
+    return (clang_Cursor_isAnonymous(c) || has_no_spelling(c)) && typedef_name(c).empty();
   }
 
   static SymbolKind record_kind(CXCursor c) {
@@ -317,6 +430,7 @@ class TuWalker {
       return clang_Cursor_isAnonymous(p) || clang_Cursor_isInlineNamespace(p);
     if (k == CXCursor_LinkageSpec || k == CXCursor_UnexposedDecl) return true;
     if (is_record_kind(k)) return is_anonymous_record(p);
+    if (k == CXCursor_EnumDecl) return has_no_spelling(p) && typedef_name(p).empty();
     return false;
   }
 
@@ -331,6 +445,11 @@ class TuWalker {
     if (k == CXCursor_ClassTemplatePartialSpecialization ||
         (is_record_kind(k) && !clang_Cursor_isNull(clang_getSpecializedCursorTemplate(c))))
       return take(clang_getCursorDisplayName(c));
+    if ((is_record_kind(k) || k == CXCursor_EnumDecl) && has_no_spelling(c)) {
+      std::string t = typedef_name(c);
+      if (!t.empty() || k != CXCursor_EnumDecl) return t;
+      return unnamed_enum_name(c);
+    }
     return take(clang_getCursorSpelling(c));
   }
 
@@ -340,8 +459,10 @@ class TuWalker {
     CXCursor p = clang_getCursorSemanticParent(c);
     while (!clang_Cursor_isNull(p) && !clang_isInvalid(clang_getCursorKind(p)) &&
            clang_getCursorKind(p) != CXCursor_TranslationUnit) {
-      if (!transparent_scope(p)) {
-        parts.push_back(name_of(p));
+      // An unnamed enum's enumerators belong to it, but are named in the enclosing scope.
+      const bool unnamed_enum = clang_getCursorKind(p) == CXCursor_EnumDecl;
+      if (!transparent_scope(p) || (unnamed_enum && !parent_found)) {
+        if (!transparent_scope(p)) parts.push_back(name_of(p));
         if (!parent_found) {
           parent_id = take(clang_getCursorUSR(p));
           parent_found = true;
@@ -406,37 +527,33 @@ class TuWalker {
     return std::string(buf + o1, len);
   }
 
-  // libclang attaches no comments to macros: take the ///, //! or /** */ block that ends on
-  // the line above the #define.
-  std::string comment_above(CXCursor c, unsigned offset) {
+  // What a reader takes as this declaration's documentation: the comment written around it
+  // in the file (plain `//` and `/* */` included, which libclang only attaches with
+  // -fparse-all-comments and then without telling banners or commented-out code apart), else
+  // the doc comment libclang attached (across a blank line or an export macro's line).
+  std::string comment_of(CXCursor c, SymbolKind kind, bool is_def, unsigned o1, unsigned o2) {
     CXFile file = nullptr;
     clang_getFileLocation(clang_getCursorLocation(c), &file, nullptr, nullptr, nullptr);
     std::size_t size = 0;
     const char* buf = file ? clang_getFileContents(tu_, file, &size) : nullptr;
-    if (!buf || offset > size) return {};
-    std::string_view text(buf, offset);
-    auto line_start = text.rfind('\n');  // start of the #define line
-    if (line_start == std::string_view::npos) return {};
-    std::vector<std::string_view> block;
-    std::size_t end = line_start;
-    while (end != std::string_view::npos && end > 0) {
-      auto begin = text.rfind('\n', end - 1);
-      std::size_t from = begin == std::string_view::npos ? 0 : begin + 1;
-      std::string_view line = text.substr(from, end - from);
-      auto first = line.find_first_not_of(" \t");
-      if (first == std::string_view::npos) break;
-      line.remove_prefix(first);
-      bool doc = line.substr(0, 3) == "///" || line.substr(0, 3) == "//!" ||
-                 line.substr(0, 3) == "/**" || line.substr(0, 3) == "/*!" ||
-                 line.substr(0, 1) == "*";
-      if (!doc) break;
-      block.push_back(line);
-      if (begin == std::string_view::npos) break;
-      end = begin;
+    std::string doc;
+    if (buf) {
+      const bool member = kind == SymbolKind::field || kind == SymbolKind::enumerator;
+      const bool body_less = !is_def || kind == SymbolKind::macro ||
+                             kind == SymbolKind::typedef_ || kind == SymbolKind::type_alias ||
+                             kind == SymbolKind::variable || kind == SymbolKind::constant;
+      CommentPlaces places{.trailing_plain = member || kind == SymbolKind::macro,
+                           .below = body_less && !member && kind != SymbolKind::namespace_};
+      doc = comment_for_declaration(std::string_view(buf, size), o1, o2, places);
     }
-    std::string raw;
-    for (auto it = block.rbegin(); it != block.rend(); ++it) raw += std::string(*it) + "\n";
-    return clean_comment(raw);
+    if (doc.empty() && kind != SymbolKind::macro) {
+      std::string raw = take(clang_Cursor_getRawCommentText(c));
+      if (!raw.empty()) {
+        doc = clean_comment(raw);
+        if (is_not_documentation(doc)) doc.clear();
+      }
+    }
+    return doc;
   }
 
   static std::string strip_body_braces(std::string s) {
@@ -460,6 +577,11 @@ class TuWalker {
     clang_PrintingPolicy_setProperty(policy, CXPrintingPolicy_IncludeNewlines, 0);
     std::string s = take(clang_getCursorPrettyPrinted(c, policy));
     clang_PrintingPolicy_dispose(policy);
+    // Declarations a module interface unit pulls in from headers print as module-private;
+    // nobody wrote that keyword.
+    constexpr std::string_view kModulePrivate = "__module_private__ ";
+    for (auto pos = s.find(kModulePrivate); pos != std::string::npos; pos = s.find(kModulePrivate))
+      s.erase(pos, kModulePrivate.size());
     return strip_body_braces(std::move(s));
   }
 
@@ -492,24 +614,12 @@ class TuWalker {
     if (linkage == CXLinkage_Internal || linkage == CXLinkage_UniqueExternal)
       out_.internal_ids.push_back(usr);
 
-    std::string raw = take(clang_Cursor_getRawCommentText(c));
-    if (!raw.empty()) {
-      s.doc_comment = clean_comment(raw);
-      s.brief = brief_of(s.doc_comment);
-    }
+    s.doc_comment = comment_of(c, kind, is_def, o1, o2);
+    s.brief = brief_of(s.doc_comment);
 
     if (kind == SymbolKind::macro) {
-      auto toks = tokens(clang_getCursorExtent(c));
-      std::string sig = "#define ";
-      for (std::size_t i = 0; i < toks.size(); ++i) {
-        sig += toks[i];
-        if (toks[i] == ")") break;
-        if (toks[i] == ",") sig += ' ';
-      }
-      s.signature = sig;
+      s.signature = macro_signature(c);
       s.source_text = "#define " + source_text(c, o1, o2);
-      if (s.doc_comment.empty()) s.doc_comment = comment_above(c, o1);
-      s.brief = brief_of(s.doc_comment);
     } else if (is_function_kind(clang_getCursorKind(c))) {
       describe_function(c, s, is_def, o1, o2);
     } else {
@@ -545,6 +655,10 @@ class TuWalker {
       collect_template_params(c, s);
     }
 
+    if (has_visibility_attribute(c) && clang_getCursorVisibility(c) == CXVisibility_Hidden)
+      out_.internal_ids.push_back(usr);
+    respell_template_parameters(c, s);
+
     auto it = index_.find(usr);
     if (it == index_.end()) {
       index_.emplace(usr, symbols_.size());
@@ -553,6 +667,71 @@ class TuWalker {
     }
     merge_symbol(symbols_[it->second], s);
     return &symbols_[it->second];
+  }
+
+  // `__attribute__((visibility("hidden")))` written on the declaration (not a -fvisibility
+  // default: header-only code compiled with -fvisibility=hidden is still an API).
+  static bool has_visibility_attribute(CXCursor c) {
+    CXCursorKind k = clang_getCursorKind(c);
+    if (!is_record_kind(k) && !is_function_kind(k) && k != CXCursor_VarDecl) return false;
+    bool found = false;
+    for_children(c, [&](CXCursor ch) {
+      if (clang_getCursorKind(ch) == CXCursor_VisibilityAttr) found = true;
+    });
+    return found;
+  }
+
+  // clang spells dependent types in some names and signatures by position,
+  // `type-parameter-<depth>-<index>` (`operator basic_string_view<type-parameter-0-0>`);
+  // the reader wrote `Char`. Depth counts the enclosing templates, outermost first.
+  static void respell_template_parameters(CXCursor c, Symbol& s) {
+    constexpr std::string_view kMark = "type-parameter-";
+    std::vector<std::string*> texts{&s.name, &s.qualified_name, &s.signature, &s.return_type};
+    for (auto& p : s.params) texts.push_back(&p.type);
+    for (auto& p : s.template_params) texts.push_back(&p.type);
+    if (std::none_of(texts.begin(), texts.end(), [&](const std::string* t) {
+          return t->find(kMark) != std::string::npos;
+        }))
+      return;
+    std::vector<std::vector<std::string>> scopes;
+    for (CXCursor p = c; !clang_Cursor_isNull(p) && !clang_isInvalid(clang_getCursorKind(p)) &&
+                         clang_getCursorKind(p) != CXCursor_TranslationUnit;
+         p = clang_getCursorSemanticParent(p)) {
+      CXCursorKind k = clang_getCursorKind(p);
+      if (k != CXCursor_ClassTemplate && k != CXCursor_FunctionTemplate &&
+          k != CXCursor_ClassTemplatePartialSpecialization && k != CXCursor_TypeAliasTemplateDecl)
+        continue;
+      std::vector<std::string> names;
+      for_children(p, [&](CXCursor ch) {
+        CXCursorKind ck = clang_getCursorKind(ch);
+        if (ck == CXCursor_TemplateTypeParameter || ck == CXCursor_NonTypeTemplateParameter ||
+            ck == CXCursor_TemplateTemplateParameter)
+          names.push_back(take(clang_getCursorSpelling(ch)));
+      });
+      scopes.push_back(std::move(names));
+    }
+    std::reverse(scopes.begin(), scopes.end());
+    for (std::string* t : texts) {
+      std::size_t pos = 0;
+      while ((pos = t->find(kMark, pos)) != std::string::npos) {
+        std::size_t i = pos + kMark.size(), depth = 0, index = 0, digits = 0;
+        for (; i < t->size() && std::isdigit(static_cast<unsigned char>((*t)[i])); ++i, ++digits)
+          depth = depth * 10 + static_cast<std::size_t>((*t)[i] - '0');
+        bool ok = digits > 0 && i < t->size() && (*t)[i] == '-';
+        digits = 0;
+        for (++i; ok && i < t->size() && std::isdigit(static_cast<unsigned char>((*t)[i]));
+             ++i, ++digits)
+          index = index * 10 + static_cast<std::size_t>((*t)[i] - '0');
+        ok = ok && digits > 0 && depth < scopes.size() && index < scopes[depth].size() &&
+             !scopes[depth][index].empty();
+        if (!ok) {
+          pos += kMark.size();
+          continue;
+        }
+        t->replace(pos, i - pos, scopes[depth][index]);
+        pos += scopes[depth][index].size();
+      }
+    }
   }
 
   void collect_template_params(CXCursor c, Symbol& s) {
@@ -766,8 +945,26 @@ class TuWalker {
 
   // Calls, decision points (cyclomatic complexity = 1 + decisions) and the deepest nesting of
   // control statements. `else if` chains count as one level, as readers see them.
+  // The AST of `1+1+...+1` is as deep as the expression is long, and each level costs a
+  // recursion here and in libclang's visitor: below kMaxWalkDepth levels nothing more is read
+  // (calls there are not recorded), with a note, instead of a stack overflow.
   void walk_body(CXCursor c, const std::string& from, int depth, int& complexity, int& max_depth,
                  bool parent_is_if) {
+    if (walk_depth_ >= kMaxWalkDepth) {
+      if (!walk_truncated_) {
+        walk_truncated_ = true;
+        CXFile file = nullptr;
+        unsigned line = 0;
+        clang_getFileLocation(clang_getCursorLocation(c), &file, &line, nullptr, nullptr);
+        const std::string* rel = project_path(file);
+        out_.diagnostics.push_back(
+            {rel ? *rel : std::string{}, static_cast<int>(line), Diagnostic::Severity::note,
+             "code nested more than " + std::to_string(kMaxWalkDepth) +
+                 " levels deep: calls and complexity below that depth are not counted"});
+      }
+      return;
+    }
+    ++walk_depth_;
     for_children(c, [&](CXCursor ch) {
       CXCursorKind k = clang_getCursorKind(ch);
       switch (k) {
@@ -802,6 +999,7 @@ class TuWalker {
       max_depth = std::max(max_depth, child_depth);
       walk_body(ch, from, child_depth, complexity, max_depth, k == CXCursor_IfStmt);
     });
+    --walk_depth_;
   }
 
   CXTranslationUnit tu_;
@@ -813,6 +1011,8 @@ class TuWalker {
   std::unordered_map<CXFile, const std::string*> file_cache_;
   std::unordered_map<std::string, std::size_t> index_;
   std::vector<Symbol> symbols_;
+  int walk_depth_ = 0;
+  bool walk_truncated_ = false;
 };
 
 Diagnostic::Severity severity_of(CXDiagnosticSeverity s) {
@@ -877,6 +1077,37 @@ void process_tu(CXIndex index, const TuJob& job, const fs::path& root,
   clang_disposeTranslationUnit(tu);
 }
 
+// A thread with a kWorkerStack stack (std::thread cannot choose its stack size).
+class BigStackThread {
+ public:
+  explicit BigStackThread(std::function<void()> fn)
+      : fn_(std::make_unique<std::function<void()>>(std::move(fn))) {
+    pthread_attr_t attr;
+    pthread_attr_init(&attr);
+    pthread_attr_setstacksize(&attr, kWorkerStack);
+    int rc = pthread_create(&id_, &attr, &trampoline, fn_.get());
+    pthread_attr_destroy(&attr);
+    if (rc != 0) throw std::system_error(rc, std::generic_category(), "pthread_create");
+  }
+  BigStackThread(const BigStackThread&) = delete;
+  BigStackThread& operator=(const BigStackThread&) = delete;
+  ~BigStackThread() { join(); }
+  void join() {
+    if (joined_) return;
+    pthread_join(id_, nullptr);
+    joined_ = true;
+  }
+
+ private:
+  static void* trampoline(void* arg) {
+    (*static_cast<std::function<void()>*>(arg))();
+    return nullptr;
+  }
+  std::unique_ptr<std::function<void()>> fn_;
+  pthread_t id_{};
+  bool joined_ = false;
+};
+
 // Run jobs on `workers` threads, one CXIndex each; progress is reported from the calling
 // thread as the sink contract requires. Returns false when cancelled.
 bool run_jobs(const std::vector<TuJob>& jobs, std::vector<TuOutput>& outputs, unsigned workers,
@@ -928,15 +1159,15 @@ bool run_jobs(const std::vector<TuJob>& jobs, std::vector<TuOutput>& outputs, un
     cv.notify_one();
   };
   workers = std::max(1u, std::min<unsigned>(workers, static_cast<unsigned>(jobs.size())));
-  std::vector<std::thread> threads;
+  std::vector<std::unique_ptr<BigStackThread>> threads;
   std::atomic<unsigned> finished{0};
   try {
     for (unsigned w = 0; w < workers; ++w)
-      threads.emplace_back([&] {
+      threads.push_back(std::make_unique<BigStackThread>([&] {
         work();
         finished.fetch_add(1);
         cv.notify_one();
-      });
+      }));
   } catch (const std::system_error&) {
     // Could not start more threads: the ones running (or this thread) do the work.
     if (threads.empty()) {
@@ -959,30 +1190,66 @@ bool run_jobs(const std::vector<TuJob>& jobs, std::vector<TuOutput>& outputs, un
       }
     }
   }
-  for (auto& t : threads) t.join();
+  for (auto& t : threads) t->join();
   if (done != reported) ctx.item_done("analyze", progress_base + done, progress_total);
   return !ctx.stop_requested() || next.load() >= jobs.size();
 }
 
-// Public API: declared in a public header (under an include/ folder when the project has
-// one, any header otherwise), not internal linkage, not in a detail/internal/impl namespace,
-// not private, and its enclosing symbol is public API too.
+// Tests, benchmarks and examples are users of the API, not part of it.
+bool is_test_path(std::string_view path) {
+  std::size_t start = 0;
+  while (start < path.size()) {
+    auto end = path.find('/', start);
+    if (end == std::string_view::npos) end = path.size();
+    std::string_view seg = path.substr(start, end - start);
+    bool last = end == path.size();
+    if (!last && (seg == "test" || seg == "tests" || seg == "testing" || seg == "unittests" ||
+                  seg == "bench" || seg == "benchmark" || seg == "benchmarks" ||
+                  seg == "example" || seg == "examples"))
+      return true;
+    if (last) {
+      auto dot = seg.rfind('.');
+      std::string_view stem = seg.substr(0, dot);
+      for (std::string_view suffix : {"_test", "_tests", "_unittest", "-test", "_bench"})
+        if (stem.size() > suffix.size() && stem.substr(stem.size() - suffix.size()) == suffix)
+          return true;
+      if (stem.rfind("test_", 0) == 0) return true;
+    }
+    start = end + 1;
+  }
+  return false;
+}
+
+// Public headers: not tests; when the project has a root include/ folder (or the compile
+// database names include folders), the headers under those; otherwise every header.
+struct PublicHeaders {
+  bool has_include_dir = false;
+  std::vector<std::string> include_dirs;  // relative, '/'-terminated
+
+  bool contains(const std::string& path) const {
+    if (!is_header_path(path) || is_test_path(path)) return false;
+    if (!has_include_dir) return true;
+    for (const auto& d : include_dirs)
+      if (path.rfind(d, 0) == 0) return true;
+    return false;
+  }
+};
+
+// Public API: declared in a public header, not internal linkage or hidden visibility, not in
+// a detail/internal/impl namespace, not private, and its enclosing class public too. A
+// namespace is public when something public is in it: where a namespace happens to be seen
+// first (often a .cc file) says nothing about the API.
 void mark_public_api(std::vector<Symbol>& symbols, const std::unordered_set<std::string>& internal,
-                     const std::vector<SourceFile>& files) {
-  auto in_include_dir = [](const std::string& path) {
-    return path.rfind("include/", 0) == 0 || path.find("/include/") != std::string::npos;
-  };
-  bool has_include_dir = std::any_of(files.begin(), files.end(), [&](const SourceFile& f) {
-    return is_header_path(f.path) && in_include_dir(f.path);
-  });
+                     const PublicHeaders& headers) {
   std::unordered_map<std::string, std::size_t> index;
   for (std::size_t i = 0; i < symbols.size(); ++i) index.emplace(symbols[i].id, i);
   std::vector<int> state(symbols.size(), -1);  // -1 unknown, 0 no, 1 yes
   std::function<bool(std::size_t, int)> decide = [&](std::size_t i, int guard) -> bool {
     if (state[i] >= 0) return state[i] == 1;
     const Symbol& s = symbols[i];
-    const std::string& file = s.declaration ? s.declaration->file : s.location.file;
-    bool pub = is_header_path(file) && (!has_include_dir || in_include_dir(file)) &&
+    bool pub = s.kind != SymbolKind::namespace_ &&
+               (headers.contains(s.location.file) ||
+                (s.declaration && headers.contains(s.declaration->file))) &&
                !internal.count(s.id) && s.access != Access::private_;
     if (pub) {
       std::string_view q = s.qualified_name;
@@ -998,12 +1265,70 @@ void mark_public_api(std::vector<Symbol>& symbols, const std::unordered_set<std:
     }
     if (pub && !s.parent_id.empty() && guard < 64) {
       auto it = index.find(s.parent_id);
-      if (it != index.end()) pub = decide(it->second, guard + 1);
+      if (it != index.end() && symbols[it->second].kind != SymbolKind::namespace_)
+        pub = decide(it->second, guard + 1);
     }
     state[i] = pub ? 1 : 0;
     return pub;
   };
   for (std::size_t i = 0; i < symbols.size(); ++i) symbols[i].is_public_api = decide(i, 0);
+  // Namespaces holding public API are public, up their chain.
+  for (const auto& s : symbols) {
+    if (!s.is_public_api) continue;
+    std::string pid = s.parent_id;
+    for (int guard = 0; !pid.empty() && guard < 64; ++guard) {
+      auto it = index.find(pid);
+      if (it == index.end()) break;
+      Symbol& p = symbols[it->second];
+      if (p.kind != SymbolKind::namespace_ || p.is_public_api) break;
+      if (!internal.count(p.id)) p.is_public_api = true;
+      pid = p.parent_id;
+    }
+  }
+}
+
+// Include folders inside the tree named by the compile database (-I dir, -Idir, -isystem),
+// relative to the root and '/'-terminated; the root itself does not count.
+std::vector<std::string> database_include_dirs(const TuPlan& plan, const fs::path& root) {
+  std::set<std::string> dirs;
+  for (const auto& job : plan.jobs) {
+    const auto& a = job.args;
+    if (a.size() < 2 || a[0] != "-working-directory") continue;  // not from the database
+    fs::path cwd = a[1];
+    for (std::size_t i = 2; i < a.size(); ++i) {
+      std::string dir;
+      if ((a[i] == "-I" || a[i] == "-isystem" || a[i] == "-iquote") && i + 1 < a.size())
+        dir = a[++i];
+      else if (a[i].size() > 2 && a[i].rfind("-I", 0) == 0)
+        dir = a[i].substr(2);
+      if (dir.empty()) continue;
+      fs::path p = fs::path(dir).is_relative() ? cwd / dir : fs::path(dir);
+      auto rel = p.lexically_normal().lexically_relative(root).generic_string();
+      if (rel.empty() || rel == "." || rel.rfind("..", 0) == 0) continue;
+      if (rel.back() != '/') rel += '/';
+      dirs.insert(rel);
+    }
+  }
+  return {dirs.begin(), dirs.end()};
+}
+
+PublicHeaders public_headers(const TuPlan& plan, const AnalysisInput& in) {
+  PublicHeaders h;
+  for (const auto& f : in.files) {
+    if (!is_header_path(f.path) || is_test_path(f.path)) continue;
+    if (f.path.rfind("include/", 0) == 0) h.include_dirs.push_back("include/");
+    auto pos = f.path.find("/include/");
+    if (pos != std::string::npos) h.include_dirs.push_back(f.path.substr(0, pos + 9));
+  }
+  // The database's folders widen a project's include/ rule; they do not start one (a build
+  // folder named with -I holds generated headers, not the API).
+  h.has_include_dir = !h.include_dirs.empty();
+  if (h.has_include_dir)
+    for (auto& d : database_include_dirs(plan, in.root)) h.include_dirs.push_back(std::move(d));
+  std::sort(h.include_dirs.begin(), h.include_dirs.end());
+  h.include_dirs.erase(std::unique(h.include_dirs.begin(), h.include_dirs.end()),
+                       h.include_dirs.end());
+  return h;
 }
 
 }  // namespace
@@ -1071,7 +1396,7 @@ result<void> analyze_cpp(const AnalysisInput& in, const AnalyzerOptions& options
     internal.insert(o.internal_ids.begin(), o.internal_ids.end());
   }
   out.stats.translation_units += parsed;
-  mark_public_api(symbols, internal, in.files);
+  mark_public_api(symbols, internal, public_headers(plan, in));
   for (auto& s : symbols) out.symbols.push_back(std::move(s));
   return {};
 }

@@ -31,7 +31,170 @@ bool ends_with_abbreviation(std::string_view text) {
   return false;
 }
 
+// Start of the line holding `pos`.
+std::size_t line_begin(std::string_view text, std::size_t pos) {
+  if (pos == 0) return 0;
+  auto nl = text.rfind('\n', pos - 1);
+  return nl == std::string_view::npos ? 0 : nl + 1;
+}
+std::size_t line_end(std::string_view text, std::size_t pos) {
+  auto nl = text.find('\n', pos);
+  return nl == std::string_view::npos ? text.size() : nl;
+}
+bool blank(std::string_view s) {
+  return s.find_first_not_of(" \t\r\f\v") == std::string_view::npos;
+}
+
+// A comment of the source: [begin, end) offsets in the file's text.
+struct Span {
+  std::size_t begin = 0, end = 0;
+};
+
+// Comment units directly above the line starting at `ls`, top to bottom: a run of `//` lines
+// is one unit, each `/* */` block another. Stops at a blank line or a line holding code.
+std::vector<Span> units_above(std::string_view text, std::size_t ls) {
+  std::vector<Span> units;  // bottom-up
+  bool last_is_line_run = false;
+  std::size_t cur = ls;
+  while (cur > 0) {
+    std::size_t pe = cur - 1;  // the '\n' ending the line above
+    std::size_t ps = line_begin(text, pe);
+    std::string_view line = text.substr(ps, pe - ps);
+    std::string_view t = trim_right(trim_left(line));
+    if (t.empty()) break;
+    std::size_t indent = line.size() - trim_left(line).size();
+    if (starts_with(t, "//")) {
+      if (last_is_line_run) units.back().begin = ps + indent;
+      else units.push_back({ps + indent, ps + indent + t.size()});
+      last_is_line_run = true;
+      cur = ps;
+      continue;
+    }
+    if (t.size() < 2 || t.substr(t.size() - 2) != "*/") break;
+    std::size_t close = ps + indent + t.size() - 2;
+    std::size_t open = close == 0 ? std::string_view::npos : text.rfind("/*", close - 1);
+    if (open == std::string_view::npos) break;
+    std::size_t os = line_begin(text, open);
+    if (!blank(text.substr(os, open - os))) break;  // a trailing comment of code above
+    units.push_back({open, close + 2});
+    last_is_line_run = false;
+    cur = os;
+  }
+  std::reverse(units.begin(), units.end());
+  return units;
+}
+
+// The comment starting at `p` (after optional spaces), to the end of its line for `//`, to its
+// `*/` for a block; empty span when there is none.
+Span comment_at(std::string_view text, std::size_t p) {
+  while (p < text.size() && (text[p] == ' ' || text[p] == '\t')) ++p;
+  if (starts_with(text.substr(p), "//")) return {p, line_end(text, p)};
+  if (starts_with(text.substr(p), "/*")) {
+    auto close = text.find("*/", p + 2);
+    if (close != std::string_view::npos) return {p, close + 2};
+  }
+  return {p, p};
+}
+
+std::string documentation_of(std::string_view text, const std::vector<Span>& units) {
+  std::string out;
+  for (const auto& u : units) {
+    std::string cleaned = clean_comment(text.substr(u.begin, u.end - u.begin));
+    if (blank(text.substr(0, u.begin)) || is_not_documentation(cleaned)) continue;  // banner
+    if (!out.empty()) out += "\n";
+    out += cleaned;
+  }
+  return out;
+}
+
+std::string trailing_comment(std::string_view text, std::size_t end, bool plain) {
+  std::size_t p = end;
+  std::size_t le = line_end(text, std::min(end, text.size()));
+  while (p < le && (text[p] == ' ' || text[p] == '\t' || text[p] == ';' || text[p] == ','))
+    ++p;
+  Span c = comment_at(text, p);
+  if (c.begin == c.end) return {};
+  std::string_view raw = text.substr(c.begin, c.end - c.begin);
+  bool marked = false;
+  for (std::string_view m : {"///<", "//!<", "/**<", "/*!<", "//<", "/*<"})
+    marked = marked || starts_with(raw, m);
+  if (!marked && !plain) return {};
+  std::string cleaned = clean_comment(raw);
+  // clean_comment knows `///<` and `/**<`; the short `//<` and `/*<` leave their '<'.
+  if (!cleaned.empty() && cleaned.front() == '<')
+    cleaned = std::string(trim_left(std::string_view(cleaned).substr(1)));
+  return is_not_documentation(cleaned) ? std::string{} : cleaned;
+}
+
+std::string comment_below(std::string_view text, std::size_t end) {
+  std::size_t le = line_end(text, std::min(end, text.size()));
+  std::string_view rest = text.substr(std::min(end, text.size()), le - std::min(end, text.size()));
+  if (rest.find_first_not_of(" \t\r;") != std::string_view::npos || le >= text.size()) return {};
+  std::vector<Span> units;
+  std::size_t p = le + 1;
+  while (p < text.size()) {
+    std::size_t e = line_end(text, p);
+    std::string_view line = text.substr(p, e - p);
+    if (blank(line)) break;
+    Span c = comment_at(text, p);
+    if (c.begin == c.end) return {};  // code follows: the comment belongs to it
+    if (!blank(text.substr(c.end, line_end(text, c.end) - c.end))) return {};
+    units.push_back(c);
+    p = line_end(text, c.end) + 1;
+  }
+  return documentation_of(text, units);
+}
+
 }  // namespace
+
+bool is_not_documentation(std::string_view cleaned) {
+  if (blank(cleaned)) return true;
+  std::string lower(cleaned);
+  for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  for (std::string_view banner : {"copyright", "spdx-license-identifier", "licensed under",
+                                  "all rights reserved", "permission is hereby granted"})
+    if (lower.find(banner) != std::string::npos) return true;
+  // Commented-out code: most lines end like statements or are preprocessor lines.
+  std::size_t lines = 0, code = 0, start = 0;
+  while (start < cleaned.size()) {
+    auto e = cleaned.find('\n', start);
+    if (e == std::string_view::npos) e = cleaned.size();
+    std::string_view l = trim_right(trim_left(cleaned.substr(start, e - start)));
+    start = e + 1;
+    if (l.empty()) continue;
+    ++lines;
+    char last = l.back();
+    if (last == ';' || last == '{' || last == '}' || starts_with(l, "#include") ||
+        starts_with(l, "#define") || starts_with(l, "#if") || starts_with(l, "#endif"))
+      ++code;
+  }
+  return code > 0 && code * 2 > lines;
+}
+
+std::string merge_comments(const std::string& first, const std::string& second) {
+  if (second.empty() || first.find(second) != std::string::npos) return first;
+  if (first.empty() || second.find(first) != std::string::npos) return second;
+  return first + "\n\n" + second;
+}
+
+std::string comment_for_declaration(std::string_view text, std::size_t begin, std::size_t end,
+                                    CommentPlaces places) {
+  if (begin > text.size() || end > text.size() || end < begin) return {};
+  std::size_t ls = line_begin(text, begin);
+  // Only words may precede the declaration on its line (`typedef struct {`, `#define`, an
+  // export macro); after code (`int a; int b;`) the comment above is not this one's.
+  std::string_view before = trim_left(text.substr(ls, begin - ls));
+  bool words = std::all_of(before.begin(), before.end(), [](char ch) {
+    return std::isalnum(static_cast<unsigned char>(ch)) || ch == '_' || ch == ' ' || ch == '\t';
+  });
+  if (words || before.front() == '#') {
+    std::string above = documentation_of(text, units_above(text, ls));
+    if (!above.empty()) return above;
+  }
+  std::string trailing = trailing_comment(text, end, places.trailing_plain);
+  if (!trailing.empty()) return trailing;
+  return places.below ? comment_below(text, end) : std::string{};
+}
 
 std::string clean_comment(std::string_view raw) {
   std::vector<std::string> lines;

@@ -7,7 +7,9 @@
 
 #include <algorithm>
 #include <map>
+#include <optional>
 #include <set>
+#include <tuple>
 #include <system_error>
 
 #include "core/file_util.hpp"
@@ -106,7 +108,43 @@ Diagnostic dropped_note(const fs::path& db, const std::set<std::string>& dropped
               "or that doctown does not know to be harmless: " + names};
 }
 
+// Folders two relative paths share, counted from the root.
+std::size_t common_folders(std::string_view a, std::string_view b) {
+  std::size_t n = 0, i = 0;
+  while (i < a.size() && i < b.size() && a[i] == b[i]) {
+    if (a[i] == '/') ++n;
+    ++i;
+  }
+  return n;
+}
+
+std::string_view stem_of(std::string_view rel) {
+  auto slash = rel.rfind('/');
+  auto name = slash == std::string_view::npos ? rel : rel.substr(slash + 1);
+  return name.substr(0, name.find('.'));
+}
+
 }  // namespace
+
+std::optional<std::vector<std::string>> interpolate_args(
+    const std::map<std::string, std::vector<std::string>>& db_args, const std::string& rel,
+    bool c_language) {
+  // The entry nearest by path (most shared folders, then the same file stem, then the first
+  // by name) of the same language, as clangd's InterpolatingCompilationDatabase does: a file
+  // the build does not list usually wants its neighbours' include folders and defines.
+  const std::vector<std::string>* best = nullptr;
+  std::tuple<std::size_t, bool> best_score{0, false};
+  for (const auto& [path, args] : db_args) {
+    if (is_c_source_ext(path) != c_language) continue;
+    std::tuple<std::size_t, bool> score{common_folders(path, rel), stem_of(path) == stem_of(rel)};
+    if (!best || score > best_score) {
+      best = &args;
+      best_score = score;
+    }
+  }
+  if (!best) return std::nullopt;
+  return *best;
+}
 
 std::vector<std::string> split_command_line(std::string_view command) {
   std::vector<std::string> out;
@@ -227,7 +265,7 @@ TuPlan plan_translation_units(const AnalysisInput& in, const AnalyzerOptions& op
   }
 
   auto includes = fallback_include_dirs(in);
-  std::size_t fallback_count = 0;
+  std::size_t fallback_count = 0, interpolated_count = 0;
   for (const auto& f : in.files) {
     bool cpp = is_cpp_source_ext(f.path), c = is_c_source_ext(f.path);
     if (!cpp && !c) continue;
@@ -237,6 +275,9 @@ TuPlan plan_translation_units(const AnalysisInput& in, const AnalyzerOptions& op
     job.language = cpp ? "c++" : "c";
     if (auto it = db_args.find(f.path); it != db_args.end()) {
       job.args = it->second;
+    } else if (auto near = interpolate_args(db_args, f.path, c)) {
+      job.args = std::move(*near);
+      ++interpolated_count;
     } else {
       job.args = fallback_args(job.language, includes, false);
       ++fallback_count;
@@ -266,6 +307,11 @@ TuPlan plan_translation_units(const AnalysisInput& in, const AnalyzerOptions& op
   }
   plan.header_args.insert(plan.header_args.end(), common_tail.begin(), common_tail.end());
 
+  if (interpolated_count > 0)
+    plan.diagnostics.push_back(
+        {"", 0, Diagnostic::Severity::note,
+         std::to_string(interpolated_count) + " translation unit(s) not listed in " +
+             plan.database.string() + " parsed with the flags of their nearest listed neighbour"});
   if (fallback_count > 0) {
     std::string dirs;
     for (const auto& d : includes) {

@@ -3,6 +3,8 @@
 #pragma once
 
 #include <filesystem>
+#include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -32,6 +34,13 @@ struct TuPlan {
 /// (libclang's builtin headers) is passed as -resource-dir when not empty.
 TuPlan plan_translation_units(const AnalysisInput& in, const AnalyzerOptions& options,
                               const std::string& resource_dir);
+
+/// Arguments for a source the database does not list, taken from its nearest listed neighbour
+/// of the same language (`c_language`: C, else C++), keyed by relative path; nullopt when the
+/// database has no entry of that language.
+std::optional<std::vector<std::string>> interpolate_args(
+    const std::map<std::string, std::vector<std::string>>& db_args, const std::string& rel,
+    bool c_language);
 
 /// Split a shell-style command line (quotes and backslashes as a POSIX shell reads them).
 std::vector<std::string> split_command_line(std::string_view command);
