@@ -23,6 +23,7 @@ struct Call {
   std::string qualifier;
   std::string self_scope;
   std::string file;
+  bool on_object = false;  ///< `x.name()` on some value: resolved only when one method has the name
 };
 
 /// A base as written: `derived` inherits (or, for Rust, implements) `name`; `target` is the

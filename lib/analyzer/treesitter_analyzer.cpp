@@ -185,6 +185,17 @@ const Symbol* resolve_call(const NameIndex& ix, const ts::Call& c) {
       return is_callable(s.kind) && scope_ends_with(s, c.qualifier);
     });
   }
+  if (c.on_object) {
+    // The value's type is unknown: a same-file method of that name proves nothing.
+    auto it = ix.by_name.find(c.name);
+    const Symbol* only = nullptr;
+    for (const Symbol* s : it == ix.by_name.end() ? std::vector<const Symbol*>{} : it->second) {
+      if (!is_callable(s->kind)) continue;
+      if (only) return nullptr;
+      only = s;
+    }
+    return only;
+  }
   if (!c.self_scope.empty())
     if (const Symbol* m = ix.unique(c.name, c.file, [&](const Symbol& s) {
           return is_callable(s.kind) && scope_ends_with(s, c.self_scope);

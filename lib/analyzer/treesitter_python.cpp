@@ -145,6 +145,7 @@ void collect_calls(const PyFile& f, TSNode body, const std::string& from, const 
         std::string o = squash(f.ctx.text(obj));
         if (o == "self" || o == "cls") c.self_scope = sc.class_qname;
         else if (f.aliases.count(o.substr(0, o.find('.')))) c.qualifier = expand(f, o);
+        else c.on_object = true;
       }
       if (!c.name.empty()) f.ctx.out.calls.push_back(std::move(c));
     }

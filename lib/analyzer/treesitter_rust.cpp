@@ -150,6 +150,7 @@ void collect_calls(FileCtx& ctx, TSNode body, const std::string& from, const Sco
       } else if (ft == "field_expression") {
         c.name = ctx.text(field(f, "field"));
         if (trim(ctx.text(field(f, "value"))) == "self") c.self_scope = sc.self_type;
+        else c.on_object = true;
       }
       if (!c.name.empty()) ctx.out.calls.push_back(std::move(c));
     }
