@@ -8,9 +8,11 @@ packages=(
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   libclang-dev clang libclang-rt-14-dev libeigen3-dev catch2 libfmt-dev libssl-dev ca-certificates
   libcli11-dev libarchive-dev libpcre2-dev libhnswlib-dev libsqlite3-dev
-  universal-ctags graphviz chromium doxygen
+  universal-ctags graphviz chromium doxygen libtree-sitter-dev
   cmark-gfm  # tests render the Markdown pages as GitHub does (tables included) to check escaping
 )
+# npm fetches the tree-sitter grammars below; any npm will do (Debian's or nodejs' own).
+command -v npm >/dev/null || packages+=(npm)
 
 missing=()
 for p in "${packages[@]}"; do
@@ -23,3 +25,24 @@ if ((${#missing[@]})); then
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
+
+# Tree-sitter grammars for Rust and Python (parsed properly rather than through ctags). Debian 12
+# packages the runtime (0.20.7, parser ABI 13-14) but no grammars; npm ships them with their
+# generated parser.c. `npm pack` fetches only the tarball (integrity-checked by npm, no install
+# scripts run) into third_party_cache/, which git ignores: nothing is copied into the sources.
+# Versions: the newest ones whose parser.c says LANGUAGE_VERSION 14.
+grammar_dir="$(cd "$(dirname "$0")/.." && pwd)/third_party_cache/tree-sitter"
+for g in tree-sitter-rust@0.23.2 tree-sitter-python@0.23.6; do
+  name="${g%@*}"
+  dest="$grammar_dir/$name"
+  if [ -f "$dest/src/parser.c" ] && [ "$(cat "$dest/VERSION" 2>/dev/null)" = "${g#*@}" ]; then
+    continue
+  fi
+  echo "Fetching grammar $g"
+  tmp="$(mktemp -d)"
+  (cd "$tmp" && npm pack --silent "$g" >/dev/null)
+  rm -rf "$dest" && mkdir -p "$dest"
+  tar -xzf "$tmp"/*.tgz -C "$dest" --strip-components=1 package/src package/LICENSE
+  echo "${g#*@}" >"$dest/VERSION"
+  rm -rf "$tmp"
+done

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <chrono>
 #include <exception>
+#include <iterator>
 #include <set>
 #include <system_error>
 #include <tuple>
@@ -100,6 +101,30 @@ void finalize(Codebase& cb) {
   cb.stats.files = cb.files.size();
 }
 
+// Rust and Python through tree-sitter when it was built in (calls, inheritance, docstrings
+// whole); every other language, and Rust and Python without it, through ctags.
+result<void> analyze_other_languages(const detail::AnalysisInput& in,
+                                     const AnalyzerOptions& options, const RunContext& ctx,
+                                     Codebase& cb) {
+  auto parsed = [](const SourceFile& f) { return f.language == "rust" || f.language == "python"; };
+  detail::AnalysisInput rest{in.root, {}};
+  if (detail::tree_sitter_available()) {
+    auto r = detail::analyze_tree_sitter(in, options, ctx, cb);
+    if (!r) return r;
+    std::copy_if(in.files.begin(), in.files.end(), std::back_inserter(rest.files),
+                 [&](const SourceFile& f) { return !parsed(f); });
+  } else {
+    rest.files = in.files;
+    if (std::any_of(in.files.begin(), in.files.end(), parsed))
+      cb.diagnostics.push_back(
+          {"", 0, Diagnostic::Severity::note,
+           "this build has no tree-sitter grammars: Rust and Python go through ctags (no calls "
+           "or inheritance); run scripts/install-deps.sh and rebuild for a full parse"});
+  }
+  if (!options.use_ctags) return {};
+  return detail::analyze_ctags(rest, options, ctx, cb);
+}
+
 result<Codebase> run_analysis(const fs::path& root_in, const AnalyzerOptions& options,
                               const RunContext& ctx, unsigned backends) {
   const auto started = std::chrono::steady_clock::now();
@@ -146,8 +171,8 @@ result<Codebase> run_analysis(const fs::path& root_in, const AnalyzerOptions& op
     if (!r) return std::move(r).error();
   }
   if (ctx.stop_requested()) return fail(errc::cancelled, "analysis cancelled", root.string());
-  if ((backends & kCtags) && options.use_ctags) {
-    auto r = detail::analyze_ctags(in, options, ctx, cb);
+  if (backends & kCtags) {
+    auto r = analyze_other_languages(in, options, ctx, cb);
     if (!r) return std::move(r).error();
   }
   if (backends & kDocuments) detail::analyze_documents(in, cb);

@@ -31,6 +31,16 @@ result<void> analyze_cpp(const AnalysisInput& in, const AnalyzerOptions& options
 result<void> analyze_ctags(const AnalysisInput& in, const AnalyzerOptions& options,
                            const RunContext& ctx, Codebase& out);
 
+/// True when the tree-sitter backend (runtime plus the Rust and Python grammars) was built in.
+bool tree_sitter_available();
+
+/// Rust and Python through tree-sitter: appends symbols (with attributes in the signature,
+/// rustdoc and docstrings as written) and calls/inherits/overrides relations to `out`. The
+/// files it handled are the `rust` and `python` files of `in`. Returns an error only when
+/// cancelled.
+result<void> analyze_tree_sitter(const AnalysisInput& in, const AnalyzerOptions& options,
+                                 const RunContext& ctx, Codebase& out);
+
 /// Symbols from universal-ctags' JSON output (one tag object per line, as `ctags
 /// --output-format=json --fields=+neKSa` prints it). Tags of files not in `files`, unknown kinds
 /// and unreadable lines are skipped. `text_of(path)` returns a file's text (empty when

@@ -8,6 +8,7 @@
 #include <cctype>
 #include <unordered_set>
 
+#include "core/param_names.hpp"
 #include "output/docset_util.hpp"
 
 namespace doctown {
@@ -203,15 +204,6 @@ bool is_noexcept(const Symbol& s) {
   return !(rest.rfind("(false)", 0) == 0);
 }
 
-std::string clean_param_name(std::string_view n) {
-  std::string s = trim(n);
-  s.erase(std::remove(s.begin(), s.end(), '`'), s.end());
-  while (!s.empty() && (s.front() == '*' || s.front() == '&')) s.erase(0, 1);
-  if (s.size() >= 3 && s.compare(s.size() - 3, 3, "...") == 0) s.resize(s.size() - 3);
-  if (s.size() >= 3 && s.compare(0, 3, "...") == 0) s.erase(0, 3);
-  return trim(s);
-}
-
 }  // namespace
 
 struct Verifier::Index {
@@ -298,23 +290,32 @@ VerifyResult Verifier::check(const SymbolDoc& doc, const Symbol& s) const {
 
   // Names local to this symbol: its parameters and whatever its own code spells.
   std::unordered_set<std::string> local;
-  for (const Param& p : s.params) local.insert(p.name);
+  for (const Param& p : s.params) local.insert(detail::param_key(p.name));
   for (const Param& p : s.template_params) local.insert(p.name);
 
-  // 1. Parameters described must be parameters of the signature.
+  // 1. Parameters described must be parameters of the signature. Names on both sides go
+  // through param_key (the analyzers' own rule), so `&mut self`, `*args` and `x: int = 3` match
+  // `self`, `args` and `x`; C++'s implicit `this` may be described though no
+  // signature lists it.
   bool has_unnamed = false;
   std::unordered_set<std::string> param_names;
   for (const Param& p : s.params) {
-    if (p.name.empty()) has_unnamed = true;
-    else param_names.insert(p.name);
+    std::string k = detail::param_key(p.name);
+    if (k.empty()) has_unnamed = true;
+    else param_names.insert(std::move(k));
   }
   for (const Param& p : s.template_params)
-    if (!p.name.empty()) param_names.insert(p.name);
+    if (!p.name.empty()) param_names.insert(detail::param_key(p.name));
+  const bool has_receiver = s.kind == SymbolKind::method || s.kind == SymbolKind::constructor ||
+                            s.kind == SymbolKind::destructor ||
+                            s.kind == SymbolKind::conversion || s.kind == SymbolKind::operator_;
   bool params_known = is_callable(s.kind) || !s.params.empty() || !s.template_params.empty();
   if (params_known && !has_unnamed)
     for (const ParamDoc& pd : doc.params) {
-      std::string n = clean_param_name(pd.name);
+      std::string n = detail::param_key(pd.name);
       if (n.empty() || param_names.count(n)) continue;
+      // Rust and Python write their receiver in the signature; C++-like languages imply `this`.
+      if (n == "this" && has_receiver && !s.has(flags::is_static)) continue;
       add(VerifyIssueKind::unknown_param, n,
           "parameter `" + n + "` is described but the signature has no such parameter");
     }

@@ -245,3 +245,67 @@ TEST_CASE("offline docs of the real sample project pass verification", "[verify]
     CHECK(r.ok());
   }
 }
+
+// Issue 16 item 6: the analyzer lists receivers, patterns and variadics as each language
+// writes them (`&mut self`, `mut x`, `*args`); the verifier must read them by the same rule.
+TEST_CASE("receivers, patterns and variadics are one parameter name for analyzer and verifier", "[verify]") {
+  using doctown::Param;
+  using doctown::SymbolKind;
+  doctown::Codebase cb;
+  doctown::Symbol rs;
+  rs.id = "rust:src/lib.rs:Buffer::push:method";
+  rs.kind = SymbolKind::method;
+  rs.name = "push";
+  rs.qualified_name = "Buffer::push";
+  rs.language = "rust";
+  rs.signature = "pub fn push(&mut self, mut item: T, ...)";
+  rs.params = {Param{"&mut self", "", ""}, Param{"mut item", "T", ""}};
+  doctown::Symbol py;
+  py.id = "python:pkg/session.py:pkg.session.Session.get:method";
+  py.kind = SymbolKind::method;
+  py.name = "get";
+  py.qualified_name = "pkg.session.Session.get";
+  py.language = "python";
+  py.signature = "def get(self, url, timeout: float = 3.0, *args, **kwargs)";
+  py.params = {Param{"self", "", ""}, Param{"url", "", ""}, Param{"timeout", "float", "3.0"},
+               Param{"*args", "", ""}, Param{"**kwargs", "", ""}};
+  doctown::Symbol cpp;
+  cpp.id = "c:@S@Shape@F@area#";
+  cpp.kind = SymbolKind::method;
+  cpp.name = "area";
+  cpp.qualified_name = "Shape::area";
+  cpp.language = "c++";
+  cpp.return_type = "void";
+  cb.symbols = {rs, py, cpp};
+
+  SymbolDoc d;
+  d.id = rs.id;
+  d.summary = "Appends an item.";
+  d.params = {{"item", "The item."}};
+  CHECK(doctown::verify_doc(d, rs, cb).ok());  // the receiver left out
+  d.params.push_back({"self", "The buffer."});
+  d.params.push_back({"`mut item`", "Spelled as the signature spells it."});
+  CHECK(doctown::verify_doc(d, rs, cb).ok());
+  d.params.push_back({"capacity", "Invented."});
+  CHECK(has_issue(doctown::verify_doc(d, rs, cb), VerifyIssueKind::unknown_param));
+
+  d = SymbolDoc{};
+  d.id = py.id;
+  d.summary = "Sends a GET request.";
+  d.params = {{"url", "Where."}, {"timeout", "Seconds."}, {"*args", "Passed on."},
+              {"kwargs", "Passed on."}};
+  CHECK(doctown::verify_doc(d, py, cb).ok());
+  d.params.push_back({"cls", "Not a parameter of this method."});
+  auto r = doctown::verify_doc(d, py, cb);
+  REQUIRE(r.issues.size() == 1);
+  CHECK(r.issues[0].subject == "cls");
+
+  // C++ members: `this` is implied, never listed.
+  d = SymbolDoc{};
+  d.id = cpp.id;
+  d.summary = "Computes the area.";
+  d.params = {{"this", "The shape."}};
+  CHECK(doctown::verify_doc(d, cpp, cb).ok());
+  d.params = {{"self", "Not C++."}};
+  CHECK_FALSE(doctown::verify_doc(d, cpp, cb).ok());
+}
