@@ -8,7 +8,7 @@ packages=(
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   libclang-dev clang libclang-rt-14-dev libeigen3-dev catch2 libfmt-dev libssl-dev ca-certificates
   libcli11-dev libarchive-dev libpcre2-dev libhnswlib-dev libsqlite3-dev
-  universal-ctags graphviz chromium
+  universal-ctags graphviz chromium nodejs npm
 )
 
 missing=()
@@ -21,4 +21,14 @@ if ((${#missing[@]})); then
   if [ "$(id -u)" != 0 ]; then sudo="sudo"; fi
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+# The official MCP TypeScript SDK, for the MCP tests (tests/mcp). It goes to a cache folder
+# outside the tracked tree; tests/CMakeLists.txt finds it there (DOCTOWN_MCP_SDK_DIR) and skips
+# the SDK tests when it is missing. The version is pinned so that test runs are reproducible.
+mcp_sdk_dir="${DOCTOWN_MCP_SDK_DIR:-$HOME/.cache/doctown/mcp-sdk}"
+if [ ! -f "$mcp_sdk_dir/node_modules/@modelcontextprotocol/sdk/package.json" ]; then
+  mkdir -p "$mcp_sdk_dir"
+  [ -f "$mcp_sdk_dir/package.json" ] || echo '{"name":"doctown-mcp-test-deps","private":true}' >"$mcp_sdk_dir/package.json"
+  (cd "$mcp_sdk_dir" && npm install --no-audit --no-fund --silent @modelcontextprotocol/sdk@1.32.2)
 fi
