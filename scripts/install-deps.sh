@@ -11,7 +11,9 @@ packages=(
   universal-ctags graphviz chromium doxygen libtree-sitter-dev
   cmark-gfm  # tests render the Markdown pages as GitHub does (tables included) to check escaping
 )
-# npm fetches the tree-sitter grammars below; any npm will do (Debian's or nodejs' own).
+# npm fetches the tree-sitter grammars and the MCP SDK below; any node/npm will do (Debian's or
+# nodejs' own).
+command -v node >/dev/null || packages+=(nodejs)
 command -v npm >/dev/null || packages+=(npm)
 
 missing=()
@@ -46,3 +48,13 @@ for g in tree-sitter-rust@0.23.2 tree-sitter-python@0.23.6; do
   echo "${g#*@}" >"$dest/VERSION"
   rm -rf "$tmp"
 done
+
+# The official MCP TypeScript SDK, for the MCP tests (tests/mcp). It goes to a cache folder
+# outside the tracked tree; tests/CMakeLists.txt finds it there (DOCTOWN_MCP_SDK_DIR) and skips
+# the SDK tests when it is missing. The version is pinned so that test runs are reproducible.
+mcp_sdk_dir="${DOCTOWN_MCP_SDK_DIR:-$HOME/.cache/doctown/mcp-sdk}"
+if [ ! -f "$mcp_sdk_dir/node_modules/@modelcontextprotocol/sdk/package.json" ]; then
+  mkdir -p "$mcp_sdk_dir"
+  [ -f "$mcp_sdk_dir/package.json" ] || echo '{"name":"doctown-mcp-test-deps","private":true}' >"$mcp_sdk_dir/package.json"
+  (cd "$mcp_sdk_dir" && npm install --no-audit --no-fund --silent @modelcontextprotocol/sdk@1.32.2)
+fi

@@ -17,8 +17,10 @@
 
 #include "core/file_util.hpp"
 #include "core/json_util.hpp"
+#include "core/utf8.hpp"
 #include "doctown/version.hpp"
 #include "doctown/writer.hpp"
+#include "format/format.hpp"
 #include "output/docpack_writer.hpp"
 #include "output/docset_util.hpp"
 #include "output/zip_io.hpp"
@@ -35,41 +37,6 @@ json::array string_array(const std::vector<std::string>& v) {
   json::array a;
   for (const auto& s : v) a.emplace_back(s);
   return a;
-}
-
-json::array params_json(const std::vector<Param>& ps) {
-  json::array a;
-  for (const Param& p : ps)
-    a.push_back(json::object{{"name", p.name}, {"type", p.type}, {"default", p.default_value}});
-  return a;
-}
-
-json::array flag_names(std::uint32_t f) {
-  static constexpr std::pair<std::uint32_t, const char*> kNames[] = {
-      {flags::is_static, "static"},       {flags::is_virtual, "virtual"},
-      {flags::is_pure, "pure"},           {flags::is_override, "override"},
-      {flags::is_const, "const"},         {flags::is_noexcept, "noexcept"},
-      {flags::is_constexpr, "constexpr"}, {flags::is_inline, "inline"},
-      {flags::is_deleted, "deleted"},     {flags::is_defaulted, "defaulted"},
-      {flags::is_deprecated, "deprecated"}, {flags::is_template, "template"},
-      {flags::is_definition, "definition"}};
-  json::array a;
-  for (const auto& [bit, name] : kNames)
-    if (f & bit) a.emplace_back(name);
-  return a;
-}
-
-json::object stats_json(const RunStats& s) {
-  json::object st;
-  for (const auto& [k, v] : s.stage_seconds) st[k] = v;
-  return json::object{
-      {"symbols", s.symbols},   {"selected", s.selected},   {"documented", s.documented},
-      {"cached", s.cached},     {"failed", s.failed},       {"requests", s.requests},
-      {"retries", s.retries}, {"not_started", s.not_started},   {"rate_limited", s.rate_limited},
-      {"tokens", json::object{{"input", s.tokens.input},
-                              {"cached", s.tokens.cached},
-                              {"output", s.tokens.output}}},
-      {"cost_usd", s.cost_usd}, {"wall_s", s.wall_s},       {"stage_seconds", std::move(st)}};
 }
 
 // Relations by endpoint, for the calls/called_by/extends/... lists of each chunk.
@@ -138,19 +105,15 @@ json::array chunks(const DocSet& d) {
   json::array out;
   for (std::size_t i = 0; i < cb.symbols.size(); ++i) {
     const Symbol& s = cb.symbols[i];
-    json::object extra{{"signature", s.signature},
-                       {"brief", s.brief},
-                       {"flags", flag_names(s.flags)},
-                       {"complexity", s.complexity},
-                       {"nesting_depth", s.nesting_depth},
-                       {"is_public_api", s.is_public_api},
-                       {"parent_id", s.parent_id},
-                       {"template_parameters", params_json(s.template_params)},
-                       {"embedding_row", i}};
-    if (s.declaration)
-      extra["declaration"] = json::object{{"file", s.declaration->file},
-                                          {"line", s.declaration->line},
-                                          {"end_line", s.declaration->end_line}};
+    json::object chunk = chunk_json(s);
+    json::object& meta = chunk["metadata"].as_object();
+    meta["calls"] = rel.get(true, RelationKind::calls, s.id);
+    meta["called_by"] = rel.get(false, RelationKind::calls, s.id);
+    meta["extends"] = rel.get(true, RelationKind::inherits, s.id);
+    meta["implements"] = rel.get(true, RelationKind::overrides, s.id);
+    meta["uses_types"] = rel.get(true, RelationKind::uses_type, s.id);
+    json::object& extra = meta["extra"].as_object();
+    extra["embedding_row"] = i;
     if (i < d.scores->size()) {
       const DocScore& sc = (*d.scores)[i];
       extra["doc_score"] = sc.score;
@@ -160,31 +123,7 @@ json::array chunks(const DocSet& d) {
       extra["selected"] = sc.selected;
       extra["selection_reason"] = sc.reason;
     }
-    json::object meta{
-        {"language", s.language},
-        {"line_start", s.location.line},
-        {"line_end", s.location.end_line},
-        {"symbol_name", s.name},
-        {"qualified_name", s.qualified_name},
-        {"symbol_kind", to_string(s.kind)},
-        {"visibility", to_string(s.access)},
-        {"parameters", params_json(s.params)},
-        {"return_type", s.return_type},
-        {"doc_comment", s.doc_comment},
-        {"calls", rel.get(true, RelationKind::calls, s.id)},
-        {"called_by", rel.get(false, RelationKind::calls, s.id)},
-        {"extends", rel.get(true, RelationKind::inherits, s.id)},
-        {"implements", rel.get(true, RelationKind::overrides, s.id)},
-        {"uses_types", rel.get(true, RelationKind::uses_type, s.id)},
-        {"extra", std::move(extra)}};
-    out.push_back(json::object{
-        {"chunk_id", s.id},
-        {"path", s.location.file},
-        {"type", s.kind == SymbolKind::document ? "docs" : "code"},
-        {"text", s.source_text.empty() ? s.signature : s.source_text},
-        {"start", s.location.line},
-        {"end", s.location.end_line},
-        {"metadata", std::move(meta)}});
+    out.push_back(std::move(chunk));
   }
   return out;
 }
@@ -212,8 +151,7 @@ json::object graph(const DocSet& d) {
   std::map<std::string, std::size_t> by_type;
   for (const Relation& r : d.graph->edges) {
     ++by_type[std::string(to_string(r.kind))];
-    edges.push_back(json::object{
-        {"from", r.from}, {"to", r.to}, {"edge_type", to_string(r.kind)}, {"score", r.weight}});
+    edges.push_back(graph_edge_json(r));
   }
   json::object types;
   for (const auto& [k, v] : by_type) types[k] = v;
@@ -244,25 +182,16 @@ json::object documentation(const DocSet& d, const std::vector<VerifyResult>& ver
   NameResolver resolver(*d.codebase);
   json::array summaries;
   for (const auto& [id, doc] : *d.docs) {
-    json::array related, params, examples;
+    json::array related;
     std::set<std::string> seen;
     for (const std::string& ref : doc.see_also)
       if (const Symbol* s = resolver.resolve(ref); s && seen.insert(s->id).second)
         related.emplace_back(s->id);
-    for (const ParamDoc& p : doc.params)
-      params.push_back(json::object{{"name", p.name}, {"description", p.description}});
-    summaries.push_back(json::object{{"symbol_id", id},
-                                     {"summary", doc.summary},
-                                     {"description", doc.description},
-                                     {"details", details_markdown(doc)},
-                                     {"related", std::move(related)},
-                                     {"params", std::move(params)},
-                                     {"returns", doc.returns},
-                                     {"throws", doc.throws},
-                                     {"notes", doc.notes},
-                                     {"examples", string_array(doc.examples)},
-                                     {"see_also", string_array(doc.see_also)},
-                                     {"source", doc.source}});
+    json::object summary = json::value_from(doc).as_object();
+    summary["symbol_id"] = id;
+    summary["details"] = details_markdown(doc);
+    summary["related"] = std::move(related);
+    summaries.push_back(std::move(summary));
   }
   json::array failures;
   for (const SymbolFailure& f : *d.failures)
@@ -282,7 +211,7 @@ json::object documentation(const DocSet& d, const std::vector<VerifyResult>& ver
       {"summaries", std::move(summaries)},
       {"architecture_overview", architecture_overview(d)},
       {"highlights", string_array(highlights(d))},
-      {"generation_stats", stats_json(d.stats)},
+      {"generation_stats", json::value_from(d.stats)},
       {"failures", std::move(failures)},
       {"verification", json::object{{"checked", verification.size()},
                                     {"ok", ok},
@@ -290,65 +219,95 @@ json::object documentation(const DocSet& d, const std::vector<VerifyResult>& ver
                                     {"symbols", std::move(per_symbol)}}}};
 }
 
-json::object doc_scoring(const DocSet& d) {
+Manifest::DocScoring doc_scoring(const DocSet& d) {
   std::vector<double> v;
-  std::size_t selected = 0;
+  Manifest::DocScoring out;
   for (const DocScore& s : *d.scores) {
     v.push_back(s.score);
-    if (s.selected) ++selected;
+    if (s.selected) ++out.selected;
   }
   std::sort(v.begin(), v.end());
-  json::object stats{{"scored", v.size()}, {"selected", selected}};
+  out.scored = v.size();
   if (!v.empty()) {
-    stats["min"] = v.front();
-    stats["max"] = v.back();
-    stats["mean"] = std::accumulate(v.begin(), v.end(), 0.0) / static_cast<double>(v.size());
-    stats["median"] = v.size() % 2 ? v[v.size() / 2] : (v[v.size() / 2 - 1] + v[v.size() / 2]) / 2;
+    out.min = v.front();
+    out.max = v.back();
+    out.mean = std::accumulate(v.begin(), v.end(), 0.0) / static_cast<double>(v.size());
+    out.median = v.size() % 2 ? v[v.size() / 2] : (v[v.size() / 2 - 1] + v[v.size() / 2]) / 2;
   }
   const DocScoreOptions& o = d.doc_scoring;
-  return json::object{{"enabled", o.enabled},
-                      {"threshold", o.threshold},
-                      {"weights", json::object{{"structural", o.structural},
-                                               {"semantic", o.semantic},
-                                               {"complexity", o.complexity}}},
-                      {"statistics", std::move(stats)}};
+  out.enabled = o.enabled;
+  out.threshold = o.threshold;
+  out.structural = o.structural;
+  out.semantic = o.semantic;
+  out.complexity = o.complexity;
+  return out;
 }
 
-json::object manifest(const DocSet& d, const std::string& name) {
+Manifest manifest(const DocSet& d, const std::string& name) {
   const Codebase& cb = *d.codebase;
-  json::object source{{"type", cb.source.type.empty() ? "local" : cb.source.type},
-                      {"ref", cb.source.ref},
-                      {"commit", cb.source.commit}};
-  bool remote = cb.source.type == "github" || cb.source.type == "git";
-  source[remote ? "url" : "path"] =
-      cb.source.url_or_path.empty() ? cb.root : cb.source.url_or_path;
-  return json::object{
-      {"docpack_version", kDocpackVersion},
-      {"name", name},
-      {"source", std::move(source)},
-      {"generated_at", d.generated_at.empty() ? utc_now_iso8601() : d.generated_at},
-      {"totals", json::object{{"files", cb.files.size()},
-                              {"symbols", cb.symbols.size()},
-                              {"chunks", cb.symbols.size()},
-                              {"relations", cb.relations.size()},
-                              {"documented", d.docs->size()},
-                              {"failed", d.failures->size()},
-                              {"graph_nodes", d.graph->nodes.size()},
-                              {"graph_edges", d.graph->edges.size()}}},
-      {"embedding", json::object{{"model", d.embeddings->model},
-                                 {"dims", d.embeddings->dims},
-                                 {"rows", d.embeddings->rows},
-                                 {"dtype", "float32"},
-                                 {"byte_order", "little"}}},
-      {"generator", json::object{{"name", "doctown"},
-                                 {"version", version_string},
-                                 {"llm_model", d.llm_model},
-                                 {"mode", d.llm_mode}}},
-      {"doc_scoring", doc_scoring(d)},
-      {"generation_stats", stats_json(d.stats)},
-      {"members", string_array({"manifest.json", "filestructure.json", "chunks.json",
-                                "embeddings.bin", "graph.json", "documentation.json",
-                                "README.md"})}};
+  Manifest m;
+  m.docpack_version = kDocpackVersion;
+  m.name = name;
+  m.source = cb.source;
+  if (m.source.type.empty()) m.source.type = "local";
+  if (m.source.url_or_path.empty()) m.source.url_or_path = cb.root;
+  m.generated_at = d.generated_at.empty() ? utc_now_iso8601() : d.generated_at;
+  m.totals = {cb.files.size(),     cb.symbols.size(), cb.symbols.size(),
+              cb.relations.size(), d.docs->size(),    d.failures->size(),
+              d.graph->nodes.size(), d.graph->edges.size()};
+  m.embedding.model = d.embeddings->model;
+  m.embedding.dims = d.embeddings->dims;
+  m.embedding.rows = d.embeddings->rows;
+  m.generator = {"doctown", version_string, d.llm_model, d.llm_mode};
+  m.doc_scoring = doc_scoring(d);
+  m.generation_stats = d.stats;
+  m.members = {"manifest.json", "filestructure.json", "chunks.json",      "embeddings.bin",
+               "graph.json",    "documentation.json", "sources.json",     "README.md"};
+  return m;
+}
+
+// sources.json: the text of every file that holds a symbol, so that the MCP server (and any
+// reader) can show code without the source tree. The analysed tree is hostile: only regular
+// files that resolve inside the root are read, and the sizes are capped so that a docpack
+// cannot balloon; what is left out is listed with the reason.
+json::object sources(const Codebase& cb) {
+  constexpr std::uint64_t kMaxFile = 1u << 20, kMaxTotal = 64u << 20;
+  std::set<std::string, std::less<>> with_symbols;
+  for (const Symbol& s : cb.symbols) with_symbols.insert(s.location.file);
+  std::error_code ec;
+  fs::path root = cb.root.empty() ? fs::path() : fs::weakly_canonical(cb.root, ec);
+  json::array files, omitted;
+  std::uint64_t total = 0;
+  auto omit = [&](const SourceFile& f, const char* why) {
+    omitted.push_back(json::object{{"path", f.path}, {"reason", why}});
+  };
+  for (const SourceFile& f : cb.files) {
+    if (!with_symbols.count(f.path)) continue;
+    if (root.empty()) {
+      omit(f, "source tree not available when the docpack was written");
+      continue;
+    }
+    fs::path p = fs::weakly_canonical(root / f.path, ec);
+    auto [r, pe] = std::mismatch(root.begin(), root.end(), p.begin(), p.end());
+    if (ec || r != root.end() || !fs::is_regular_file(fs::symlink_status(root / f.path, ec))) {
+      omit(f, "not a regular file inside the source tree");
+      continue;
+    }
+    auto size = fs::file_size(p, ec);
+    if (ec || size > kMaxFile || total + size > kMaxTotal) {
+      omit(f, size > kMaxFile ? "larger than 1 MiB" : "docpack source budget (64 MiB) spent");
+      continue;
+    }
+    auto text = read_file(p);
+    if (!text) {
+      omit(f, "unreadable");
+      continue;
+    }
+    total += text->size();
+    repair_utf8(*text);
+    files.push_back(json::object{{"path", f.path}, {"sha256", f.sha256}, {"text", std::move(*text)}});
+  }
+  return json::object{{"files", std::move(files)}, {"omitted", std::move(omitted)}};
 }
 
 std::string embeddings_bin(const EmbeddingMatrix& m) {
@@ -363,11 +322,11 @@ std::string embeddings_bin(const EmbeddingMatrix& m) {
   return out;
 }
 
-std::string readme(const DocSet& d, const std::string& name, const json::object& man) {
+std::string readme(const DocSet& d, const std::string& name, const Manifest& man) {
   const Codebase& cb = *d.codebase;
   std::string md = "# " + name + " docpack\n\n";
   md += "Generated by doctown " + std::string(version_string) + " on " +
-        std::string(man.at("generated_at").as_string()) + " from `" +
+        man.generated_at + " from `" +
         (cb.source.url_or_path.empty() ? cb.root : cb.source.url_or_path) + "`";
   if (!cb.source.commit.empty()) md += " at commit `" + cb.source.commit + "`";
   md += ".\n\n";
@@ -393,7 +352,8 @@ std::string readme(const DocSet& d, const std::string& name, const json::object&
       "| chunks.json | one record per symbol (facts, relations, DocScore) |\n"
       "| embeddings.bin | float32 row-major; row i is chunks[i] |\n"
       "| graph.json | typed edges and PageRank per node |\n"
-      "| documentation.json | generated docs, architecture overview, verification |\n";
+      "| documentation.json | generated docs, architecture overview, verification |\n"
+      "| sources.json | the text of each file that holds a symbol (for readers without the tree) |\n";
   return md;
 }
 
@@ -415,14 +375,15 @@ result<std::vector<ZipMember>> docpack_members(const DocSet& d, const std::strin
   if (auto ok = validate_docset(d); !ok) return ok.error();
   try {
     auto verification = docset_verification(d);
-    json::object man = manifest(d, name);
+    Manifest man = manifest(d, name);
     std::vector<ZipMember> m;
-    m.push_back({"manifest.json", pretty_json(man)});
+    m.push_back({"manifest.json", pretty_json(json::value_from(man))});
     m.push_back({"filestructure.json", pretty_json(filestructure(*d.codebase))});
     m.push_back({"chunks.json", pretty_json(chunks(d))});
     m.push_back({"embeddings.bin", embeddings_bin(*d.embeddings)});
     m.push_back({"graph.json", pretty_json(graph(d))});
     m.push_back({"documentation.json", pretty_json(documentation(d, verification))});
+    m.push_back({"sources.json", pretty_json(sources(*d.codebase))});
     m.push_back({"README.md", readme(d, name, man)});
     return m;
   } catch (const std::exception& e) {

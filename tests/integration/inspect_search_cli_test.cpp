@@ -37,7 +37,7 @@ TEST_CASE("doctown inspect shows manifest, counts and statistics", "[cli][inspec
   CHECK(v["counts"].as_object()["embedding_dims"].to_number<int>() == 32);
   CHECK(v["statistics"].as_object()["symbols_by_kind"].as_object()["method"].to_number<int>() == 4);
   CHECK(v["statistics"].as_object()["verified_ratio"].to_number<double>() == Approx(1.0));
-  CHECK(v["members"].as_array().size() == 7);
+  CHECK(v["members"].as_array().size() == 8);  // the 6.1 members + sources.json
 
   auto text = run_cli({"inspect", dp.string()});
   REQUIRE(text.exit_code == 0);

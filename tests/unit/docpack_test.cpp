@@ -52,7 +52,7 @@ TEST_CASE("docpack has the 6.1 members and consistent contents", "[docpack]") {
 
   auto m = members_of(path);
   for (const char* name : {"manifest.json", "filestructure.json", "chunks.json", "embeddings.bin",
-                           "graph.json", "documentation.json", "README.md"})
+                           "graph.json", "documentation.json", "sources.json", "README.md"})
     CHECK(m.count(name) == 1);
 
   auto manifest = parse(m["manifest.json"]).as_object();
@@ -196,7 +196,7 @@ TEST_CASE("docpack round-trips through Docpack::open", "[docpack]") {
   CHECK(dp->pagerank().at(fx.id_of("geo::Shape::area")) > dp->pagerank().at(fx.id_of("geo::summarize")));
   CHECK(dp->architecture_overview() == "Written by the model: `geo::Shape` is the root.");
   CHECK(dp->verified_ratio() == Approx(1.0));
-  CHECK(dp->members().size() == 7);
+  CHECK(dp->members().size() == 8);
 }
 
 TEST_CASE("damaged docpacks give clear errors naming the problem", "[docpack]") {
@@ -278,6 +278,17 @@ TEST_CASE("damaged docpacks give clear errors naming the problem", "[docpack]") 
     auto dp = rewrite("embeddings.bin", std::string(12, '\0'));
     REQUIRE(!dp);
     CHECK(dp.error().message.find("embeddings.bin") != std::string::npos);
+  }
+  SECTION("stored source texts of the wrong shape are named") {
+    auto dp = rewrite("sources.json", std::string("{\"files\": [{\"path\": \"a.cpp\", \"text\": 5}]}"));
+    REQUIRE(!dp);
+    CHECK(dp.error().message.find("sources.json") != std::string::npos);
+  }
+  SECTION("a docpack without sources.json (older writers) still opens") {
+    auto dp = rewrite("sources.json", std::nullopt);
+    REQUIRE(dp);
+    CHECK(!dp->files().empty());
+    for (const auto& f : dp->files()) CHECK(!f.has_text);
   }
   SECTION("a documentation entry of the wrong type is named") {
     auto dp = rewrite("documentation.json", std::string("{\"summaries\": 3}"));
