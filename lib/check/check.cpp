@@ -12,6 +12,7 @@
 #include <map>
 #include <optional>
 #include <tuple>
+#include <unordered_set>
 
 #include "doctown/verify.hpp"
 
@@ -170,6 +171,27 @@ bool comment_line(std::string_view l) {
          (l.size() >= 2 && l.substr(l.size() - 2) == "*/");
 }
 
+// Doxygen looks a see-also name up from the documented symbol's scope outwards: `@sa Value()`
+// in XMLNode::SetValue's comment means XMLNode::Value. The verifier resolves names without a
+// scope, so a name found in an enclosing scope is qualified first.
+std::string in_scope(const std::string& ref, const std::string& symbol_qname,
+                     const std::unordered_set<std::string>& qualified) {
+  std::string name = ref;
+  while (!name.empty() && std::isspace(static_cast<unsigned char>(name.back()))) name.pop_back();
+  if (auto paren = name.find('('); paren != std::string::npos) name.resize(paren);
+  if (name.empty() || name.find("::") == 0) return ref;
+  // A class's comment may name its own members; then the enclosing scopes.
+  if (qualified.count(symbol_qname + "::" + name)) return symbol_qname + "::" + name;
+  std::string scope = symbol_qname;
+  for (;;) {
+    auto sep = scope.rfind("::");
+    if (sep == std::string::npos) break;
+    scope.resize(sep);
+    if (qualified.count(scope + "::" + name)) return scope + "::" + name;
+  }
+  return ref;
+}
+
 struct Place {
   std::string file;
   int line = 0;
@@ -183,8 +205,24 @@ std::optional<Place> find_claim(const std::vector<std::string>& lines, int ancho
                                 std::string_view subject,
                                 std::initializer_list<std::string_view> markers) {
   if (anchor < 1 || anchor > static_cast<int>(lines.size())) return std::nullopt;
+  // Up through the comments above the declaration: line comments, and block comments whose
+  // inner lines need not start with '*' (Doxygen's `@sa Value()` on a line of its own).
   int first = anchor;
-  while (first > 1 && anchor - first < 400 && comment_line(lines[first - 2])) --first;
+  while (first > 1 && anchor - first < 400) {
+    std::string_view above = lines[first - 2];
+    if (above.find("*/") != std::string_view::npos) {
+      int open = first - 1;
+      while (open >= 1 && anchor - open < 400 &&
+             std::string_view(lines[open - 1]).find("/*") == std::string_view::npos)
+        --open;
+      if (open < 1 || anchor - open >= 400) break;
+      first = open;
+    } else if (comment_line(above)) {
+      --first;
+    } else {
+      break;
+    }
+  }
   last = std::clamp(last, anchor, std::min<int>(anchor + 400, static_cast<int>(lines.size())));
   for (int n = first; n <= last; ++n) {
     std::string_view l = lines[n - 1];
@@ -275,11 +313,14 @@ CheckReport check_codebase(const Codebase& codebase, const CheckOptions& options
       s.source_text = strip_comments(s.source_text, s.language);
     }
     Verifier verifier(bare);
+    std::unordered_set<std::string> qualified;
+    for (const Symbol& s : codebase.symbols) qualified.insert(s.qualified_name);
     for (const Symbol& s : codebase.symbols) {
       if (s.doc_comment.empty() || s.kind == SymbolKind::document) continue;
       ++report.comments_checked;
       SymbolDoc doc = doc_from_comment(s.doc_comment, s.id);
       if (!params_trustworthy(s)) doc.params.clear();
+      for (std::string& ref : doc.see_also) ref = in_scope(ref, s.qualified_name, qualified);
       for (const VerifyIssue& issue : verifier.check(doc, s).issues) {
         auto kind = kind_of(issue.kind);
         if (!kind) continue;

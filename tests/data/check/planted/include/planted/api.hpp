@@ -43,4 +43,17 @@ class Widget {
   int size_ = 0;
 };
 
+/// Holds one value.
+class Holder {
+ public:
+  /// The value held.
+  int get() const;
+
+  /** Replaces the value.
+      @sa get()
+      @sa forget_it
+  */
+  void set(int v);
+};
+
 }  // namespace planted
