@@ -3,6 +3,7 @@
 
 #include "doctown/analyzer.hpp"
 #include "doctown/batch_planner.hpp"
+#include "doctown/check.hpp"
 #include "doctown/cache.hpp"
 #include "doctown/doc_scorer.hpp"
 #include "doctown/docpack.hpp"

@@ -13,6 +13,7 @@
 #include "output/docset_util.hpp"
 #include "output/graphviz.hpp"
 #include "output/html_assets.hpp"
+#include "output/llms_txt.hpp"
 #include "output/site_model.hpp"
 
 namespace doctown {
@@ -239,7 +240,8 @@ class HtmlRenderer {
          "aria-label=\"Search symbols\" autocomplete=\"off\"></form></header>\n"
       << "<div class=\"layout\">\n<nav class=\"sidebar\">\n"
       << "<p><a href=\"index.html\">Overview</a><br><a href=\"diagrams.html\">Diagrams</a><br>"
-         "<a href=\"search.html\">Search</a></p>\n";
+         "<a href=\"search.html\">Search</a><br>"
+         "<a href=\"llms.txt\" type=\"text/plain\">llms.txt</a></p>\n";
     std::size_t shown = 0;
     for (const char* kind : {"namespace", "file"}) {
       bool any = false;
@@ -410,7 +412,9 @@ class HtmlWriter final : public Writer {
           if (ctx.stop_requested()) return fail(errc::cancelled, "cancelled", final_dir.string());
           if (auto ok = put(model.pages()[pi].slug + ".html", r.page(pi)); !ok) return ok;
         }
-        return {};
+        LlmsTxt llms = render_llms_txt(model, name, kExt);
+        if (auto ok = put("llms.txt", llms.index); !ok) return ok;
+        return put("llms-full.txt", llms.full);
       } catch (const std::exception& e) {
         return fail(errc::internal, std::string("rendering HTML failed: ") + e.what(),
                     final_dir.string());

@@ -9,6 +9,7 @@
 #include "doctown/writer.hpp"
 #include "output/dir_util.hpp"
 #include "output/markdown_escape.hpp"
+#include "output/llms_txt.hpp"
 #include "output/docset_util.hpp"
 #include "output/site_model.hpp"
 
@@ -269,6 +270,18 @@ class MarkdownWriter final : public Writer {
 };
 
 }  // namespace
+
+std::vector<std::pair<std::string, std::string>> markdown_pages(const SiteModel& model,
+                                                                const std::string& name) {
+  MarkdownRenderer r(model);
+  std::vector<std::pair<std::string, std::string>> out;
+  out.reserve(model.pages().size() + 1);
+  out.emplace_back("index.md", r.index(name));
+  for (std::size_t pi = 0; pi < model.pages().size(); ++pi)
+    out.emplace_back(model.pages()[pi].slug + std::string(kExt), r.page(pi));
+  return out;
+}
+
 }  // namespace detail
 
 result<std::unique_ptr<Writer>> make_markdown_writer() {

@@ -1,6 +1,6 @@
 // The HTML site in a real browser (headless Chromium, file:// URLs): the search index loads,
 // searching a symbol's name lists it with a working link, and cross-links land on their
-// target. Skipped with a warning when Chromium is not installed.
+// target. A ctest skip when Chromium is not installed.
 #include <catch2/catch.hpp>
 
 #include <signal.h>
@@ -17,6 +17,7 @@
 
 #include "doctown/writer.hpp"
 #include "support/output_fixture.hpp"
+#include "support/skip.hpp"
 #include "support/test_paths.hpp"
 
 extern char** environ;
@@ -75,10 +76,8 @@ std::string dump_dom(const fs::path& chromium, const std::string& url, const fs:
 
 TEST_CASE("the HTML site works in headless Chromium from file://", "[html][chromium]") {
   fs::path chromium = chromium_path();
-  if (chromium.empty()) {
-    WARN("chromium is not installed: skipping the browser test (apt-get install chromium)");
-    return;
-  }
+  if (chromium.empty())
+    doctown::test::skip_test("chromium is not installed (apt-get install chromium)");
   doctown::test::OutputFixture fx;
   fs::path work = doctown::test::scratch_dir("chromium");
   auto w = doctown::make_html_writer();

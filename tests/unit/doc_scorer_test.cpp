@@ -124,6 +124,7 @@ TEST_CASE("DocScore ranks the fixture in the expected order", "[score]") {
   CHECK(run_s.structural > handler.structural);
   CHECK(run_s.complexity > handler.complexity);
   CHECK(handler.complexity > helper.complexity);
+  REQUIRE(r.scores.size() >= 3);  // the loop below must look at something
   for (const auto& s : r.scores) {
     CHECK(s.score >= 0.0);
     CHECK(s.score <= 1.0);
@@ -212,6 +213,8 @@ TEST_CASE("DocScore handles one symbol, no embeddings and the disabled scorer", 
   Graph g;
   auto scores = (*scorer)->score(cb, g, EmbeddingMatrix{}, RunContext{});
   REQUIRE(scores);
+  REQUIRE_FALSE(cb.symbols.empty());
+  REQUIRE(scores->size() == cb.symbols.size());
   for (const auto& s : *scores) CHECK(s.semantic == 0.0);
   CHECK((*scores)[*cb.index_of(id("core::Engine::run"))].complexity > 0.5);
 }

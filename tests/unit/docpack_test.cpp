@@ -146,6 +146,7 @@ TEST_CASE("docpack has the 6.1 members and consistent contents", "[docpack]") {
   for (auto& e : graph["edges"].as_array())
     if (e.as_object().at("edge_type") == "inherits") saw_inherits = true;
   CHECK(saw_inherits);
+  REQUIRE_FALSE(graph["nodes"].as_array().empty());
   for (auto& n : graph["nodes"].as_array()) CHECK(n.as_object().at("pagerank").to_number<double>() > 0);
 
   auto fsj = parse(m["filestructure.json"]).as_object();
@@ -295,6 +296,94 @@ TEST_CASE("damaged docpacks give clear errors naming the problem", "[docpack]") 
     REQUIRE(!dp);
     CHECK(dp.error().message.find("documentation.json") != std::string::npos);
   }
+}
+
+namespace {
+
+std::uint32_t le32(const std::string& b, std::size_t at) {
+  return static_cast<std::uint32_t>(static_cast<unsigned char>(b[at])) |
+         static_cast<std::uint32_t>(static_cast<unsigned char>(b[at + 1])) << 8 |
+         static_cast<std::uint32_t>(static_cast<unsigned char>(b[at + 2])) << 16 |
+         static_cast<std::uint32_t>(static_cast<unsigned char>(b[at + 3])) << 24;
+}
+std::uint16_t le16(const std::string& b, std::size_t at) {
+  return static_cast<std::uint16_t>(static_cast<unsigned char>(b[at]) |
+                                    static_cast<unsigned char>(b[at + 1]) << 8);
+}
+
+// Where one member's bytes and CRC-32 copies are in a zip, read from its central directory.
+struct MemberSpan {
+  std::string name;
+  std::size_t data = 0, size = 0;  // compressed data
+  std::vector<std::size_t> crc_at;  // central directory, local header, data descriptor
+};
+
+std::vector<MemberSpan> member_spans(const std::string& zip) {
+  std::size_t eocd = zip.rfind(std::string("PK\x05\x06", 4));
+  REQUIRE(eocd != std::string::npos);
+  std::size_t count = le16(zip, eocd + 10), cd = le32(zip, eocd + 16);
+  std::vector<MemberSpan> out;
+  for (std::size_t i = 0; i < count; ++i) {
+    REQUIRE(le32(zip, cd) == 0x02014b50u);
+    MemberSpan m;
+    std::uint16_t flags = le16(zip, cd + 8);
+    m.size = le32(zip, cd + 20);
+    std::size_t name_len = le16(zip, cd + 28), extra = le16(zip, cd + 30), comment = le16(zip, cd + 32);
+    std::size_t local = le32(zip, cd + 42);
+    m.name = zip.substr(cd + 46, name_len);
+    REQUIRE(le32(zip, local) == 0x04034b50u);
+    m.data = local + 30 + le16(zip, local + 26) + le16(zip, local + 28);
+    m.crc_at = {cd + 16, local + 14};
+    if (flags & 8) {  // a data descriptor follows the data, with or without its signature
+      std::size_t dd = m.data + m.size;
+      m.crc_at.push_back(le32(zip, dd) == 0x08074b50u ? dd + 4 : dd);
+    }
+    out.push_back(m);
+    cd += 46 + name_len + extra + comment;
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("a one-byte flip in a stored member is detected and never read as valid", "[docpack]") {
+  OutputFixture fx;
+  fs::path dir = doctown::test::scratch_dir("docpack-flip");
+  fs::path good = write_docpack(fx.docset(), dir, "geo");
+  auto bytes = doctown::detail::read_file(good);
+  REQUIRE(bytes);
+  auto spans = member_spans(*bytes);
+  REQUIRE(spans.size() >= 7);
+  std::size_t tried = 0;
+  for (const MemberSpan& m : spans) {
+    INFO(m.name);
+    REQUIRE(m.size > 0);
+    // 1. A wrong CRC-32 with intact data: only the checksum can tell.
+    {
+      std::string bad = *bytes;
+      for (std::size_t at : m.crc_at) bad[at] = static_cast<char>(bad[at] ^ 0x01);
+      fs::path p = dir / ("crc-" + m.name + ".docpack");
+      REQUIRE(doctown::detail::write_file_atomic(p, bad));
+      auto dp = doctown::Docpack::open(p);
+      REQUIRE(!dp);
+      CHECK(dp.error().message.find(m.name) != std::string::npos);
+      ++tried;
+    }
+    // 2. One flipped bit in the compressed data, at three places. (Not the last byte: its high
+    // bits may be deflate's padding, which no reader can notice.)
+    for (std::size_t at : {m.data, m.data + m.size / 2, m.data + m.size * 3 / 4}) {
+      std::string bad = *bytes;
+      bad[at] = static_cast<char>(bad[at] ^ 0x10);
+      fs::path p = dir / ("flip-" + m.name + "-" + std::to_string(at) + ".docpack");
+      REQUIRE(doctown::detail::write_file_atomic(p, bad));
+      auto members = doctown::detail::read_zip(p);
+      CHECK(!members);
+      auto dp = doctown::Docpack::open(p);
+      CHECK(!dp);
+      ++tried;
+    }
+  }
+  CHECK(tried == spans.size() * 4);
 }
 
 TEST_CASE("writers validate their input and names", "[docpack]") {

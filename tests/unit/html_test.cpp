@@ -11,6 +11,7 @@
 
 #include "doctown/writer.hpp"
 #include "support/output_fixture.hpp"
+#include "support/skip.hpp"
 #include "support/test_paths.hpp"
 
 namespace fs = std::filesystem;
@@ -101,7 +102,21 @@ TEST_CASE("the search index is a script listing symbols with summaries and links
   CHECK(v.as_array().size() >= fx.docs.size());
 }
 
-TEST_CASE("diagrams: SVG with dot, a note without it", "[html]") {
+TEST_CASE("diagrams: SVG when Graphviz dot is installed", "[html][dot]") {
+  if (!dot_installed())
+    doctown::test::skip_test("Graphviz dot is not installed (apt-get install graphviz)");
+  OutputFixture fx;
+  fs::path dir = write_html(fx.docset(), doctown::test::scratch_dir("html-dot"));
+  std::string d = slurp(dir / "diagrams.html");
+  auto svg1 = d.find("<svg");
+  REQUIRE(svg1 != std::string::npos);
+  CHECK(d.find("<svg", svg1 + 4) != std::string::npos);  // both diagrams
+  CHECK(d.find("<?xml") == std::string::npos);
+  CHECK(d.find("geo::Circle") != std::string::npos);
+  CHECK(d.find("ns-geo.html#geo-circle") != std::string::npos);  // nodes link to their docs
+}
+
+TEST_CASE("diagrams: a note without dot and validated options", "[html]") {
   OutputFixture fx;
   SECTION("dot missing") {
     doctown::HtmlOptions o;
@@ -115,20 +130,6 @@ TEST_CASE("diagrams: SVG with dot, a note without it", "[html]") {
     CHECK(d.find("<code>src/circle.cpp</code> includes <code>include/geo/circle.hpp</code>") != std::string::npos);
     // No temporary diagram files leak into the site.
     for (const auto& e : fs::directory_iterator(dir)) CHECK(e.path().filename().string().rfind("diagram-", 0) != 0);
-  }
-  SECTION("dot installed") {
-    if (!dot_installed()) {
-      WARN("Graphviz dot is not installed: SVG diagrams not tested (apt-get install graphviz)");
-      return;
-    }
-    fs::path dir = write_html(fx.docset(), doctown::test::scratch_dir("html-dot"));
-    std::string d = slurp(dir / "diagrams.html");
-    auto svg1 = d.find("<svg");
-    REQUIRE(svg1 != std::string::npos);
-    CHECK(d.find("<svg", svg1 + 4) != std::string::npos);  // both diagrams
-    CHECK(d.find("<?xml") == std::string::npos);
-    CHECK(d.find("geo::Circle") != std::string::npos);
-    CHECK(d.find("ns-geo.html#geo-circle") != std::string::npos);  // nodes link to their docs
   }
   SECTION("options are validated") {
     doctown::HtmlOptions o;

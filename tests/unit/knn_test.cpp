@@ -171,6 +171,7 @@ TEST_CASE("exact k-NN honours the similarity floor and small inputs", "[knn]") {
   // k larger than the other rows: everything else, best first.
   auto m3 = random_unit_rows(4, 8, 3);
   auto all = knn_exact(m3, KnnOptions{.k = 10, .min_similarity = -1.f});
+  REQUIRE(all.size() == 4);
   for (const auto& row : all) CHECK(row.size() == 3);
 }
 

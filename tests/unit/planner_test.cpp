@@ -343,6 +343,7 @@ TEST_CASE("batch size 1 and the model's output limit bound the symbols per reque
                    .output_tokens_per_symbol = 700};
   auto few = planner(o)->plan_wave(PlanInput{&cb}, ids, 0);
   REQUIRE(few);
+  REQUIRE(few->size() == 3);  // before the loop: an empty plan must not pass it
   for (const auto& b : *few) {
     CHECK(b.symbol_ids.size() <= 5);
     CHECK(b.max_output_tokens == 700 * b.symbol_ids.size());

@@ -33,6 +33,16 @@ std::vector<std::string> top(const doctown::SearchIndex& idx, const std::string&
   return out;
 }
 
+// The best hit's qualified name; a search that finds nothing fails the test here instead of
+// reading past an empty vector.
+std::string first(const doctown::SearchIndex& idx, const std::string& q, std::size_t k = 3,
+                  std::span<const float> v = {}) {
+  auto hits = top(idx, q, k, v);
+  INFO("query: " << q);
+  REQUIRE_FALSE(hits.empty());
+  return hits.front();
+}
+
 }  // namespace
 
 TEST_CASE("search terms split identifiers", "[search]") {
@@ -50,22 +60,22 @@ TEST_CASE("BM25 ranks names first, then prose", "[search]") {
   CHECK(idx.size() == fx.codebase.symbols.size());
   CHECK(idx.embedding_model() == "doctown-local-hash-v1");
 
-  CHECK(top(idx, "total_area").front() == "geo::total_area");
-  CHECK(top(idx, "parse shape").front() == "geo::parse_shape");
+  CHECK(first(idx, "total_area") == "geo::total_area");
+  CHECK(first(idx, "parse shape") == "geo::parse_shape");
   // "area": symbols named area beat total_area, which beats prose mentions.
   auto area = top(idx, "area", 5);
   REQUIRE(area.size() >= 3);
   CHECK((area[0] == "geo::Shape::area" || area[0] == "geo::Circle::area"));
   CHECK((area[1] == "geo::Shape::area" || area[1] == "geo::Circle::area"));
   // Words only found in summaries and descriptions still find their symbol.
-  CHECK(top(idx, "sums").front() == "geo::total_area");
-  CHECK(top(idx, "generator script").front() == "gen.main");
+  CHECK(first(idx, "sums") == "geo::total_area");
+  CHECK(first(idx, "generator script") == "gen.main");
 
   doctown::SearchOptions o;
   o.k = 2;
   auto hits = idx.search("area", o);
   REQUIRE(hits);
-  CHECK(hits->size() == 2);
+  REQUIRE(hits->size() == 2);
   const auto& h = hits->front();
   CHECK(!h.file.empty());
   CHECK(h.line > 0);
@@ -85,9 +95,9 @@ TEST_CASE("embedding similarity blends in when a query vector is given", "[searc
   std::size_t circle = *fx.codebase.index_of(fx.id_of("geo::Circle"));
   auto row = fx.embeddings.row(circle);
   std::vector<float> q(row.begin(), row.end());
-  CHECK(top(idx, "xylophone", 1, q).front() == "geo::Circle");
+  CHECK(first(idx, "xylophone", 1, q) == "geo::Circle");
   // With lexical evidence both count: "parse" still finds parse_shape first.
-  CHECK(top(idx, "parse", 1, q).front() == "geo::parse_shape");
+  CHECK(first(idx, "parse", 1, q) == "geo::parse_shape");
 
   doctown::SearchOptions o;
   std::vector<float> wrong(3, 0.5f);
@@ -120,7 +130,7 @@ TEST_CASE("queries are embedded locally in the docpack's space", "[search]") {
   }
   CHECK(fx.codebase.symbols[best].qualified_name == "geo::parse_shape");
   auto idx = doctown::SearchIndex::build(dp);
-  CHECK(top(idx, "parse shape text", 1, *q).front() == "geo::parse_shape");
+  CHECK(first(idx, "parse shape text", 1, *q) == "geo::parse_shape");
 
   // Embeddings from another model cannot be reproduced: unsupported, BM25 still works.
   fx.embeddings.model = "text-embedding-3-small";
