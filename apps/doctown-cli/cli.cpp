@@ -225,6 +225,9 @@ void add_planner_flags(CLI::App& app, PipelineFlags& f) {
   g->add_flag("--no-semantic-context", f.no_semantic_context, "Leave semantic context out");
   g->add_option("--semantic-neighbors", p.semantic_neighbors, "Neighbours per symbol in context")
       ->capture_default_str();
+  g->add_option("--language", p.language,
+                "BCP 47 tag of the docs' prose (fr, zh-CN, ...); identifiers and code stay as they "
+                "are; the offline writer writes English");
   g->add_option("--tokenizer-dir", f.tokenizer_dir, "Folder holding the .tiktoken rank files");
   g->add_option("--models", f.models_file, "JSON file adding models (limits and prices)");
 }
@@ -237,7 +240,13 @@ void add_llm_flags(CLI::App& app, PipelineFlags& f) {
       ->check(CLI::IsMember({"auto", "offline", "openai"}));
   g->add_option("--model", f.model, "Chat model (default gpt-4o-mini; OPENAI_MODEL honoured)");
   g->add_option("--base-url", f.base_url, "OpenAI-compatible base URL (OPENAI_BASE_URL honoured)");
-  g->add_option("--concurrency", l.concurrency, "Requests in flight")->capture_default_str();
+  g->add_option("--concurrency", l.concurrency,
+                "Most requests in flight (0 = grow toward what the limits admit, up to 64)")
+      ->capture_default_str();
+  g->add_option("--max-cost", l.max_cost_usd,
+                "Spend at most this many USD: stop before a request that could exceed it, keep "
+                "what is done, exit 1 (0 = no limit)")
+      ->check(CLI::NonNegativeNumber);
   g->add_option("--rpm-limit", l.rpm_limit, "Requests per minute (0 = from server headers)")
       ->capture_default_str();
   g->add_option("--tpm-limit", l.tpm_limit, "Tokens per minute (0 = from server headers)")

@@ -61,6 +61,13 @@ int run_build(BuildArgs& a, Cli& cli) {
   for (const auto& f : res->failures)
     fmt::print(stderr, "doctown: failed to document {}: {}\n", terminal_safe(f.id),
                terminal_safe(f.reason));
+  if (res->fatal && res->fatal->where == "--max-cost") {
+    // The budget held: what was documented is written and cached; a rerun with more budget
+    // takes the rest from where this one stopped.
+    fmt::print(stderr, "doctown: {} ({} symbols not started)\n", res->fatal->message,
+               st.not_started);
+    return Exit::item_failures;
+  }
   if (res->fatal) return cli.report(*res->fatal);
   if (res->cancelled) {
     fmt::print(stderr, "doctown: interrupted; the {} finished docs were written and cached, {} "

@@ -48,12 +48,17 @@ struct PlannerOptions {
   std::size_t batch_size = 15;
   /// Most input tokens per request, system prompt and context included.
   std::size_t max_batch_tokens = 25000;
-  /// Output budget per symbol (max_completion_tokens = this × symbols).
+  /// Most output tokens per symbol: max_completion_tokens is what answers of the request's
+  /// symbols take by kind and size, with headroom, and never more than this × symbols.
   std::size_t output_tokens_per_symbol = 700;
+  /// BCP 47 tag of the prose's language ("fr", "zh-CN"); empty or "en" = English.
+  std::string language;
   /// Include neighbours, callers/callees, same-file symbols and includes.
   bool semantic_context = true;
   /// Neighbours per symbol in the context.
   std::size_t semantic_neighbors = 3;
+  /// Least cosine similarity for a neighbour to be shown (looser look-alikes are noise).
+  double similarity_threshold = 0.5;
   /// Most tokens of code per symbol (long bodies keep signature, head and tail).
   std::size_t max_code_tokens = 1500;
   /// Tokens reserved for an earlier wave's summary not yet known when planning ahead.

@@ -44,6 +44,7 @@ struct Manifest {
     std::string version;    ///< doctown's version
     std::string llm_model;  ///< "offline" or the chat model
     std::string mode;       ///< "offline", "sync", "batch_api"
+    std::string language = "en";  ///< BCP 47 tag of the prose (the offline writer: always "en")
   };
   /// DocScore selection settings and the score distribution.
   struct DocScoring {

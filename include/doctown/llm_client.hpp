@@ -13,6 +13,7 @@
 #include "doctown/batch_planner.hpp"
 #include "doctown/error.hpp"
 #include "doctown/graph.hpp"
+#include "doctown/models.hpp"
 #include "doctown/progress.hpp"
 #include "doctown/types.hpp"
 
@@ -26,8 +27,9 @@ struct LlmOptions {
   std::string api_key;
   /// Chat model.
   std::string model = "gpt-4o-mini";
-  /// Requests in flight at once.
-  unsigned concurrency = 8;
+  /// Most requests in flight at once; 0 = automatic: the number grows toward what the limits
+  /// admit (rate × latency, Little's law) up to 64, and shrinks when the server errs or slows.
+  unsigned concurrency = 0;
   /// Client-side requests-per-minute limit; 0 = none until the server's headers say.
   double rpm_limit = 0;
   /// Client-side tokens-per-minute limit (prompt + max_completion_tokens); 0 = none.
@@ -69,6 +71,13 @@ struct LlmOptions {
   double backoff_max_s = 60;
   /// Follow-up requests per symbol the model left out before it is marked failed.
   unsigned max_repairs = 3;
+  /// Most USD the run may spend (0 = no limit): no request is sent that could take the spend
+  /// over it at its worst case (whole prompt uncached + max_completion_tokens); the run then
+  /// stops with limit_exceeded, keeping what is done.
+  double max_cost_usd = 0;
+  /// Prices and limits (the built-in table plus --models): what the run's cost is computed
+  /// from, the same table the planner's estimate uses.
+  ModelTable models = ModelTable::builtin();
 };
 
 /// Work for the client: requests plus what it needs to repair partial answers.

@@ -30,6 +30,8 @@ struct DocSet {
   RunStats stats;
   std::string llm_model;     ///< "offline" or the model name
   std::string llm_mode;      ///< "offline", "sync", "batch_api"
+  /// BCP 47 tag of the docs' prose ("en" when English, which the offline writer always is).
+  std::string language = "en";
   std::string generated_at;  ///< ISO-8601 UTC
   /// Architecture overview prose (LLM-written or from facts); empty = writer derives one.
   std::string architecture_overview;

@@ -302,7 +302,8 @@ void tag_invoke(json::value_from_tag, json::value& v, const Manifest& m) {
       {"generator", json::object{{"name", g.name},
                                  {"version", g.version},
                                  {"llm_model", g.llm_model},
-                                 {"mode", g.mode}}},
+                                 {"mode", g.mode},
+                                 {"language", g.language}}},
       {"doc_scoring", doc_scoring_json(m.doc_scoring)},
       {"generation_stats", json::value_from(m.generation_stats)},
       {"members", string_array(m.members)}};
@@ -328,7 +329,7 @@ Manifest tag_invoke(json::value_to_tag<Manifest>, const json::value& v) {
                  json_string(e, "dtype", "float32"), json_string(e, "byte_order", "little")};
   const auto& g = object_or_empty(o.if_contains("generator"));
   m.generator = {json_string(g, "name"), json_string(g, "version"), json_string(g, "llm_model"),
-                 json_string(g, "mode")};
+                 json_string(g, "mode"), json_string(g, "language", "en")};
   m.doc_scoring = doc_scoring_from(object_or_empty(o.if_contains("doc_scoring")));
   if (auto* p = o.if_contains("generation_stats")) m.generation_stats = json::value_to<RunStats>(*p);
   m.members = string_list(o, "members");

@@ -40,10 +40,11 @@ std::string lower(std::string s) {
 
 }  // namespace
 
-OpenAiRun::OpenAiRun(const LlmOptions& options, const LlmJob& job, const RunContext& ctx)
+OpenAiRun::OpenAiRun(const LlmOptions& options, const LlmJob& job, const RunContext& ctx,
+                     ClientState& state)
     : opt_(options), job_(job), ctx_(ctx),
       rng_(static_cast<std::uint64_t>(options.seed >= 0 ? options.seed : 7) * 0x9E3779B97F4A7C15ULL + 1),
-      limiter_(options.rpm_limit, options.tpm_limit, options.rate_window_s) {
+      st_(state), limiter_(state.limiter), model_(options.models.lookup(options.model)) {
   settings_.model = opt_.model;
   settings_.temperature = opt_.temperature;
   settings_.seed = opt_.seed;
@@ -154,12 +155,76 @@ const json::value& OpenAiRun::schema_of(const Batch& batch) {
 }
 
 std::uint64_t OpenAiRun::counted_tokens(const Batch& batch) const {
-  std::uint64_t in = batch.input_tokens;
-  if (in == 0) in = (batch.system_prompt.size() + batch.user_prompt.size() + 3) / 4 + 7;
+  // Servers count a request as OpenAI documents it: about one token per 4 characters of the
+  // messages, plus max_completion_tokens; exact BPE can be lower than that, so the limiter
+  // takes whichever is higher and never undercounts against the server's bucket.
+  std::size_t chars = batch.system_prompt.size() + batch.user_prompt.size();
   if (settings_.format == ResponseFormat::json_object)
-    in += (batch.response_schema.empty() ? default_response_schema().size()
-                                         : batch.response_schema.size()) / 3;
-  return in + batch.max_output_tokens;
+    chars += (batch.response_schema.empty() ? default_response_schema().size()
+                                            : batch.response_schema.size()) + 80;
+  std::uint64_t by_chars = (chars + 3) / 4 + chat_message_overhead_tokens;
+  return std::max<std::uint64_t>(batch.input_tokens, by_chars) + batch.max_output_tokens;
+}
+
+std::size_t OpenAiRun::right_sized_output(const Work& w) const {
+  std::size_t planned = w.planned_output;
+  if (planned == 0 || st_.output_ratio <= 0) return planned;
+  // Headroom over the highest recent ratio; an answer cut at the limit is split and asked
+  // again, so a tight reservation costs a retry, never a symbol.
+  double want = static_cast<double>(planned) * st_.output_ratio * 1.2 + 24;
+  return std::clamp<std::size_t>(static_cast<std::size_t>(std::ceil(want)), 32, planned);
+}
+
+void OpenAiRun::learn_output(const Work& w, std::uint64_t completion_tokens, bool cut) {
+  if (w.planned_output == 0) return;
+  double ratio = static_cast<double>(completion_tokens) / static_cast<double>(w.planned_output);
+  if (cut) {
+    st_.output_ratio = std::max(st_.output_ratio, ratio) * 1.5;  // the answer wanted more
+    return;
+  }
+  // The highest ratio seen, decaying slowly so that one long answer does not fix it for good.
+  st_.output_ratio = st_.output_ratio <= 0 ? ratio : std::max(ratio, st_.output_ratio * 0.97);
+}
+
+double OpenAiRun::price_usd(const TokenUsage& u, bool batch_api) const {
+  return cost_usd(model_, u, batch_api);
+}
+
+bool OpenAiRun::over_budget(const Work& w, std::uint64_t input_tokens) {
+  if (opt_.max_cost_usd <= 0) return false;
+  double worst = price_usd({input_tokens, 0, w.batch.max_output_tokens}, false);
+  if (st_.spent_usd + st_.committed_usd + worst <= opt_.max_cost_usd) return false;
+  if (st_.committed_usd > 0) return true;  // answers in flight may cost less than reserved
+  char text[160];
+  std::snprintf(text, sizeof text,
+                "stopped before a request that could take the spend over --max-cost $%.4f "
+                "(spent $%.4f, the next request may cost up to $%.4f)",
+                opt_.max_cost_usd, st_.spent_usd, worst);
+  fatal_ = fail(errc::limit_exceeded,
+                std::string(text) + "; finished docs are kept and cached: raise --max-cost and "
+                                    "run again to finish",
+                "--max-cost");
+  return true;
+}
+
+std::size_t OpenAiRun::in_flight_target() const {
+  std::size_t cap = opt_.concurrency > 0 ? opt_.concurrency : 64;
+  // Until the first answer shows the server's limits (or that it sends none), one request.
+  if (!st_.heard_back) return 1;
+  std::size_t target = cap;
+  if (opt_.concurrency == 0 && st_.latency_s > 0 && (limiter_.rpm() > 0 || limiter_.tpm() > 0)) {
+    // Little's law: in flight = arrival rate × time in system. The rate is what the limits
+    // admit; twice that rate × latency keeps the pipe full through latency swings.
+    double window = opt_.rate_window_s > 0 ? opt_.rate_window_s : 60;
+    double rate = limiter_.rpm() > 0 ? limiter_.rpm() / window : 1e9;
+    if (limiter_.tpm() > 0 && st_.avg_cost > 0)
+      rate = std::min(rate, limiter_.tpm() / window / st_.avg_cost);
+    target = static_cast<std::size_t>(std::ceil(2 * rate * st_.latency_s)) + 1;
+  } else if (opt_.concurrency == 0 && limiter_.rpm() == 0 && limiter_.tpm() == 0) {
+    target = 8;  // a server that states no limits (llama.cpp, vLLM): a modest fixed number
+  }
+  target = static_cast<std::size_t>(std::floor(static_cast<double>(target) * st_.pressure));
+  return std::clamp<std::size_t>(target, 1, cap);
 }
 
 net::HttpRequest OpenAiRun::chat_request(Work& w) {
@@ -237,6 +302,11 @@ void OpenAiRun::handle_response(Work w, int status, std::string_view body,
                     redact_url(base_url_));
     return;
   }
+  if (!batch_api) {
+    // Errors and overload halve the in-flight target; each good answer regrows it a little.
+    if (status == 429 || status >= 500) st_.pressure = std::max(0.125, st_.pressure / 2);
+    else if (status == 200) st_.pressure = std::min(1.0, st_.pressure + 0.1);
+  }
   if (status == 429) {
     ++out_.rate_limited;
     if (code == "insufficient_quota") {
@@ -292,6 +362,7 @@ void OpenAiRun::handle_answer(Work w, std::string_view body, bool batch_api) {
     json::value v = json::parse(body, ec);
     if (!ec) {
       TokenUsage u = parse_usage(v);
+      st_.spent_usd += price_usd(u, batch_api);
       out_.tokens.input += u.input;
       out_.tokens.cached += u.cached;
       out_.tokens.output += u.output;
@@ -306,6 +377,8 @@ void OpenAiRun::handle_answer(Work w, std::string_view body, bool batch_api) {
     return;
   }
   const TokenUsage& u = answer->usage;
+  st_.spent_usd += price_usd(u, batch_api);
+  if (!batch_api) learn_output(w, u.output, answer->finish_reason == "length");
   out_.tokens.input += u.input;
   out_.tokens.cached += u.cached;
   out_.tokens.output += u.output;
@@ -381,14 +454,16 @@ LlmOutcome OpenAiRun::finish() {
   for (const auto& id : order_)
     if (syms_[id].state == SymState::pending) left.push_back(id);
   // A cancellation leaves work for the rerun; only a real stop (401, quota) fails the rest.
-  if (fatal_ && fatal_->code == errc::cancelled) out_.not_started = std::move(left);
+  // Nor does a stop at --max-cost: the rest is left for a run with more budget.
+  if (fatal_ && (fatal_->code == errc::cancelled || fatal_->code == errc::limit_exceeded))
+    out_.not_started = std::move(left);
   else fail_ids(left, reason);
   out_.fatal = fatal_;
-  ModelInfo info = ModelTable::builtin().lookup(opt_.model);
+  // Priced from the options' table (built-ins plus --models), as the plan's estimate is.
   TokenUsage sync_tokens{out_.tokens.input - batch_tokens_.input,
                          out_.tokens.cached - batch_tokens_.cached,
                          out_.tokens.output - batch_tokens_.output};
-  out_.cost_usd = cost_usd(info, sync_tokens, false) + cost_usd(info, batch_tokens_, true);
+  out_.cost_usd = price_usd(sync_tokens, false) + price_usd(batch_tokens_, true);
   return std::move(out_);
 }
 
@@ -398,7 +473,7 @@ LlmOutcome OpenAiRun::run_sync() {
 }
 
 void OpenAiRun::drive_sync(std::size_t max_wave) {
-  auto pool = net::HttpClientPool::create(http_options(), std::max(1u, opt_.concurrency));
+  auto pool = net::HttpClientPool::create(http_options(), opt_.concurrency ? opt_.concurrency : 64u);
   if (!pool) {
     fatal_ = pool.error();
     return;
@@ -408,6 +483,10 @@ void OpenAiRun::drive_sync(std::size_t max_wave) {
     auto node = in_flight.extract(c.tag);
     if (node.empty()) return;
     Work w = std::move(node.mapped());
+    st_.committed_usd = std::max(0.0, st_.committed_usd - w.reserved_usd);
+    st_.heard_back = true;
+    double took = std::chrono::duration<double>(Clock::now() - w.sent_at).count();
+    st_.latency_s = st_.latency_s <= 0 ? took : 0.7 * st_.latency_s + 0.3 * took;
     if (!c.response) {
       handle_transport_error(std::move(w), c.response.error(), c.transient);
       return;
@@ -416,7 +495,6 @@ void OpenAiRun::drive_sync(std::size_t max_wave) {
     handle_response(std::move(w), resp.status, resp.body,
                     [&resp](std::string_view name) { return resp.header(name); }, false);
   };
-  std::size_t limit = std::max(1u, opt_.concurrency);
   while (true) {
     auto now = Clock::now();
     if (!fatal_ && ctx_.stop_requested())
@@ -427,7 +505,7 @@ void OpenAiRun::drive_sync(std::size_t max_wave) {
     std::size_t min_wave = SIZE_MAX;
     for (const auto& w : queue_) min_wave = std::min(min_wave, w.batch.wave);
     for (const auto& [tag, w] : in_flight) min_wave = std::min(min_wave, w.batch.wave);
-    while (in_flight.size() < limit) {
+    while (in_flight.size() < in_flight_target()) {
       auto it = queue_.end();
       for (auto q = queue_.begin(); q != queue_.end(); ++q) {
         if (q->batch.wave != min_wave || min_wave > max_wave) continue;
@@ -443,22 +521,29 @@ void OpenAiRun::drive_sync(std::size_t max_wave) {
         queue_.erase(it);
         continue;
       }
+      if (it->planned_output == 0) it->planned_output = it->batch.max_output_tokens;
+      it->batch.max_output_tokens = right_sized_output(*it);
       std::uint64_t cost = counted_tokens(it->batch);
+      if (over_budget(*it, cost - it->batch.max_output_tokens)) break;
       auto t = limiter_.when(cost, now);
       if (t > now) {
         wake = std::min(wake, t);
         break;
       }
       limiter_.commit(cost, now);
+      st_.avg_cost = st_.avg_cost <= 0 ? static_cast<double>(cost)
+                                       : 0.8 * st_.avg_cost + 0.2 * static_cast<double>(cost);
       Work w = std::move(*it);
       queue_.erase(it);
+      w.reserved_usd = price_usd({cost - w.batch.max_output_tokens, 0, w.batch.max_output_tokens}, false);
+      st_.committed_usd += w.reserved_usd;
       ++w.attempts;
       ++out_.requests;
       w.sent_at = now;
       (*pool)->submit(w.id, chat_request(w));
       in_flight.emplace(w.id, std::move(w));
     }
-    if (in_flight.empty() && (queue_.empty() || min_wave > max_wave)) break;
+    if (in_flight.empty() && (queue_.empty() || min_wave > max_wave || fatal_)) break;
     for (auto& c : (*pool)->wait(wake)) handle(c);
   }
   if (fatal_ && fatal_->code == errc::cancelled) {
@@ -481,10 +566,10 @@ namespace {
 
 class OpenAiClient final : public LlmClient {
  public:
-  explicit OpenAiClient(LlmOptions options) : options_(std::move(options)) {}
+  explicit OpenAiClient(LlmOptions options) : options_(std::move(options)), state_(options_) {}
   LlmOutcome run(const LlmJob& job, const RunContext& ctx) override {
     try {
-      detail::OpenAiRun run(options_, job, ctx);
+      detail::OpenAiRun run(options_, job, ctx, state_);
       return options_.mode == "batch_api" ? run.run_batch_api() : run.run_sync();
     } catch (const std::exception& e) {
       LlmOutcome out;
@@ -496,6 +581,7 @@ class OpenAiClient final : public LlmClient {
 
  private:
   LlmOptions options_;
+  detail::ClientState state_;  ///< limits, latency, answer sizes and spend, across runs
 };
 
 }  // namespace
@@ -509,8 +595,9 @@ result<std::unique_ptr<LlmClient>> make_openai_client(LlmOptions options) {
                 "base_url");
   if (options.model.empty())
     return fail(errc::invalid_argument, "no model given; pass --model", "model");
-  if (options.concurrency == 0)
-    return fail(errc::invalid_argument, "concurrency must be at least 1", "concurrency");
+  if (!(options.max_cost_usd >= 0))
+    return fail(errc::invalid_argument, "--max-cost must be a positive amount in USD (0 = no limit)",
+                "max_cost");
   if (options.max_attempts == 0)
     return fail(errc::invalid_argument, "max_attempts must be at least 1", "max_attempts");
   if (!(options.timeout_s > 0) || !(options.connect_timeout_s > 0))

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "doctown/llm_client.hpp"
+#include "doctown/models.hpp"
 #include "llm/chat_protocol.hpp"
 #include "llm/rate_limiter.hpp"
 #include "net/http_client.hpp"
@@ -29,15 +30,44 @@ struct Work {
   unsigned attempts = 0;  ///< times sent
   std::chrono::steady_clock::time_point not_before{};
   std::chrono::steady_clock::time_point sent_at{};  ///< when the last attempt was sent
+  std::size_t planned_output = 0;  ///< the planner's max_output_tokens, before right-sizing
+  double reserved_usd = 0;         ///< worst-case price of the attempt in flight
   bool sent_max_completion_tokens = false;  ///< how the last attempt was sent
   bool sent_json_schema = false;
+};
+
+/// What a client learns in one run() and keeps for the next (the pipeline calls run() once
+/// per wave slice): the limits, how long answers take and how many tokens they use, and what
+/// was spent against --max-cost.
+struct ClientState {
+  using Clock = std::chrono::steady_clock;
+  explicit ClientState(const LlmOptions& o) : limiter(o.rpm_limit, o.tpm_limit, o.rate_window_s) {}
+
+  RateLimiter limiter;
+  /// An answer (any status) came back: until then one request probes the server, since its
+  /// limits arrive with the first answer's headers.
+  bool heard_back = false;
+  /// Smoothed seconds from send to answer, for Little's law (0 = none seen yet).
+  double latency_s = 0;
+  /// Multiplier on the in-flight target: halved when the server errs or slows, regrown on
+  /// success.
+  double pressure = 1;
+  /// Learned completion tokens used per planned output token (answers / planner's estimate),
+  /// the highest recent ratio; 0 = none seen yet (the planner's figure is used as it is).
+  double output_ratio = 0;
+  /// Smoothed rate-limit cost (tokens) of a request, for the TPM side of Little's law.
+  double avg_cost = 0;
+  /// Spent so far (USD), and how much the requests in flight may still cost at most.
+  double spent_usd = 0;
+  double committed_usd = 0;
 };
 
 class OpenAiRun {
  public:
   using Clock = std::chrono::steady_clock;
 
-  OpenAiRun(const LlmOptions& options, const LlmJob& job, const RunContext& ctx);
+  OpenAiRun(const LlmOptions& options, const LlmJob& job, const RunContext& ctx,
+            ClientState& state);
 
   /// Chat Completions, N in flight, paced by the rate limiter.
   LlmOutcome run_sync();
@@ -73,6 +103,14 @@ class OpenAiRun {
   double backoff_s(unsigned attempt);
   const boost::json::value& schema_of(const Batch& batch);
   std::uint64_t counted_tokens(const Batch& batch) const;
+  /// max_completion_tokens for `w` now: the planner's figure scaled by what answers took.
+  std::size_t right_sized_output(const Work& w) const;
+  void learn_output(const Work& w, std::uint64_t completion_tokens, bool cut);
+  /// Requests to keep in flight now (Little's law on the learned limits and latency).
+  std::size_t in_flight_target() const;
+  double price_usd(const TokenUsage& u, bool batch_api) const;
+  /// Stop before a request that could take the run over --max-cost; true when it must wait.
+  bool over_budget(const Work& w, std::uint64_t input_tokens);
   net::HttpRequest chat_request(Work& w);
   net::HttpOptions http_options() const;
   std::string url(std::string_view path) const;
@@ -98,7 +136,9 @@ class OpenAiRun {
   std::optional<error> fatal_;
   bool batch_submitted_ = false;
   std::mt19937_64 rng_;
-  RateLimiter limiter_;
+  ClientState& st_;
+  RateLimiter& limiter_;
+  ModelInfo model_;
   std::map<std::string, boost::json::value> schemas_;
 };
 

@@ -258,7 +258,7 @@ Manifest manifest(const DocSet& d, const std::string& name) {
   m.embedding.model = d.embeddings->model;
   m.embedding.dims = d.embeddings->dims;
   m.embedding.rows = d.embeddings->rows;
-  m.generator = {"doctown", version_string, d.llm_model, d.llm_mode};
+  m.generator = {"doctown", version_string, d.llm_model, d.llm_mode, d.language};
   m.doc_scoring = doc_scoring(d);
   m.generation_stats = d.stats;
   m.members = {"manifest.json", "filestructure.json", "chunks.json",      "embeddings.bin",

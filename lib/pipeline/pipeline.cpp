@@ -167,6 +167,8 @@ result<Pipeline> Pipeline::create(Config config) {
   if (!scorer) return std::move(scorer).error();
   impl->doc_scorer = std::move(*scorer);
 
+  // One model table prices the plan and the run (built-ins plus --models).
+  config.llm_options.models = impl->models;
   auto llm = config.llm == "openai" ? make_openai_client(config.llm_options) : make_offline_writer();
   if (!llm) return std::move(llm).error();
   impl->llm = std::move(*llm);
@@ -349,6 +351,10 @@ result<BuildResult> Pipeline::build(std::string_view source, const RunContext& c
 
   std::vector<std::vector<std::string>> waves = planner.waves(input);
   std::size_t total = a.selected.size(), finished = 0;
+  if (cfg.llm == "offline" && !cfg.planner.language.empty() && cfg.planner.language != "en")
+    ctx.note("llm", "--language " + cfg.planner.language +
+                        ": the offline writer states facts in English only; use --llm openai "
+                        "for prose in that language");
   {
     StageTimer t(ctx, out.stats, "llm", total);
     for (std::size_t w = 0; w < waves.size() && !out.fatal; ++w) {
@@ -388,7 +394,7 @@ result<BuildResult> Pipeline::build(std::string_view source, const RunContext& c
       const std::size_t slice =
           cfg.llm_options.mode == "batch_api"
               ? pending.size()
-              : std::size_t{std::max(1u, cfg.llm_options.concurrency)} * 16 *
+              : std::size_t{cfg.llm_options.concurrency ? cfg.llm_options.concurrency : 64u} * 16 *
                     std::max<std::size_t>(1, cfg.planner.batch_size);
       bool stop_run = false;
       for (std::size_t from = 0; from < pending.size() && !stop_run; from += slice) {
@@ -460,7 +466,7 @@ result<BuildResult> Pipeline::build(std::string_view source, const RunContext& c
   // outputs beside its verification issues).
   out.stats.documented = docs.size() - (cfg.output.strict ? flagged : 0);
   out.stats.failed = out.failures.size();
-  if (out.cancelled) {
+  if (out.cancelled || (out.fatal && out.fatal->code == errc::limit_exceeded)) {
     // Selected symbols with neither a doc nor a failure were never attempted.
     std::set<std::string> failed_ids;
     for (const auto& f : out.failures) failed_ids.insert(f.id);
@@ -484,6 +490,8 @@ result<BuildResult> Pipeline::build(std::string_view source, const RunContext& c
     set.stats = out.stats;
     set.llm_model = backend;
     set.llm_mode = cfg.llm == "offline" ? "offline" : cfg.llm_options.mode;
+    // The offline writer writes English whatever was asked (a note says so at the start).
+    set.language = cfg.llm == "offline" || cfg.planner.language.empty() ? "en" : cfg.planner.language;
     set.generated_at = detail::utc_now_iso8601();
     set.doc_scoring = cfg.doc_score;
     set.verification = &verification;

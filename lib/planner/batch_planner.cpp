@@ -184,9 +184,10 @@ class TokenPlanner final : public BatchPlanner {
  public:
   TokenPlanner(PlannerOptions options, std::shared_ptr<const Tokenizer> tokenizer, ModelInfo model)
       : opt_(std::move(options)), tok_(std::move(tokenizer)), model_(std::move(model)) {
-    system_ = detail::system_prompt_text();
+    system_ = detail::system_prompt_text() + detail::language_instruction(opt_.language);
     schema_ = detail::response_schema_text();
-    system_tokens_ = tok_->count(system_);
+    // Packing counts the preamble at its largest; each request's input_tokens is exact.
+    system_tokens_ = tok_->count(system_) + detail::preamble_max_tokens;
     context_heading_tokens_ = tok_->count(detail::context_heading);
     symbols_heading_tokens_ = tok_->count(detail::symbols_heading);
     per_symbol_out_ = std::min(opt_.output_tokens_per_symbol, model_.max_output_tokens);
@@ -235,7 +236,10 @@ class TokenPlanner final : public BatchPlanner {
     material += "\nmodel=" + opt_.model + "\nencoding=" + std::string(tok_->name()) +
                 "\ncode_tokens=" + std::to_string(opt_.max_code_tokens) +
                 "\ncontext=" + (opt_.semantic_context ? "1" : "0") +
-                "\nneighbors=" + std::to_string(opt_.semantic_neighbors) + "\n";
+                "\nneighbors=" + std::to_string(opt_.semantic_neighbors) +
+                "\nsimilarity>=" + std::to_string(opt_.similarity_threshold) + "\n";
+    // Docs in another language are other docs (English keeps the keys it always had).
+    if (!detail::language_instruction(opt_.language).empty()) material += "language=" + opt_.language + "\n";
     const Symbol* s = input.codebase ? input.codebase->find(id) : nullptr;
     if (!s) return detail::sha256_hex(material + "unknown:" + id);
     auto idx = index_for(input);
@@ -288,10 +292,20 @@ class TokenPlanner final : public BatchPlanner {
   SymbolContext context_of(const Codebase& cb, const ContextIndex& idx, std::uint32_t s) const {
     SymbolContext ctx;
     if (!opt_.semantic_context) return ctx;
-    for (auto b : idx.bases[s]) ctx.bases.push_back(cb.symbols[b].id);
-    for (auto c : idx.callees[s]) ctx.callees.push_back(cb.symbols[c].id);
+    // Tests and third-party code say little about a project symbol, except where they call it
+    // (usage examples); unless the symbol itself lives there.
+    bool inside = detail::is_test_or_third_party(cb.symbols[s].location.file);
+    auto noise = [&](std::uint32_t r) {
+      return !inside && detail::is_test_or_third_party(cb.symbols[r].location.file);
+    };
+    for (auto b : idx.bases[s])
+      if (!noise(b)) ctx.bases.push_back(cb.symbols[b].id);
+    for (auto c : idx.callees[s])
+      if (!noise(c)) ctx.callees.push_back(cb.symbols[c].id);
     for (auto c : idx.callers[s]) ctx.callers.push_back(cb.symbols[c].id);
-    for (const auto& [r, score] : idx.similar[s]) ctx.similar.emplace_back(cb.symbols[r].id, score);
+    for (const auto& [r, score] : idx.similar[s])
+      if (score >= opt_.similarity_threshold && !noise(r))
+        ctx.similar.emplace_back(cb.symbols[r].id, score);
     return ctx;
   }
 
@@ -566,13 +580,16 @@ class TokenPlanner final : public BatchPlanner {
       user += it->block;
       b.symbol_ids.push_back(cb.symbols[it->sym].id);
     }
-    b.system_prompt = system_;
+    b.system_prompt = system_ + preamble_of(*input.codebase);
     b.response_schema = schema_;
     b.input_tokens =
-        system_tokens_ + tok_->count(user) + chat_message_overhead_tokens + reserved;
+        tok_->count(b.system_prompt) + tok_->count(user) + chat_message_overhead_tokens + reserved;
     b.reserved_tokens = reserved;
     b.user_prompt = std::move(user);
-    b.max_output_tokens = output_for(members.size());
+    // What answers of these symbols take, with headroom, never above the per-symbol cap.
+    std::size_t expected = 0;
+    for (const Item* it : members) expected += detail::expected_output_tokens(cb.symbols[it->sym]);
+    b.max_output_tokens = std::min(output_for(members.size()), detail::reserve_for(expected));
     return b;
   }
 
@@ -628,6 +645,21 @@ class TokenPlanner final : public BatchPlanner {
   PlannerOptions opt_;
   std::shared_ptr<const Tokenizer> tok_;
   ModelInfo model_;
+  /// The preamble of the codebase last planned for: one text per run, so every request
+  /// shares the same prefix.
+  const std::string& preamble_of(const Codebase& cb) const {
+    std::lock_guard lock(preamble_mu_);
+    if (preamble_codebase_ != &cb || preamble_symbols_ != cb.symbols.size()) {
+      preamble_ = detail::project_preamble(*tok_, cb);
+      preamble_codebase_ = &cb;
+      preamble_symbols_ = cb.symbols.size();
+    }
+    return preamble_;
+  }
+  mutable std::mutex preamble_mu_;
+  mutable std::string preamble_;
+  mutable const Codebase* preamble_codebase_ = nullptr;
+  mutable std::size_t preamble_symbols_ = 0;
   std::string system_;
   std::string schema_;
   std::size_t system_tokens_ = 0;
@@ -687,6 +719,22 @@ result<std::unique_ptr<BatchPlanner>> make_batch_planner(PlannerOptions options,
   if (options.output_tokens_per_symbol == 0)
     return fail(errc::invalid_argument, "the output budget per symbol must be at least 1 token",
                 "output_tokens_per_symbol");
+  // A BCP 47 tag: letters, digits and hyphens, starting with a 2-3 letter language (it goes
+  // into the system prompt, so nothing else may ride along).
+  const std::string& lang = options.language;
+  bool lang_ok = lang.empty() ||
+                 (lang.size() <= 35 && std::isalpha(static_cast<unsigned char>(lang[0])) &&
+                  std::all_of(lang.begin(), lang.end(), [](char c) {
+                    return std::isalnum(static_cast<unsigned char>(c)) || c == '-';
+                  }) &&
+                  std::count_if(lang.begin(), lang.begin() + static_cast<std::ptrdiff_t>(
+                                                                 std::min<std::size_t>(lang.find('-'), lang.size())),
+                                [](char c) { return std::isalpha(static_cast<unsigned char>(c)); }) >= 2 &&
+                  std::min(lang.find('-'), lang.size()) <= 3);
+  if (!lang_ok)
+    return fail(errc::invalid_argument,
+                "--language '" + lang + "' is not a BCP 47 language tag; use e.g. fr, de, zh-CN, pt-BR",
+                "--language");
   ModelInfo model = models.lookup(options.model);
   auto p = std::make_unique<TokenPlanner>(options, std::move(tokenizer), model);
   std::size_t need = p->smallest_request();

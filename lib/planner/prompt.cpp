@@ -7,7 +7,9 @@
 #include <boost/json.hpp>
 
 #include <algorithm>
+#include <map>
 #include <set>
+#include <unordered_map>
 
 namespace doctown::detail {
 
@@ -128,9 +130,83 @@ const std::string& system_prompt_text() {
           "not help. see_also: qualified names of related symbols from the context, or [].\n"
           "- State only what the facts and code support; do not invent behaviour. Where code was "
           "cut (marked as omitted), do not guess the omitted part.\n"
-          "- Answer with a single JSON object matching this schema, with no text around it:\n") +
-      response_schema_text() + "\n";
+          "- Answer with a single JSON object in the requested format, with no text around "
+          "it.\n");
   return prompt;
+}
+
+std::string project_preamble(const Tokenizer& tokenizer, const Codebase& cb) {
+  // Modules: top-level folders (two levels under src/, include/, lib/), by file count.
+  std::map<std::string, std::size_t> modules;
+  for (const auto& f : cb.files) {
+    std::string_view p = f.path;
+    std::size_t cut = p.find('/');
+    if (cut != std::string_view::npos &&
+        (p.substr(0, cut) == "src" || p.substr(0, cut) == "include" || p.substr(0, cut) == "lib")) {
+      std::size_t second = p.find('/', cut + 1);
+      if (second != std::string_view::npos) cut = second;
+    }
+    ++modules[cut == std::string_view::npos ? std::string(".") : std::string(p.substr(0, cut))];
+  }
+  // Central symbols: most referenced (calls, bases, uses) first; records before the rest.
+  std::unordered_map<std::string_view, std::size_t> refs;
+  for (const auto& r : cb.relations)
+    if (r.kind != RelationKind::contains && r.kind != RelationKind::similar) ++refs[r.to];
+  std::vector<const Symbol*> central;
+  for (const auto& s : cb.symbols)
+    if (is_record(s.kind) || is_callable(s.kind) || s.kind == SymbolKind::enum_) central.push_back(&s);
+  auto score = [&](const Symbol* s) {
+    auto it = refs.find(s->id);
+    return (it == refs.end() ? 0 : it->second) * 4 + (is_record(s->kind) ? 3 : 0);
+  };
+  std::stable_sort(central.begin(), central.end(), [&](const Symbol* a, const Symbol* b) {
+    auto sa = score(a), sb = score(b);
+    return sa != sb ? sa > sb : a->id < b->id;
+  });
+  std::string text = "\n# The project\nName: " + one_line(cb.name, 200) + ". " +
+                     std::to_string(cb.files.size()) + " files, " +
+                     std::to_string(cb.symbols.size()) + " symbols.\nModules:";
+  std::size_t shown = 0;
+  for (const auto& [m, n] : modules) {
+    if (++shown > 40) break;
+    text += " " + one_line(m, 120) + " (" + std::to_string(n) + " files);";
+  }
+  text += "\nCentral types and functions (most used first):\n";
+  std::size_t budget = preamble_max_tokens - 40, used = tokenizer.count(text);
+  for (const Symbol* s : central) {
+    std::string line = "- " + one_line(display_name(*s), 200) + " (" + std::string(to_string(s->kind)) + ")";
+    if (!s->signature.empty()) line += ": `" + one_line(s->signature, 240) + "`";
+    if (!s->doc_comment.empty()) line += " — " + one_line(s->doc_comment, 160);
+    line += "\n";
+    std::size_t n = tokenizer.count(line);
+    if (used + n > budget) break;
+    text += line;
+    used += n;
+  }
+  return text;
+}
+
+std::size_t expected_output_tokens(const Symbol& s) {
+  std::size_t lines = static_cast<std::size_t>(std::count(s.source_text.begin(), s.source_text.end(), '\n'));
+  std::size_t id = s.id.size() / 4 + 4;  // the id is echoed verbatim
+  if (is_callable(s.kind))
+    return 110 + id + 25 * s.params.size() + std::min<std::size_t>(lines, 60);
+  if (is_record(s.kind) || s.kind == SymbolKind::enum_) return 150 + id + std::min<std::size_t>(lines / 2, 60);
+  switch (s.kind) {
+    case SymbolKind::field: case SymbolKind::variable: case SymbolKind::enumerator:
+    case SymbolKind::constant: case SymbolKind::typedef_: case SymbolKind::type_alias:
+    case SymbolKind::property:
+      return 70 + id;
+    default:
+      return 110 + id;
+  }
+}
+
+std::string language_instruction(std::string_view language) {
+  if (language.empty() || language == "en" || language.starts_with("en-")) return {};
+  return "- Write every prose field (summary, description, params' descriptions, returns, throws, "
+         "notes) in the language with BCP 47 tag \"" + std::string(language) +
+         "\". Keep identifiers, code, examples' code and the JSON keys exactly as they are.\n";
 }
 
 std::string batch_header(std::size_t k) {
@@ -139,16 +215,44 @@ std::string batch_header(std::size_t k) {
          (k == 1 ? " entry" : " entries") + " in \"symbols\", ids verbatim.\n";
 }
 
+bool is_test_or_third_party(std::string_view path) {
+  static constexpr std::string_view folders[] = {
+      "test", "tests", "testing", "__tests__", "spec", "specs", "third_party", "thirdparty",
+      "third-party", "3rdparty", "vendor", "vendored", "external", "extern", "deps", "node_modules"};
+  std::string lower;
+  for (char c : path) lower.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+  std::size_t start = 0;
+  while (start <= lower.size()) {
+    std::size_t end = lower.find('/', start);
+    bool last = end == std::string::npos;
+    std::string_view part = std::string_view(lower).substr(start, last ? std::string::npos : end - start);
+    if (!last) {
+      for (auto f : folders)
+        if (part == f) return true;
+    } else {
+      std::string_view stem = part.substr(0, part.find('.'));
+      if (stem.starts_with("test_") || stem.ends_with("_test") || stem.ends_with("_tests") ||
+          stem.ends_with("_unittest") || part.find(".test.") != std::string_view::npos ||
+          part.find(".spec.") != std::string_view::npos || stem.ends_with("_spec"))
+        return true;
+    }
+    if (last) break;
+    start = end + 1;
+  }
+  return false;
+}
+
 std::vector<std::string> SymbolContext::related() const {
   std::vector<std::string> out;
   std::set<std::string> seen;
   auto add = [&](const std::string& id) {
     if (seen.insert(id).second) out.push_back(id);
   };
+  // What the symbol builds on and works with first; look-alikes last.
   for (const auto& b : bases) add(b);
   for (const auto& c : callees) add(c);
-  for (const auto& s : similar) add(s.first);
   for (const auto& c : callers) add(c);
+  for (const auto& s : similar) add(s.first);
   return out;
 }
 

@@ -16,12 +16,32 @@
 namespace doctown::detail {
 
 /// Bumped whenever the prompt text or layout changes: part of every fingerprint (cache key).
-inline constexpr std::string_view prompt_version = "doctown-prompt-v1";
+inline constexpr std::string_view prompt_version = "doctown-prompt-v2";
 
 /// The strict structured-output schema of the agreed answer format (text).
 const std::string& response_schema_text();
-/// The system prompt: instructions followed by the schema; identical for every request.
+/// The system prompt's instructions; identical for every request. The schema is not in it: it
+/// travels in response_format (and, for the json_object fallback, in the user message).
 const std::string& system_prompt_text();
+
+/// Most tokens of the project preamble (what the planner reserves for it when packing).
+inline constexpr std::size_t preamble_max_tokens = 1600;
+/// The project preamble that follows the system prompt in every request of a run: what the
+/// project is, its modules and its central types and functions, from the facts only, so that
+/// every request shares one long prefix (providers cache prefixes from 1,024 tokens on) and
+/// the model knows the project it documents. At most preamble_max_tokens.
+std::string project_preamble(const Tokenizer& tokenizer, const Codebase& codebase);
+
+/// Completion tokens a typical answer for `symbol` takes (summary, description, one line per
+/// parameter, the JSON around them), by kind and size. The planner reserves this with headroom;
+/// the client then scales it by what the run's answers actually take.
+std::size_t expected_output_tokens(const Symbol& symbol);
+/// Reservation for answers expected to take `expected` tokens: headroom for longer answers
+/// (a cut answer is split and asked again, so the headroom need not cover every outlier).
+inline std::size_t reserve_for(std::size_t expected) { return expected * 5 / 4 + 32; }
+
+/// The system prompt's instruction to write prose in `language` (BCP 47); "" for English.
+std::string language_instruction(std::string_view language);
 
 /// The user prompt's opening line for a batch of `k` symbols.
 std::string batch_header(std::size_t k);
@@ -37,6 +57,12 @@ struct SymbolContext {
   std::vector<std::string> bases;     ///< inherited classes and overridden methods
   std::vector<std::string> related() const;  ///< all of the above, deduplicated, in order
 };
+
+/// True for a path under a test or third-party folder (tests/, vendor/, third_party/, ...) or a
+/// test file by name (foo_test.cc, test_foo.py, foo.spec.ts). Context from there is noise
+/// unless it shows the symbol in use. One function so that a richer file-role model can
+/// replace it.
+bool is_test_or_third_party(std::string_view path);
 
 /// Cut `code` to about `budget` tokens keeping its first lines (the declaration) and its last
 /// lines, with a marker saying how much was left out. Returns `code` unchanged when it fits.

@@ -125,7 +125,7 @@ struct LoopbackOpenAiServer::Impl {
   double request_level = 0, token_level = 0;
   Clock::time_point last_refill{};
   std::size_t in_progress = 0;
-  std::set<std::string> seen_system_prompts;
+  std::set<std::size_t> seen_prefixes;  // hashes of prompt prefixes at 128-token boundaries
   std::deque<std::string> bodies;
   std::deque<Fault> embedding_script;
   std::deque<std::string> embedding_bodies;
@@ -138,6 +138,17 @@ struct LoopbackOpenAiServer::Impl {
   std::filesystem::path ca_path;
 
   std::string new_id(std::string_view prefix) { return std::string(prefix) + std::to_string(next_id++); }
+  // OpenAI's prompt caching: the longest prefix seen before, in 128-token steps from 1,024
+  // tokens on (tokens as the server counts them, 4 bytes each). Records this prompt's prefixes.
+  std::size_t cached_prefix_tokens(std::string_view prompt) {
+    constexpr std::size_t step = 128 * 4, first = 1024 * 4;
+    std::size_t cached = 0;
+    for (std::size_t len = first; len <= prompt.size(); len += step) {
+      std::size_t h = std::hash<std::string_view>{}(prompt.substr(0, len));
+      if (!seen_prefixes.insert(h).second) cached = len / 4;
+    }
+    return cached;
+  }
 
   // Ids asked for in a user prompt.
   std::vector<std::string> ids_in(const std::string& user) {
@@ -331,6 +342,7 @@ struct LoopbackOpenAiServer::Impl {
       counters.max_window_requests = std::max(counters.max_window_requests, window.size());
       counters.max_window_tokens = std::max(counters.max_window_tokens, used);
       counters.counted_tokens += cost;
+      counters.reserved_output_tokens += static_cast<std::uint64_t>(std::max<std::int64_t>(0, max_out));
     }
 
     switch (fault) {
@@ -386,13 +398,16 @@ struct LoopbackOpenAiServer::Impl {
       finish = "stop";
     }
     std::size_t completion = fault == Fault::refusal ? 12 : estimate_tokens(content);
-    if (max_out > 0) completion = std::min<std::size_t>(completion, static_cast<std::size_t>(max_out));
-    std::size_t cached = 0;
-    std::size_t system_tokens = estimate_tokens(system);
-    if (options.prompt_cache && system_tokens >= 1024) {
-      if (seen_system_prompts.count(system)) cached = system_tokens / 128 * 128;
-      seen_system_prompts.insert(system);
+    if (max_out > 0 && completion > static_cast<std::size_t>(max_out)) {
+      // Like a real model: the answer stops at the reservation, mid-JSON.
+      completion = static_cast<std::size_t>(max_out);
+      content.resize(std::min(content.size(), completion * 4));
+      content_value = json::string(content);
+      finish = "length";
+      fault = Fault::length;
     }
+    counters.max_completion_tokens = std::max<std::uint64_t>(counters.max_completion_tokens, completion);
+    std::size_t cached = options.prompt_cache ? cached_prefix_tokens(system + "\n" + user) : 0;
     json::object usage{{"prompt_tokens", prompt},
                        {"completion_tokens", completion},
                        {"total_tokens", prompt + completion},

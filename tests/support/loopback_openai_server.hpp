@@ -77,7 +77,8 @@ struct LoopbackOptions {
   bool plant_false_claims = false;
   /// Words of padding per description (makes answers, hence output tokens, bigger).
   std::size_t description_words = 12;
-  /// Prompt caching: a system prompt seen before of ≥ 1024 tokens counts as cached.
+  /// Prompt caching as OpenAI does it: the longest prompt prefix (system, then user) seen in an
+  /// earlier request counts as cached, in 128-token steps from 1,024 tokens on.
   bool prompt_cache = true;
   /// Serve HTTPS with a fresh self-signed certificate (see ca_file()).
   bool tls = false;
@@ -114,6 +115,8 @@ struct LoopbackCounters {
   double min_token_level = 1e300;    ///< lowest token-bucket level after a request
   double min_request_level = 1e300;  ///< lowest request-bucket level after a request
   std::uint64_t counted_tokens = 0;  ///< sum of prompt + max_completion_tokens accepted
+  std::uint64_t reserved_output_tokens = 0;  ///< sum of max_completion_tokens accepted
+  std::uint64_t max_completion_tokens = 0;   ///< longest single answer generated
   TokenUsage usage;                ///< sum of the usage fields of every answer sent
   std::map<std::string, std::size_t> answered;  ///< id → times it appeared in a 200 answer
   std::size_t files_uploaded = 0;

@@ -228,21 +228,173 @@ TEST_CASE("the client paces itself under the RPM and TPM limits", "[llm]") {
   CHECK(took < 4.0);
 }
 
-TEST_CASE("429 answers are retried after retry-after-ms and the limits are learnt", "[llm]") {
+TEST_CASE("the client paces itself when the TPM limit binds", "[llm]") {
+  // Only tokens are limited: 40 requests of ~150-330 counted tokens against 1,000 per 0.5 s.
+  // The bucket starts full, so the run cannot take less than (counted - 1,000) / (2,000 per s).
+  LoopbackOpenAiServer server({.tpm = 1000, .window_s = 0.5, .enforce = false});
+  auto batches = make_batches(40, 1);
+  auto options = options_for(server);
+  options.tpm_limit = 1000;
+  options.rate_window_s = 0.5;
+  auto start = std::chrono::steady_clock::now();
+  auto r = run_client(options, batches);
+  double took = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  check_every_symbol_accounted(r, batches);
+  CHECK(r.outcome.docs.size() == 40);
+  auto c = server.counters();
+  CHECK(c.limit_violations == 0);
+  CHECK(c.min_token_level >= 0);
+  REQUIRE(c.counted_tokens > 3000);
+  double floor_s = (static_cast<double>(c.counted_tokens) - 1000) / (1000 / 0.5);
+  CHECK(took >= floor_s * 0.95);
+  CHECK(took < floor_s + 3);
+}
+
+TEST_CASE("requests count as the server counts them, not as the planner estimated", "[llm]") {
+  // The batches claim 1 input token each; the server counts ceil(chars / 4). A client trusting
+  // the claim would overrun the server's bucket.
+  LoopbackOpenAiServer server({.tpm = 3000, .window_s = 0.5, .enforce = false});
+  auto batches = make_batches(16, 1);
+  for (auto& b : batches) {
+    b.user_prompt += std::string(600, 'x');
+    b.input_tokens = 1;
+  }
+  auto options = options_for(server);
+  options.tpm_limit = 3000;
+  options.rate_window_s = 0.5;
+  auto r = run_client(options, batches);
+  CHECK(r.outcome.docs.size() == 16);
+  auto c = server.counters();
+  CHECK(c.limit_violations == 0);
+  CHECK(c.min_token_level >= 0);
+}
+
+TEST_CASE("without limit flags the first answer's headers set the pace and nothing is 429",
+          "[llm]") {
   LoopbackOpenAiServer server({.rpm = 4, .window_s = 0.3});
   auto batches = make_batches(16, 1);
   auto options = options_for(server);  // no client-side limits: it learns them from headers
-  options.concurrency = 8;
-  options.rate_window_s = 0.3;  // what the server's "minute" is
+  options.concurrency = 0;              // automatic in-flight count
+  options.rate_window_s = 0.3;          // what the server's "minute" is
   auto r = run_client(options, batches);
   check_every_symbol_accounted(r, batches);
   CHECK(r.outcome.docs.size() == 16);
   auto c = server.counters();
-  CHECK(r.outcome.rate_limited == c.rate_limited);
-  CHECK(c.rate_limited >= 1);
-  // After the first answers carry x-ratelimit-limit-requests, the client paces itself.
-  CHECK(c.rate_limited <= 6);
-  CHECK(r.outcome.retries == c.rate_limited);
+  CHECK(c.rate_limited == 0);
+  CHECK(r.outcome.rate_limited == 0);
+}
+
+TEST_CASE("a server without rate headers gets a modest number in flight and no 429", "[llm]") {
+  // llama.cpp and vLLM send no x-ratelimit-* headers: one request probes, then a fixed few.
+  LoopbackOpenAiServer server({.rate_headers = false, .latency_s = 0.05});
+  auto batches = make_batches(40, 1);
+  auto options = options_for(server);
+  options.concurrency = 0;
+  auto r = run_client(options, batches);
+  CHECK(r.outcome.docs.size() == 40);
+  auto c = server.counters();
+  CHECK(c.rate_limited == 0);
+  CHECK(c.max_concurrent > 1);
+  CHECK(c.max_concurrent <= 8);
+}
+
+TEST_CASE("in flight grows toward rate times latency when the limits are high", "[llm]") {
+  // 6,000 requests per 60 s admit 100 per second; answers take 0.3 s: ~30 in flight keep up.
+  LoopbackOpenAiServer server({.rpm = 6000, .tpm = 10000000, .latency_s = 0.3});
+  auto batches = make_batches(120, 1);
+  auto options = options_for(server);
+  options.concurrency = 0;
+  auto start = std::chrono::steady_clock::now();
+  auto r = run_client(options, batches);
+  double took = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  CHECK(r.outcome.docs.size() == 120);
+  auto c = server.counters();
+  CHECK(c.rate_limited == 0);
+  CHECK(c.max_concurrent > 8);  // the old fixed default
+  CHECK(c.max_concurrent <= 64);
+  CHECK(took < 4.0);  // 8 in flight would take 120 / 8 × 0.3 = 4.5 s
+}
+
+TEST_CASE("--concurrency stays a hard cap", "[llm]") {
+  LoopbackOpenAiServer server({.rpm = 6000, .tpm = 10000000, .latency_s = 0.05});
+  auto batches = make_batches(30, 1);
+  auto options = options_for(server);
+  options.concurrency = 3;
+  auto r = run_client(options, batches);
+  CHECK(r.outcome.docs.size() == 30);
+  CHECK(server.counters().max_concurrent <= 3);
+}
+
+TEST_CASE("a 429 is retried no sooner than its retry-after-ms", "[llm]") {
+  // The scripted 429 asks for window / 20 = 1 s; the backoff alone would wait at most 0.05 s.
+  LoopbackOpenAiServer server({.window_s = 20});
+  server.script({Fault::status_429});
+  auto batches = make_batches(1, 1);
+  auto options = options_for(server);
+  auto start = std::chrono::steady_clock::now();
+  auto r = run_client(options, batches);
+  double took = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  CHECK(r.outcome.docs.size() == 1);
+  CHECK(r.outcome.rate_limited == 1);
+  CHECK(r.outcome.retries == 1);
+  CHECK(took >= 1.0);
+  CHECK(took < 3.0);
+}
+
+TEST_CASE("reservations shrink to what answers take and stay above it", "[llm]") {
+  // The batches reserve 300 tokens per symbol; the server's answers take far fewer.
+  LoopbackOpenAiServer server;
+  auto batches = make_batches(40, 5);
+  auto options = options_for(server);
+  options.concurrency = 1;
+  auto r = run_client(options, batches);
+  check_every_symbol_accounted(r, batches);
+  CHECK(r.outcome.docs.size() == 40);
+  auto c = server.counters();
+  CHECK(c.rate_limited == 0);
+  // The first request reserves the planner's 1,500; the later ones what answers take + headroom.
+  auto last = json::parse(server.chat_bodies().back()).as_object();
+  auto last_reserved = last.at("max_completion_tokens").as_int64();
+  CHECK(last_reserved < 1500 / 2);
+  CHECK(static_cast<double>(c.reserved_output_tokens) < 2.0 * static_cast<double>(c.usage.output));
+  CHECK(r.rebatch_calls == 0);  // no answer was cut at its reservation
+}
+
+TEST_CASE("--max-cost stops the client before the request that would exceed it", "[llm]") {
+  LoopbackOpenAiServer server;
+  auto batches = make_batches(10, 1);
+  auto options = options_for(server);
+  options.concurrency = 1;
+  ModelInfo mini = ModelTable::builtin().lookup("gpt-4o-mini");
+  // Room for the first request at its worst case, and a few more as they really cost.
+  double one = cost_usd(mini, {batches[0].input_tokens + 40, 0, batches[0].max_output_tokens});
+  options.max_cost_usd = 1.6 * one;
+  auto r = run_client(options, batches);
+  check_every_symbol_accounted(r, batches);
+  REQUIRE(r.outcome.fatal);
+  CHECK(r.outcome.fatal->code == errc::limit_exceeded);
+  CHECK(r.outcome.fatal->message.find("--max-cost") != std::string::npos);
+  CHECK(r.outcome.cost_usd <= options.max_cost_usd);
+  CHECK(r.outcome.cost_usd == Approx(cost_usd(mini, server.counters().usage)));
+  CHECK(r.outcome.docs.size() >= 1);
+  CHECK(r.outcome.docs.size() < 10);
+  CHECK(r.outcome.failures.empty());
+  CHECK(r.outcome.not_started.size() == 10 - r.outcome.docs.size());
+  CHECK(server.counters().chat_requests == r.outcome.docs.size());
+}
+
+TEST_CASE("the run is priced from the options' model table", "[llm]") {
+  LoopbackOpenAiServer server;
+  auto batches = make_batches(6, 3);
+  auto options = options_for(server);
+  options.model = "acme-docs-1";
+  REQUIRE(options.models.load_json(
+      R"([{"name":"acme-docs-1","input_per_mtok":2.0,"cached_input_per_mtok":1.0,"output_per_mtok":8.0}])"));
+  auto r = run_client(options, batches);
+  CHECK(r.outcome.docs.size() == 6);
+  CHECK(r.outcome.cost_usd > 0);
+  CHECK(r.outcome.cost_usd ==
+        Approx(cost_usd(options.models.lookup("acme-docs-1"), server.counters().usage)));
 }
 
 TEST_CASE("5xx, resets, stalls and unreadable bodies are retried", "[llm]") {
@@ -559,7 +711,7 @@ TEST_CASE("a submitted batch is resumed by a later run", "[llm][batch]") {
 TEST_CASE("make_openai_client validates its options", "[llm]") {
   CHECK(make_openai_client({.base_url = "not a url"}).error().code == errc::invalid_argument);
   CHECK(make_openai_client({.base_url = "ftp://x/v1"}).error().code == errc::invalid_argument);
-  CHECK(make_openai_client({.concurrency = 0}).error().code == errc::invalid_argument);
+  CHECK(make_openai_client({.max_cost_usd = -1}).error().code == errc::invalid_argument);
   CHECK(make_openai_client({.mode = "bulk"}).error().code == errc::invalid_argument);
   auto ok = make_openai_client({.base_url = "http://127.0.0.1:11434/v1", .model = "qwen2.5-coder"});
   REQUIRE(ok);
