@@ -106,7 +106,9 @@ std::vector<UsageSite> UsageIndex::find(std::string_view id, std::size_t limit) 
     u.line = caller.location.line +
              static_cast<int>(std::count(text.begin(), text.begin() + static_cast<long>(at), '\n'));
     u.snippet = snippet_at(text, at);
-    u.role = roles_ ? role_of(*roles_, caller) : FileRole::library;
+    // The calling file's role (a call in compress.c is library code even though compress()
+    // is declared in a public header).
+    u.role = roles_ ? role_of_file(*roles_, caller.location.file) : FileRole::library;
     out.push_back(std::move(u));
   }
   std::sort(out.begin(), out.end(), [](const UsageSite& a, const UsageSite& b) {

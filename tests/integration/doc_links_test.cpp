@@ -99,9 +99,9 @@ std::size_t check_links(const fs::path& dir, bool html) {
 fs::path build(const fs::path& project, const std::string& name,
                const std::vector<std::string>& extra = {}) {
   fs::path out = scratch_dir("links-" + name);
-  std::vector<std::string> args{"build", project.string(), "-o", out.string(), "--llm",
+  std::vector<std::string> args{"--quiet", "build", project.string(), "-o", out.string(), "--llm",
                                 "offline", "--no-cache", "--formats", "markdown,html", "--name",
-                                name, "--quiet"};
+                                name};
   args.insert(args.end(), extra.begin(), extra.end());
   auto r = run_cli(args);
   INFO(r.err);
@@ -185,8 +185,8 @@ TEST_CASE("every link of a real project's pages resolves (tinyxml2)", "[output][
 
 TEST_CASE("a relative -o is relative to the caller's working directory", "[cli][paths]") {
   fs::path cwd = scratch_dir("relative-out-cwd");
-  auto r = run_cli({"build", sample_project().string(), "-o", "docs-out", "--llm", "offline",
-                    "--no-cache", "--formats", "docpack,markdown", "--json", "--quiet"},
+  auto r = run_cli({"--quiet", "build", sample_project().string(), "-o", "docs-out", "--llm", "offline",
+                    "--no-cache", "--formats", "docpack,markdown", "--json"},
                    {}, cwd);
   INFO(r.err);
   REQUIRE(r.exit_code == 0);

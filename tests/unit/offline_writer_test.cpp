@@ -143,14 +143,9 @@ TEST_CASE("offline prose uses the comment and never restates kind name or type",
   Symbol f = method("f", "geo::Parser::parse");
   f.kind = SymbolKind::function;
   f.doc_comment =
-      "Parse a shape from text such as "circle 2". Unknown words are ignored.
-
-"
-      "@param text the description to parse
-@param[out] error set when parsing fails
-"
-      "@return the shape, or nullptr when the text is not understood
-@throws std::bad_alloc";
+      "Parse a shape from text such as \"circle 2\". Unknown words are ignored.\n\n"
+      "@param text the description to parse\n@param[out] error set when parsing fails\n"
+      "@return the shape, or nullptr when the text is not understood\n@throws std::bad_alloc";
   f.return_type = "std::unique_ptr<Shape>";
   f.params = {{"text", "const std::string &", ""}, {"error", "std::string &", ""},
               {"depth", "int", ""}, {"sink", "std::unique_ptr<Sink>", ""}};
@@ -158,7 +153,7 @@ TEST_CASE("offline prose uses the comment and never restates kind name or type",
   cb.symbols = {f};
   cb.normalize();
   SymbolDoc d = run_one(cb, "f");
-  CHECK(d.summary == "Parse a shape from text such as "circle 2".");
+  CHECK(d.summary == "Parse a shape from text such as \"circle 2\".");
   CHECK(d.description.find("Unknown words are ignored.") == 0);
   CHECK(d.description.find("The caller owns the returned object.") != std::string::npos);
   CHECK(d.description.find("[[nodiscard]]") != std::string::npos);
@@ -204,14 +199,9 @@ TEST_CASE("Python docstrings give summary and parameters, Sphinx fields end the 
   f.language = "python";
   f.location = {"requests/api.py", 10, 30};
   f.doc_comment =
-      "Sends a GET request.
-
-    :param url: URL for the new :class:`Request` object.
-"
-      "    :param params: (optional) Dictionary to send in the query string.
-"
-      "    :return: :class:`Response <Response>` object
-    :rtype: requests.Response";
+      "Sends a GET request.\n\n    :param url: URL for the new :class:`Request` object.\n"
+      "    :param params: (optional) Dictionary to send in the query string.\n"
+      "    :return: :class:`Response <Response>` object\n    :rtype: requests.Response";
   f.params = {{"url", "", ""}, {"params", "", "None"}, {"kwargs", "", ""}};
   cb.symbols = {f};
   cb.normalize();
