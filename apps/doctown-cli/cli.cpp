@@ -193,6 +193,9 @@ void add_scoring_flags(CLI::App& app, PipelineFlags& f) {
   auto* g = app.add_option_group("Doc scoring");
   auto& d = f.config.doc_score;
   g->add_flag("--no-doc-scorer", f.no_doc_scorer, "Document every symbol");
+  g->add_option("--document", f.document,
+                "Also document these file roles (comma-separated): examples, tests, benchmarks, "
+                "third-party, generated, all. Library sources and public headers always are");
   g->add_option("--doc-score-threshold", d.threshold, "Select symbols scoring at least this")
       ->capture_default_str();
   g->add_option("--doc-score-structural", d.structural, "Weight of the structural term")
@@ -360,6 +363,31 @@ bool apply_embedding_env(const Cli& cli, const std::string& embedding_base_url,
   return url_set || !out.api_key.empty();
 }
 
+namespace {
+// Every path flag is relative to the caller's working directory, whatever later stages use as
+// their base (the source tree, the output folder): resolved here, once, before anything else.
+void absolutize_paths(PipelineFlags& f) {
+  namespace fs = std::filesystem;
+  auto abs = [](fs::path& p) {
+    std::error_code ec;
+    if (!p.empty() && p.is_relative())
+      if (auto a = fs::absolute(p, ec); !ec) p = a.lexically_normal();
+  };
+  auto abs_str = [&](std::string& s) {
+    fs::path p = s;
+    abs(p);
+    s = p.string();
+  };
+  Config& c = f.config;
+  abs(c.output.out_dir);
+  abs(c.output.cache_dir);
+  if (c.source.work_dir != SourceOptions{}.work_dir) abs(c.source.work_dir);
+  abs_str(f.tokenizer_dir);
+  abs_str(f.models_file);
+  abs(c.analyzer.compile_commands);
+}
+}  // namespace
+
 result<void> validate_flags(const PipelineFlags& f) {
   namespace fs = std::filesystem;
   const Config& c = f.config;
@@ -430,11 +458,17 @@ static result<void> check_compile_commands(const PipelineFlags& f, std::string_v
 }
 
 result<void> finish_config(Cli& cli, PipelineFlags& f, std::string_view source) {
+  absolutize_paths(f);
   distrust_dotenv_in_source(cli, source);
   if (auto v = validate_flags(f); !v) return v;
   if (auto v = check_compile_commands(f, source); !v) return v;
   Config& c = f.config;
   if (f.no_doc_scorer) c.doc_score.enabled = false;
+  if (!f.document.empty()) {
+    auto roles = parse_file_roles(f.document);
+    if (!roles) return std::move(roles).error();
+    c.roles.document.insert(roles->begin(), roles->end());
+  }
   if (f.no_semantic_context) c.planner.semantic_context = false;
   if (f.no_batch_mode) c.planner.batch_size = 1;
   if (f.no_cache) c.output.use_cache = false;

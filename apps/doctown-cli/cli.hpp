@@ -75,6 +75,7 @@ struct PipelineFlags {
   std::string model;
   std::vector<std::string> formats;
   bool no_doc_scorer = false;
+  std::string document;  ///< --document: extra file roles to document
   bool no_semantic_context = false;
   bool no_batch_mode = false;
   bool no_cache = false;

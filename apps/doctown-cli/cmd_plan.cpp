@@ -17,6 +17,22 @@ struct PlanArgs {
   PipelineFlags flags;
 };
 
+// Per file role: how many symbols were selected and, for the others, which rule left them out.
+json::array roles_json(const std::vector<RoleSelection>& roles) {
+  json::array out;
+  for (const RoleSelection& r : roles) {
+    json::object why;
+    for (const auto& [rule, n] : r.not_selected) why[rule] = n;
+    out.push_back(json::object{{"role", to_string(r.role)},
+                               {"documented", r.documented},
+                               {"files", r.files},
+                               {"symbols", r.symbols},
+                               {"selected", r.selected},
+                               {"not_selected", std::move(why)}});
+  }
+  return out;
+}
+
 int run_plan(PlanArgs& a, Cli& cli) {
   a.flags.llm = "offline";  // a dry run never talks to a server
   a.flags.config.output.formats.clear();
@@ -41,6 +57,7 @@ int run_plan(PlanArgs& a, Cli& cli) {
         {"model_known", rep->model.known},
         {"symbols", rep->symbols},
         {"selected", rep->selected},
+        {"roles", roles_json(rep->roles)},
         {"requests", p.batches.size()},
         {"lower_bound_requests", p.lower_bound_requests},
         {"waves", p.waves.size()},
@@ -57,6 +74,13 @@ int run_plan(PlanArgs& a, Cli& cli) {
   fmt::print("Model {}{}: {} of {} symbols selected, {} waves\n", rep->model.name,
              rep->model.known ? "" : " (unknown: conservative limits)", rep->selected,
              rep->symbols, p.waves.size());
+  for (const RoleSelection& r : rep->roles) {
+    std::string why;
+    for (const auto& [rule, n] : r.not_selected) why += fmt::format("{}{} {}", why.empty() ? "" : ", ", n, rule);
+    fmt::print("  {:<14} {:>4} files, {:>6} symbols, {:>5} selected{}{}\n", to_string(r.role), r.files,
+               r.symbols, r.selected, r.documented ? "" : " (not documented by default)",
+               why.empty() ? "" : "; not selected: " + why);
+  }
   std::vector<std::size_t> per_wave(p.waves.size(), 0);
   for (const auto& b : p.batches)
     if (b.wave < per_wave.size()) ++per_wave[b.wave];

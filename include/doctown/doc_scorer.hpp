@@ -36,6 +36,9 @@ struct DocScore {
   double complexity = 0;
   bool selected = false;
   std::string reason;  ///< why it was selected or not, one phrase
+  /// The rule that decided, for counting: "public_api", "score", "below_threshold",
+  /// "not_documentable", "role" (its file's role is not documented), "all" (scorer disabled).
+  std::string rule;
 };
 
 class DocScorer {

@@ -19,6 +19,7 @@
 #include "doctown/llm_client.hpp"
 #include "doctown/models.hpp"
 #include "doctown/progress.hpp"
+#include "doctown/roles.hpp"
 #include "doctown/source.hpp"
 #include "doctown/tokenizer.hpp"
 #include "doctown/types.hpp"
@@ -54,6 +55,8 @@ struct Config {
   RemoteEmbedderOptions remote_embedder;
   GraphOptions graph;
   DocScoreOptions doc_score;
+  /// Which file roles are documented (library and public headers by default).
+  RoleOptions roles;
   TokenizerOptions tokenizer;
   /// Extra model-table JSON file; empty = built-in table only.
   std::filesystem::path models_file;
@@ -85,6 +88,8 @@ struct PlanReport {
   ModelInfo model;          ///< limits and prices used (known = false: defaults)
   std::size_t symbols = 0;  ///< analysed
   std::size_t selected = 0; ///< chosen by DocScore
+  /// Per file role: files, symbols, selected, and why the others were not selected.
+  std::vector<RoleSelection> roles;
   /// Upper bound: input at the uncached price + every request's max output at the output price.
   double estimated_cost_usd = 0;
   double estimated_batch_api_cost_usd = 0;  ///< the same through the Batch API (50%)

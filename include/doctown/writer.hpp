@@ -14,6 +14,7 @@
 #include "doctown/error.hpp"
 #include "doctown/graph.hpp"
 #include "doctown/progress.hpp"
+#include "doctown/roles.hpp"
 #include "doctown/types.hpp"
 #include "doctown/verify.hpp"
 
@@ -38,6 +39,8 @@ struct DocSet {
   DocScoreOptions doc_scoring;  ///< recorded in the manifest
   /// Verification of `docs` (see verify.hpp); null = the writers verify the docs themselves.
   const std::vector<VerifyResult>* verification = nullptr;
+  /// Role of each file (see roles.hpp); null = every file is library code and shown.
+  const FileRoles* roles = nullptr;
 };
 
 /// Writes one output format.

@@ -1,7 +1,11 @@
-// The offline writer: an LlmClient that needs no network. It documents each symbol from the
-// facts the analyzer found (kind, signature, doc comment, parameters, relations) in plain
-// sentences. It is the CLI's default without an API key, and the baseline the LLM improves on:
-// everything it says is true by construction, so verification passes.
+// The offline writer: an LlmClient that needs no network. It writes what a careful person
+// would write from the code alone: the symbol's own comment (first sentence as the summary,
+// the rest as the description), or its base's documentation, stated as inherited, when it has
+// none; parameter rows only where something is known about the parameter (its comment, its
+// default, whether it is written to or taken over); and fact sentences only where they tell the
+// reader something the signature does not (who calls it, ownership, noexcept, [[nodiscard]]).
+// It never writes a sentence that only restates the kind, name or type: the page shows those.
+// Everything it says is true by construction, so verification passes.
 #include <algorithm>
 #include <cctype>
 #include <map>
@@ -14,50 +18,35 @@
 namespace doctown {
 namespace {
 
-std::string kind_phrase(SymbolKind k) {
-  switch (k) {
-    case SymbolKind::namespace_: return "namespace";
-    case SymbolKind::class_: return "class";
-    case SymbolKind::struct_: return "struct";
-    case SymbolKind::union_: return "union";
-    case SymbolKind::enum_: return "enumeration";
-    case SymbolKind::enumerator: return "enumerator";
-    case SymbolKind::function: return "function";
-    case SymbolKind::method: return "member function";
-    case SymbolKind::constructor: return "constructor";
-    case SymbolKind::destructor: return "destructor";
-    case SymbolKind::conversion: return "conversion operator";
-    case SymbolKind::operator_: return "operator";
-    case SymbolKind::field: return "data member";
-    case SymbolKind::variable: return "variable";
-    case SymbolKind::typedef_: return "typedef";
-    case SymbolKind::type_alias: return "type alias";
-    case SymbolKind::macro: return "macro";
-    case SymbolKind::concept_: return "concept";
-    case SymbolKind::module: return "module";
-    case SymbolKind::interface: return "interface";
-    case SymbolKind::trait: return "trait";
-    case SymbolKind::property: return "property";
-    case SymbolKind::constant: return "constant";
-    case SymbolKind::document: return "document section";
-    case SymbolKind::other: break;
-  }
-  return "symbol";
-}
+bool starts_with(std::string_view s, std::string_view p) { return s.substr(0, p.size()) == p; }
 
-std::string article(const std::string& word) {
-  if (word.empty()) return "a";
-  char c = static_cast<char>(std::tolower(static_cast<unsigned char>(word[0])));
-  return (c == 'a' || c == 'e' || c == 'i' || c == 'o' || c == 'u') ? "an" : "a";
+// A block tag of a comment at `i` (a line start, or a ':' after a space): Sphinx fields
+// (:param x:, :returns:) anywhere, and at a line start the Google/NumPy/rustdoc section headers
+// ("Args:", "Returns:", "# Errors"). They end the prose part.
+bool block_tag_at(std::string_view text, std::size_t i) {
+  std::size_t j = i;
+  while (j < text.size() && (text[j] == ' ' || text[j] == '\t')) ++j;
+  std::string_view rest = text.substr(j);
+  for (std::string_view t : {":param", ":type", ":return", ":rtype", ":raise", ":arg", ":key"})
+    if (starts_with(rest, t)) return true;
+  if (i != 0 && text[i - 1] != '\n') return false;
+  for (std::string_view t : {"Args:", "Arguments:", "Parameters:", "Returns:", "Raises:",
+                             "Yields:", "Examples:", "Example:", "Usage:", "# Arguments",
+                             "# Errors", "# Panics", "# Examples", "# Safety"})
+    if (starts_with(rest, t)) return true;
+  return false;
 }
 
 // Doc-comment text as prose: inline markers (@p x, \c y, @a z) lose their marker, and block
-// tags (@param, @return, ...) end the prose part.
+// tags (@param, @return, :param x:, Args:) end the prose part.
 std::string comment_prose(const std::string& text) {
   std::string s;
   for (std::size_t i = 0; i < text.size(); ++i) {
     char c = text[i];
-    if ((c == '@' || c == '\\') && i + 1 < text.size() && std::isalpha(static_cast<unsigned char>(text[i + 1]))) {
+    bool line_start = i == 0 || text[i - 1] == '\n';
+    if ((line_start || (c == ':' && text[i - 1] == ' ')) && block_tag_at(text, i)) break;
+    if ((c == '@' || c == '\\') && i + 1 < text.size() &&
+        std::isalpha(static_cast<unsigned char>(text[i + 1]))) {
       std::size_t j = i + 1;
       while (j < text.size() && std::isalpha(static_cast<unsigned char>(text[j]))) ++j;
       std::string tag = text.substr(i + 1, j - i - 1);
@@ -66,13 +55,13 @@ std::string comment_prose(const std::string& text) {
         if (i < text.size() && text[i] != ' ') --i;
         continue;
       }
-      if (tag == "brief" || tag == "short") {
+      if (tag == "brief" || tag == "short" || tag == "details") {
         i = j;
         continue;
       }
       break;  // a block tag: the prose is over
     }
-    s += (c == '\n' || c == '\t') ? ' ' : c;
+    s += (c == '\n' || c == '\t' || c == '\r') ? ' ' : c;
   }
   std::string out;
   for (char c : s)
@@ -81,34 +70,126 @@ std::string comment_prose(const std::string& text) {
   return out;
 }
 
-// First sentence of a doc comment, with a final period. A sentence ends at ". " followed by a
-// capital letter, so "e.g. a circle" does not end it.
-std::string first_sentence(const std::string& text) {
-  std::string s = comment_prose(text);
-  for (std::size_t i = 0; i + 2 < s.size(); ++i) {
-    if ((s[i] == '.' || s[i] == '!' || s[i] == '?') && s[i + 1] == ' ' &&
-        std::isupper(static_cast<unsigned char>(s[i + 2]))) {
-      s = s.substr(0, i + 1);
-      break;
-    }
-  }
-  if (!s.empty() && s.back() != '.' && s.back() != '!' && s.back() != '?') s += '.';
+// Split prose after its first sentence. A sentence ends at ". " followed by a capital letter,
+// so "e.g. a circle" does not end it.
+std::pair<std::string, std::string> split_first_sentence(const std::string& prose) {
+  for (std::size_t i = 0; i + 2 < prose.size(); ++i)
+    if ((prose[i] == '.' || prose[i] == '!' || prose[i] == '?') && prose[i + 1] == ' ' &&
+        std::isupper(static_cast<unsigned char>(prose[i + 2])))
+      return {prose.substr(0, i + 1), prose.substr(i + 2)};
+  return {prose, ""};
+}
+
+// A fragment as a sentence: a final period, and a capital letter unless the first word is
+// code (std::bad_alloc, nullptr_t, kMax) which must keep its spelling.
+std::string sentence(std::string s) {
+  if (s.empty()) return s;
+  std::size_t word_end = s.find(' ');
+  std::string_view first = std::string_view(s).substr(0, word_end);
+  bool plain_word = std::all_of(first.begin(), first.end(), [](char c) {
+    return std::islower(static_cast<unsigned char>(c)) || c == ',';
+  });
+  if (plain_word) s[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(s[0])));
+  if (s.back() != '.' && s.back() != '!' && s.back() != '?') s += '.';
   return s;
 }
 
-std::string line_range(const SourceRange& r) {
-  if (r.end_line <= r.line) return "line " + std::to_string(r.line);
-  return "lines " + std::to_string(r.line) + "–" + std::to_string(r.end_line);
+// Text of the block tags of a comment: @param/\param/:param name: -> by name, and the
+// @return(s)/:returns: and @throws/:raises X: texts.
+struct CommentTags {
+  std::map<std::string, std::string> params;
+  std::string returns;
+  std::string throws;
+};
+
+CommentTags comment_tags(const std::string& text) {
+  CommentTags t;
+  std::string* current = nullptr;
+  auto lines_of = [&]() {
+    std::vector<std::string> lines;
+    std::size_t pos = 0;
+    while (pos <= text.size()) {
+      std::size_t nl = text.find('\n', pos);
+      lines.push_back(text.substr(pos, nl == std::string::npos ? std::string::npos : nl - pos));
+      if (nl == std::string::npos) break;
+      pos = nl + 1;
+    }
+    return lines;
+  };
+  auto append = [](std::string& to, std::string_view more) {
+    std::size_t b = more.find_first_not_of(" \t");
+    if (b == std::string_view::npos) return;
+    more = more.substr(b);
+    while (!more.empty() && (more.back() == ' ' || more.back() == '\r')) more.remove_suffix(1);
+    to += (to.empty() ? "" : " ") + std::string(more);
+  };
+  auto word = [](std::string_view s, std::size_t& i) {
+    while (i < s.size() && s[i] == ' ') ++i;
+    std::size_t b = i;
+    while (i < s.size() && s[i] != ' ' && s[i] != ':') ++i;
+    return std::string(s.substr(b, i - b));
+  };
+  for (const std::string& raw : lines_of()) {
+    std::string_view line = raw;
+    std::size_t b = line.find_first_not_of(" \t");
+    if (b == std::string_view::npos) {
+      current = nullptr;
+      continue;
+    }
+    line = line.substr(b);
+    if (line.size() > 1 && (line[0] == '@' || line[0] == '\\')) {
+      std::size_t i = 1;
+      std::string tag = word(line, i);
+      if (auto br = tag.find('['); br != std::string::npos) tag.resize(br);  // @param[in]
+      if (tag == "param" || tag == "arg" || tag == "tparam") {
+        std::string name = word(line, i);
+        current = &t.params[name];
+        append(*current, line.substr(i));
+      } else if (tag == "return" || tag == "returns" || tag == "retval" || tag == "result") {
+        current = &t.returns;
+        append(*current, line.substr(i));
+      } else if (tag == "throws" || tag == "throw" || tag == "exception") {
+        current = &t.throws;
+        append(*current, line.substr(i));
+      } else {
+        current = nullptr;
+      }
+      continue;
+    }
+    if (line[0] == ':') {  // Sphinx: ":param name: text", ":returns: text", ":raises X: text"
+      std::size_t close = line.find(':', 1);
+      if (close == std::string_view::npos) continue;
+      std::string_view head = line.substr(1, close - 1);
+      std::string_view rest = line.substr(close + 1);
+      auto sp = head.find(' ');
+      std::string_view tag = head.substr(0, sp);
+      std::string arg = sp == std::string_view::npos ? "" : std::string(head.substr(head.rfind(' ') + 1));
+      if ((tag == "param" || tag == "arg") && !arg.empty()) current = &t.params[arg];
+      else if (tag == "return" || tag == "returns") current = &t.returns;
+      else if (tag == "raises" || tag == "raise") {
+        current = &t.throws;
+        if (!arg.empty()) append(*current, arg + ":");
+      } else {
+        current = nullptr;
+        continue;
+      }
+      append(*current, rest);
+      continue;
+    }
+    if (current) append(*current, line);
+  }
+  return t;
 }
 
 struct Relations {
   std::map<std::string, std::vector<std::string>> calls, called_by, bases, derived, overrides,
-      members;
+      overridden_by;
 };
 
 Relations index_relations(const Codebase& cb) {
   Relations r;
   for (const auto& rel : cb.relations) {
+    if (rel.from == rel.to) continue;
     switch (rel.kind) {
       case RelationKind::calls:
         r.calls[rel.from].push_back(rel.to);
@@ -118,8 +199,10 @@ Relations index_relations(const Codebase& cb) {
         r.bases[rel.from].push_back(rel.to);
         r.derived[rel.to].push_back(rel.from);
         break;
-      case RelationKind::overrides: r.overrides[rel.from].push_back(rel.to); break;
-      case RelationKind::contains: r.members[rel.from].push_back(rel.to); break;
+      case RelationKind::overrides:
+        r.overrides[rel.from].push_back(rel.to);
+        r.overridden_by[rel.to].push_back(rel.from);
+        break;
       default: break;
     }
   }
@@ -128,7 +211,7 @@ Relations index_relations(const Codebase& cb) {
 
 // "`a`, `b` and `c`" for the codebase symbols among ids (unknown ids are skipped).
 std::string name_list(const Codebase& cb, const std::vector<std::string>& ids,
-                      std::size_t limit = 8) {
+                      std::size_t limit = 6) {
   std::vector<std::string> names;
   std::set<std::string> seen;
   for (const auto& id : ids) {
@@ -157,79 +240,123 @@ const std::vector<std::string>& get(const std::map<std::string, std::vector<std:
   return it == m.end() ? empty : it->second;
 }
 
+std::string own_comment(const Symbol& s) {
+  return !s.doc_comment.empty() ? s.doc_comment : s.brief;
+}
+
+// The documented symbol whose docs this one inherits: the method it overrides (followed up the
+// chain), when it has no comment of its own.
+const Symbol* inherited_from(const Symbol& s, const Codebase& cb, const Relations& rel) {
+  const Symbol* at = &s;
+  for (int depth = 0; depth < 8; ++depth) {
+    const auto& bases = get(rel.overrides, at->id);
+    if (bases.empty()) return nullptr;
+    const Symbol* base = cb.find(bases.front());
+    if (!base || base == &s) return nullptr;
+    if (!comment_prose(own_comment(*base)).empty()) return base;
+    at = base;
+  }
+  return nullptr;
+}
+
+bool type_has(std::string_view type, std::string_view what) {
+  return type.find(what) != std::string_view::npos;
+}
+
+// What is known about one parameter beyond its name and type, or "" when nothing is.
+std::string param_description(const Param& p, const CommentTags& tags) {
+  std::string desc;
+  if (auto it = tags.params.find(p.name); it != tags.params.end() && !it->second.empty())
+    desc = sentence(comment_prose(it->second));
+  std::string_view t = p.type;
+  std::string fact;
+  if (type_has(t, "unique_ptr<") && !type_has(t, "&"))
+    fact = "Ownership passes to the callee.";
+  else if (type_has(t, "&&") && !type_has(t, "const"))
+    fact = "Taken by rvalue reference: the argument may be moved from.";
+  else if (!t.empty() && t.back() == '&' && !type_has(t, "const"))
+    fact = "Passed by non-const reference: the callee may modify it (in/out).";
+  if (!fact.empty()) desc += (desc.empty() ? "" : " ") + fact;
+  if (!p.default_value.empty())
+    desc += (desc.empty() ? "" : " ") + std::string("Defaults to `") + p.default_value + "`.";
+  return desc;
+}
+
+bool has_nodiscard(const Symbol& s) {
+  return s.signature.find("[[nodiscard") != std::string::npos ||
+         s.source_text.substr(0, 200).find("[[nodiscard") != std::string::npos;
+}
+
+// Sentences that inform: relations a reader follows, ownership, guarantees. Never the kind,
+// name or type alone.
+std::vector<std::string> fact_sentences(const Symbol& s, const Codebase& cb, const Relations& rel) {
+  std::vector<std::string> out;
+  if (s.has(flags::is_deprecated)) out.push_back("Deprecated.");
+  if (s.has(flags::is_pure)) {
+    std::string impl = name_list(cb, get(rel.overridden_by, s.id));
+    out.push_back("Pure virtual: derived classes implement it" +
+                  (impl.empty() ? std::string(".") : " (" + impl + ")."));
+  } else if (auto impl = name_list(cb, get(rel.overridden_by, s.id)); !impl.empty()) {
+    out.push_back("Overridden by " + impl + ".");
+  }
+  if (auto o = name_list(cb, get(rel.overrides, s.id)); !o.empty())
+    out.push_back("Overrides " + o + ".");
+  if (auto b = name_list(cb, get(rel.bases, s.id)); !b.empty())
+    out.push_back("Derives from " + b + ".");
+  if (auto d = name_list(cb, get(rel.derived, s.id)); !d.empty())
+    out.push_back("Base of " + d + ".");
+  if (is_callable(s.kind)) {
+    if (type_has(s.return_type, "unique_ptr<"))
+      out.push_back("The caller owns the returned object.");
+    else if (type_has(s.return_type, "shared_ptr<"))
+      out.push_back("The returned object is shared: it lives while any owner holds it.");
+    if (has_nodiscard(s)) out.push_back("Its result must not be ignored ([[nodiscard]]).");
+    if (s.has(flags::is_static) && s.kind == SymbolKind::method)
+      out.push_back("Static: called without an object.");
+    if (auto c = name_list(cb, get(rel.called_by, s.id)); !c.empty())
+      out.push_back("Called by " + c + ".");
+    if (s.complexity >= 10)
+      out.push_back("Branchy code: cyclomatic complexity " + std::to_string(s.complexity) + ".");
+  }
+  return out;
+}
+
 SymbolDoc document(const Symbol& s, const Codebase& cb, const Relations& rel) {
   SymbolDoc d;
   d.id = s.id;
   d.source = "offline";
-  std::string kind = kind_phrase(s.kind);
-  std::string owner;
-  if (const Symbol* parent = s.parent_id.empty() ? nullptr : cb.find(s.parent_id))
-    owner = parent->qualified_name;
-
-  d.summary = first_sentence(!s.brief.empty() ? s.brief : s.doc_comment);
-  if (d.summary.empty()) {
-    d.summary = std::string(1, static_cast<char>(std::toupper(static_cast<unsigned char>(
-                                   article(kind)[0])))) +
-                article(kind).substr(1) + " " + kind + " `" + s.qualified_name + "`";
-    if (!owner.empty() && s.kind != SymbolKind::namespace_) d.summary += " of `" + owner + "`";
-    d.summary += ".";
-  }
-
+  std::string comment = own_comment(s);
+  const Symbol* base = comment_prose(comment).empty() ? inherited_from(s, cb, rel) : nullptr;
+  if (base) comment = own_comment(*base);
+  CommentTags tags = comment_tags(comment);
+  auto [summary, rest] = split_first_sentence(comment_prose(comment));
+  // The summary keeps the comment's own spelling (it may start with a function's name).
+  d.summary = summary;
+  if (!d.summary.empty() && d.summary.back() != '.' && d.summary.back() != '!' &&
+      d.summary.back() != '?')
+    d.summary += '.';
   std::vector<std::string> sentences;
-  std::string where = s.location.file.empty()
-                          ? std::string()
-                          : " in " + s.location.file + " (" + line_range(s.location) + ")";
-  sentences.push_back("`" + s.qualified_name + "` is " + article(kind) + " " + kind + " defined" +
-                      where + ".");
-  if (s.declaration && s.declaration->file != s.location.file)
-    sentences.push_back("It is declared in " + s.declaration->file + ".");
-  std::vector<std::string> traits;
-  if (s.has(flags::is_pure)) traits.push_back("pure virtual");
-  else if (s.has(flags::is_virtual)) traits.push_back("virtual");
-  if (s.has(flags::is_static)) traits.push_back("static");
-  if (s.has(flags::is_const) && is_callable(s.kind)) traits.push_back("const");
-  if (s.has(flags::is_noexcept)) traits.push_back("noexcept");
-  if (s.has(flags::is_constexpr)) traits.push_back("constexpr");
-  if (s.has(flags::is_deleted)) traits.push_back("deleted");
-  if (s.has(flags::is_defaulted)) traits.push_back("defaulted");
-  if (s.has(flags::is_deprecated)) traits.push_back("deprecated");
-  if (!traits.empty()) {
-    std::string t;
-    for (std::size_t i = 0; i < traits.size(); ++i) t += (i ? ", " : "") + traits[i];
-    sentences.push_back("It is " + t + ".");
+  if (base)
+    sentences.push_back("Documentation inherited from `" + base->qualified_name +
+                        "`, which it overrides.");
+  if (!rest.empty()) sentences.push_back(rest);
+  for (auto& f : fact_sentences(s, cb, rel))
+    if (!base || f.rfind("Overrides ", 0) != 0) sentences.push_back(std::move(f));
+  // Without any comment the most telling fact stands in as the summary.
+  if (d.summary.empty() && !sentences.empty()) {
+    d.summary = sentences.front();
+    sentences.erase(sentences.begin());
   }
-  if (s.access != Access::none && s.access != Access::public_)
-    sentences.push_back("Its access is " + std::string(to_string(s.access)) + ".");
-  if (auto& b = get(rel.bases, s.id); !b.empty() && !name_list(cb, b).empty())
-    sentences.push_back("It derives from " + name_list(cb, b) + ".");
-  if (auto& dv = get(rel.derived, s.id); !dv.empty() && !name_list(cb, dv).empty())
-    sentences.push_back("It is the base of " + name_list(cb, dv) + ".");
-  if (auto& o = get(rel.overrides, s.id); !o.empty() && !name_list(cb, o).empty())
-    sentences.push_back("It overrides " + name_list(cb, o) + ".");
-  if (auto& c = get(rel.calls, s.id); !c.empty() && !name_list(cb, c).empty())
-    sentences.push_back("It calls " + name_list(cb, c) + ".");
-  if (auto& c = get(rel.called_by, s.id); !c.empty() && !name_list(cb, c).empty())
-    sentences.push_back("It is called by " + name_list(cb, c) + ".");
-  if (is_record(s.kind) || s.kind == SymbolKind::enum_ || s.kind == SymbolKind::namespace_) {
-    if (auto& m = get(rel.members, s.id); !m.empty() && !name_list(cb, m).empty())
-      sentences.push_back("Its members include " + name_list(cb, m) + ".");
-  }
-  if (s.complexity > 1) sentences.push_back("Its cyclomatic complexity is " +
-                                            std::to_string(s.complexity) + ".");
-  for (const auto& sentence : sentences) d.description += (d.description.empty() ? "" : " ") + sentence;
-  if (std::string prose = comment_prose(s.doc_comment); !prose.empty() && d.summary != prose)
-    d.notes = "From the source comment: " + prose;
+  for (const auto& t : sentences) d.description += (d.description.empty() ? "" : " ") + t;
 
   for (const auto& p : s.params) {
     if (p.name.empty()) continue;
-    std::string desc = "A parameter of type " + p.type;
-    if (!p.default_value.empty()) desc += ", defaulting to " + p.default_value;
-    d.params.push_back({p.name, desc + "."});
+    if (std::string desc = param_description(p, tags); !desc.empty())
+      d.params.push_back({p.name, desc});
   }
-  if (is_callable(s.kind) && !s.return_type.empty() && s.return_type != "void" &&
-      s.kind != SymbolKind::constructor && s.kind != SymbolKind::destructor)
-    d.returns = "A value of type " + s.return_type + ".";
-  if (s.has(flags::is_noexcept)) d.throws = "Nothing: it is declared noexcept.";
+  if (!tags.returns.empty()) d.returns = sentence(comment_prose(tags.returns));
+  if (!tags.throws.empty()) d.throws = sentence(comment_prose(tags.throws));
+  else if (s.has(flags::is_noexcept)) d.throws = "Nothing: it is declared noexcept.";
   for (const auto& id : get(rel.overrides, s.id)) d.see_also.push_back(id);
   for (const auto& id : get(rel.bases, s.id)) d.see_also.push_back(id);
   return d;

@@ -3,6 +3,8 @@
 // PageRank and the typed relations rather than left as a placeholder when no LLM wrote one.
 #include "output/docset_util.hpp"
 
+#include "doctown/roles.hpp"
+
 #include <algorithm>
 #include <map>
 #include <set>
@@ -204,9 +206,15 @@ std::string architecture_overview(const DocSet& d) {
       callers.insert(r.from);
     }
   std::vector<std::string> entries;
+  // Constructors, destructors and operators are not where a reader starts, and test or
+  // benchmark functions are called by their harness, not by the project's users.
   for (const Symbol& s : cb.symbols)
-    if (is_callable(s.kind) && callers.count(s.id) && !called.count(s.id))
-      entries.push_back(display_name(s));
+    if ((s.kind == SymbolKind::function || s.kind == SymbolKind::method) &&
+        callers.count(s.id) && !called.count(s.id)) {
+      FileRole role = d.roles ? role_of(*d.roles, s) : FileRole::library;
+      if (role == FileRole::library || role == FileRole::public_header)
+        entries.push_back(display_name(s));
+    }
   if (!entries.empty())
     o << "Entry points (functions that call others and are called by none): "
       << join_names(entries, 6) << ".\n\n";
@@ -241,6 +249,18 @@ std::vector<std::string> highlights(const DocSet& d, std::size_t limit) {
     out.push_back(std::move(line));
   }
   return out;
+}
+
+std::string source_label(const Codebase& cb) {
+  const SourceInfo& src = cb.source;
+  if ((src.type == "git" || src.type == "github") && !src.url_or_path.empty())
+    return src.url_or_path;
+  if (!cb.name.empty()) return cb.name;
+  // A local path: its last component only (the rest says where the user's disk keeps it).
+  std::string_view p = src.url_or_path.empty() ? std::string_view(cb.root) : src.url_or_path;
+  while (!p.empty() && (p.back() == '/' || p.back() == '\\')) p.remove_suffix(1);
+  auto slash = p.find_last_of("/\\");
+  return std::string(slash == std::string_view::npos ? p : p.substr(slash + 1));
 }
 
 std::string source_url(const Codebase& cb, const SourceRange& r) {

@@ -54,6 +54,10 @@ std::vector<std::string> highlights(const DocSet& docs, std::size_t limit = 8);
 /// Summary of a symbol: the doc's, else the doc comment's brief, else empty.
 std::string summary_of(const DocSet& docs, const Symbol& s);
 
+/// How the pages name where the code came from: the URL for git/GitHub sources, else the
+/// project's folder (or archive) name, never an absolute local path.
+std::string source_label(const Codebase& codebase);
+
 /// Link to a source range on GitHub ("https://github.com/o/r/blob/<commit>/path#L1-L9") when
 /// the codebase came from GitHub (or a github.com git URL) at a known commit or ref; else empty.
 std::string source_url(const Codebase& codebase, const SourceRange& range);

@@ -222,9 +222,31 @@ class HtmlRenderer {
     if (s.declaration && s.declaration->file != s.location.file)
       o << " &#183; declared in " << linked(*s.declaration);
     o << "</p>\n";
-    for (std::size_t mi : e.members)
-      if (mi != ei) entry(o, mi, page, level + 1);
+    if (d) usage(o, e.symbol);
+    std::string_view group;
+    bool grouped = is_record(s.kind);
+    for (std::size_t mi : e.members) {
+      if (mi == ei) continue;
+      std::string_view g = SiteModel::member_group(m_.symbol(m_.entries()[mi]).kind);
+      if (grouped && g != group) {
+        int gh = std::min(level + 1, 6);
+        o << "<h" << gh << " class=\"member-group\">" << g << "</h" << gh << ">\n";
+        group = g;
+      }
+      entry(o, mi, page, level + (grouped ? 2 : 1));
+    }
     o << "</section>\n";
+  }
+
+  // Call sites from tests, examples and the library, as file:line with the calling line.
+  void usage(std::ostringstream& o, std::size_t symbol) const {
+    auto sites = m_.usages(symbol, 3);
+    if (sites.empty()) return;
+    o << "<p><strong>Usage</strong></p>\n<ul class=\"usage\">\n";
+    for (const UsageSite& u : sites)
+      o << "<li><code>" << esc(u.file + ":" + std::to_string(u.line)) << "</code> ("
+        << to_string(u.role) << ")<pre><code>" << esc(u.snippet) << "</code></pre></li>\n";
+    o << "</ul>\n";
   }
 
   std::string frame(const std::string& title, std::size_t current, const std::string& body) const {
@@ -243,17 +265,21 @@ class HtmlRenderer {
          "<a href=\"search.html\">Search</a><br>"
          "<a href=\"llms.txt\" type=\"text/plain\">llms.txt</a></p>\n";
     std::size_t shown = 0;
-    for (const char* kind : {"namespace", "file"}) {
+    for (const char* kind : {"namespace", "header", "file"}) {
       bool any = false;
       for (std::size_t pi = 0; pi < m_.pages().size(); ++pi) {
         const SitePage& p = m_.pages()[pi];
         if (p.kind != kind) continue;
         if (shown >= 300) break;  // huge codebases: the index lists every page
-        if (!any) o << "<h3>" << (p.kind == "namespace" ? "Namespaces" : "Files") << "</h3>\n<ul>\n";
+        if (!any)
+          o << "<h3>"
+            << (p.kind == "namespace" ? "Namespaces" : p.kind == "header" ? "Headers" : "Files")
+            << "</h3>\n<ul>\n";
         any = true;
         ++shown;
         o << "<li><a href=\"" << esc(m_.page_link(pi, kExt)) << "\""
-          << (pi == current ? " class=\"current\"" : "") << ">" << esc(p.label) << "</a></li>\n";
+          << (pi == current ? " class=\"current\"" : "") << ">" << esc(p.label)
+          << (p.parts > 1 ? " (" + std::to_string(p.part) + ")" : "") << "</a></li>\n";
       }
       if (any) o << "</ul>\n";
     }
@@ -263,12 +289,24 @@ class HtmlRenderer {
     return o.str();
   }
 
+  void contents(std::ostringstream& o, const std::vector<std::size_t>& list, std::size_t pi) const {
+    o << "<table class=\"contents\"><tr><th>Symbol</th><th>Kind</th><th>Summary</th></tr>\n";
+    for (std::size_t ei : list) {
+      const Symbol& s = m_.symbol(m_.entries()[ei]);
+      o << "<tr><td>" << symbol_link(ei, pi) << "</td><td>" << to_string(s.kind) << "</td><td>"
+        << inline_html(summary_of(m_.docs(), s), pi, &s) << "</td></tr>\n";
+    }
+    o << "</table>\n";
+  }
+
   std::string page(std::size_t pi) const {
     const SitePage& p = m_.pages()[pi];
     std::ostringstream o;
-    o << "<h1>" << (p.kind == "namespace" ? "Namespace" : "File") << " <code>" << esc(p.label)
-      << "</code></h1>\n";
-    if (p.namespace_symbol) {
+    o << "<h1>" << esc(p.title) << "</h1>\n";
+    if (p.parent)
+      o << "<p>In <a href=\"" << esc(m_.page_link(*p.parent, kExt)) << "\">"
+        << esc(m_.pages()[*p.parent].title) << "</a></p>\n";
+    if (p.namespace_symbol && p.part == 1) {
       const Symbol& ns = m_.codebase().symbols[*p.namespace_symbol];
       if (auto it = m_.docs().docs->find(ns.id); it != m_.docs().docs->end()) {
         o << prose(it->second.summary, pi, &ns) << prose(it->second.description, pi, &ns);
@@ -276,14 +314,13 @@ class HtmlRenderer {
         o << prose(ns.brief, pi, &ns);
       }
     }
-    o << "<p>" << p.symbols << " symbols, " << p.documented << " documented.</p>\n";
-    o << "<table class=\"contents\"><tr><th>Symbol</th><th>Kind</th><th>Summary</th></tr>\n";
-    for (std::size_t ei : p.entries) {
-      const Symbol& s = m_.symbol(m_.entries()[ei]);
-      o << "<tr><td>" << symbol_link(ei, pi) << "</td><td>" << to_string(s.kind) << "</td><td>"
-        << inline_html(summary_of(m_.docs(), s), pi, &s) << "</td></tr>\n";
+    if (!p.entries.empty())
+      o << "<p>" << p.symbols << " symbols, " << p.documented << " documented.</p>\n";
+    if (!p.listed.empty()) {
+      o << (p.kind == "header" ? "<h2>Declared in this header</h2>\n" : "<h2>Classes</h2>\n");
+      contents(o, p.listed, pi);
     }
-    o << "</table>\n";
+    if (p.kind != "class" && !p.entries.empty()) contents(o, p.entries, pi);
     for (std::size_t ei : p.entries) entry(o, ei, pi, 2);
     return frame(p.title, pi, o.str());
   }
@@ -298,7 +335,7 @@ class HtmlRenderer {
       << esc(d.llm_model.empty() ? std::string("no LLM") : d.llm_model) << "</code>. "
       << "<span id=\"index-count\"></span></p>\n";
     o << "<h2 id=\"overview\">Overview</h2>\n<ul>\n<li>Source: <code>"
-      << esc(cb.source.url_or_path.empty() ? cb.root : cb.source.url_or_path) << "</code>";
+      << esc(source_label(cb)) << "</code>";
     if (!cb.source.commit.empty()) o << " at <code>" << esc(cb.source.commit) << "</code>";
     o << "</li>\n<li>Files: " << cb.files.size() << "</li>\n<li>Symbols: " << cb.symbols.size()
       << "</li>\n<li>Documented: " << d.docs->size() << "</li>\n";

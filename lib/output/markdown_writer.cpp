@@ -2,6 +2,7 @@
 // GitHub's renderer. Every cross-reference is a relative link to an explicit `<a id>` anchor,
 // so links keep working when the folder is moved or browsed on GitHub.
 #include <algorithm>
+#include <map>
 #include <set>
 #include <sstream>
 
@@ -13,6 +14,9 @@
 #include "output/docset_util.hpp"
 #include "output/site_model.hpp"
 
+#include "doctown/roles.hpp"
+#include "doctown/usage.hpp"
+
 namespace doctown {
 namespace detail {
 
@@ -21,9 +25,26 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr std::string_view kExt = ".md";
+constexpr std::size_t kUsageSites = 3;  // call sites shown per symbol
 
 // All analysed text goes through output/markdown_escape (see there for the rules).
 using md::code_span;
+using md::fence_for;
+
+// " (library 12, public-header 3, test 20)": the file roles, decided once by the pipeline.
+std::string roles_line(const DocSet& d) {
+  if (!d.roles) return {};
+  std::map<FileRole, std::size_t> n;
+  for (const auto& [path, role] : *d.roles) ++n[role];
+  std::string out;
+  for (const auto& [role, count] : n)
+    out += (out.empty() ? " (" : ", ") + std::string(to_string(role)) + " " + std::to_string(count);
+  if (out.empty()) return out;
+  bool hidden = n.size() > n.count(FileRole::library) + n.count(FileRole::public_header);
+  return out + ")" + (hidden ? "; tests, examples, benchmarks, bundled and generated code are "
+                               "analysed for usage and context and documented only with --document"
+                             : "");
+}
 
 class MarkdownRenderer {
  public:
@@ -147,21 +168,84 @@ class MarkdownRenderer {
       o << "\n\n";
     }
     relations(o, e.symbol, page);
+    if (d) usage(o, e.symbol);
     o << location(s) << "\n\n";
-    for (std::size_t mi : e.members)
-      if (mi != ei) entry(o, mi, page, level + 1);
+    members(o, e, ei, page, level);
+  }
+
+  // A record's members under group headings (Constructors, Methods, Operators, Fields, ...).
+  void members(std::ostringstream& o, const SiteEntry& e, std::size_t ei, std::size_t page,
+               int level) const {
+    std::string_view group;
+    bool grouped = is_record(m_.symbol(e).kind);
+    for (std::size_t mi : e.members) {
+      if (mi == ei) continue;
+      std::string_view g = SiteModel::member_group(m_.symbol(m_.entries()[mi]).kind);
+      if (grouped && g != group) {
+        o << std::string(static_cast<std::size_t>(std::min(level + 1, 6)), '#') << " " << g
+          << "\n\n";
+        group = g;
+      }
+      entry(o, mi, page, level + (grouped ? 2 : 1));
+    }
+  }
+
+  // Call sites from tests, examples and the library, as file:line with the calling line.
+  void usage(std::ostringstream& o, std::size_t symbol) const {
+    auto sites = m_.usages(symbol, kUsageSites);
+    if (sites.empty()) return;
+    const Symbol& s = m_.codebase().symbols[symbol];
+    std::string lang = s.language == "c++" ? "cpp" : s.language;
+    o << "**Usage**\n\n";
+    for (const UsageSite& u : sites) {
+      o << "- " << code_span(u.file + ":" + std::to_string(u.line)) << " ("
+        << to_string(u.role) << ")\n\n";
+      std::string f = fence_for(u.snippet);
+      o << "  " << f << lang << "\n";
+      std::size_t pos = 0;
+      while (pos <= u.snippet.size()) {
+        std::size_t nl = u.snippet.find('\n', pos);
+        o << "  " << u.snippet.substr(pos, nl == std::string::npos ? nl : nl - pos) << "\n";
+        if (nl == std::string::npos) break;
+        pos = nl + 1;
+      }
+      o << "  " << f << "\n\n";
+    }
+  }
+
+  // Links to the other pages of the same kind (small sites) or to the page's parent.
+  void page_nav(std::ostringstream& o, std::size_t pi) const {
+    const SitePage& p = m_.pages()[pi];
+    o << "[Index](index.md)";
+    if (p.parent)
+      o << " · " << md::link(md::inline_text(m_.pages()[*p.parent].title),
+                             m_.page_link(*p.parent, kExt));
+    std::size_t same_kind = 0;
+    for (const SitePage& other : m_.pages()) same_kind += other.kind == p.kind;
+    if (same_kind <= 40 && p.kind != "class")
+      for (std::size_t other = 0; other < m_.pages().size(); ++other)
+        if (other != pi && m_.pages()[other].kind == p.kind)
+          o << " · "
+            << md::link(md::inline_text(m_.pages()[other].label) +
+                            (m_.pages()[other].parts > 1
+                                 ? " (" + std::to_string(m_.pages()[other].part) + ")"
+                                 : ""),
+                        m_.page_link(other, kExt));
+    o << "\n\n";
+  }
+
+  void contents_row(std::ostringstream& o, std::size_t ei, std::size_t pi) const {
+    const Symbol& s = m_.symbol(m_.entries()[ei]);
+    o << "| " << md::table_cell(symbol_link(ei, pi)) << " | " << to_string(s.kind) << " | "
+      << cell(summary_of(m_.docs(), s), pi) << " |\n";
   }
 
   std::string page(std::size_t pi) const {
     const SitePage& p = m_.pages()[pi];
     std::ostringstream o;
-    o << "# " << (p.kind == "namespace" ? "Namespace " : "File ") << code_span(p.label) << "\n\n";
-    o << "[Index](index.md)";
-    for (std::size_t other = 0; other < m_.pages().size(); ++other)
-      if (other != pi && m_.pages()[other].kind == p.kind)
-        o << " · " << md::link(md::inline_text(m_.pages()[other].label), m_.page_link(other, kExt));
-    o << "\n\n";
-    if (p.namespace_symbol) {
+    o << "# " << md::inline_text(p.title) << "\n\n";
+    page_nav(o, pi);
+    if (p.namespace_symbol && p.part == 1) {
       const Symbol& ns = m_.codebase().symbols[*p.namespace_symbol];
       if (auto it = m_.docs().docs->find(ns.id); it != m_.docs().docs->end()) {
         if (!it->second.summary.empty()) o << prose(it->second.summary, pi) << "\n\n";
@@ -170,15 +254,18 @@ class MarkdownRenderer {
         o << prose(ns.brief, pi) << "\n\n";
       }
     }
-    o << p.symbols << " symbols, " << p.documented << " documented.\n\n";
-    // Contents table, grouped by kind.
-    o << "| Symbol | Kind | Summary |\n|---|---|---|\n";
-    for (std::size_t ei : p.entries) {
-      const Symbol& s = m_.symbol(m_.entries()[ei]);
-      o << "| " << md::table_cell(symbol_link(ei, pi)) << " | " << to_string(s.kind) << " | "
-        << cell(summary_of(m_.docs(), s), pi) << " |\n";
+    if (!p.entries.empty()) o << p.symbols << " symbols, " << p.documented << " documented.\n\n";
+    if (!p.listed.empty()) {
+      o << (p.kind == "header" ? "## Declared in this header\n\n" : "## Classes\n\n")
+        << "| Symbol | Kind | Summary |\n|---|---|---|\n";
+      for (std::size_t ei : p.listed) contents_row(o, ei, pi);
+      o << "\n";
     }
-    o << "\n";
+    if (p.kind != "class" && !p.entries.empty()) {
+      o << "| Symbol | Kind | Summary |\n|---|---|---|\n";
+      for (std::size_t ei : p.entries) contents_row(o, ei, pi);
+      o << "\n";
+    }
     for (std::size_t ei : p.entries) entry(o, ei, pi, 2);
     return o.str();
   }
@@ -192,9 +279,9 @@ class MarkdownRenderer {
       << (d.generated_at.empty() ? std::string("(unknown date)") : d.generated_at) << " with "
       << (d.llm_model.empty() ? std::string("no LLM") : code_span(d.llm_model)) << ".\n\n";
     o << "## Overview\n\n";
-    o << "- Source: " << code_span(cb.source.url_or_path.empty() ? cb.root : cb.source.url_or_path);
+    o << "- Source: " << code_span(source_label(cb));
     if (!cb.source.commit.empty()) o << " at " << code_span(cb.source.commit);
-    o << "\n- Files: " << cb.files.size() << "\n- Symbols: " << cb.symbols.size()
+    o << "\n- Files: " << cb.files.size() << roles_line(d) << "\n- Symbols: " << cb.symbols.size()
       << "\n- Documented: " << d.docs->size() << "\n";
     if (!d.failures->empty()) o << "- Not documented (failures): " << d.failures->size() << "\n";
     o << "\n## Architecture\n\n" << prose(architecture_overview(d), SiteModel::npos) << "\n\n";
@@ -202,7 +289,8 @@ class MarkdownRenderer {
     o << "## Namespaces and modules\n\n| Page | Kind | Symbols | Documented |\n|---|---|---|---|\n";
     for (std::size_t pi = 0; pi < m_.pages().size(); ++pi) {
       const SitePage& p = m_.pages()[pi];
-      o << "| " << md::table_cell(md::link(code_span(p.label), m_.page_link(pi, kExt))) << " | " << p.kind
+      std::string label = p.label + (p.parts > 1 ? " (part " + std::to_string(p.part) + ")" : "");
+      o << "| " << md::table_cell(md::link(code_span(label), m_.page_link(pi, kExt))) << " | " << p.kind
         << " | " << p.symbols << " | " << p.documented << " |\n";
     }
     o << "\n## Most central symbols\n\n| Symbol | Kind | Location | Summary |\n|---|---|---|---|\n";

@@ -12,6 +12,7 @@
 
 #include "core/file_util.hpp"
 #include "output/dir_util.hpp"
+#include "doctown/roles.hpp"
 
 namespace doctown::detail {
 
@@ -73,6 +74,29 @@ namespace {
 
 bool is_cxx(const Symbol& s) { return s.language == "c++" || s.language == "c"; }
 
+// Order of a record's member groups: constructors, destructor, methods, operators, nested
+// types, fields, enumerators.
+int member_rank(SymbolKind k) {
+  switch (k) {
+    case SymbolKind::constructor: return 0;
+    case SymbolKind::destructor: return 1;
+    case SymbolKind::method:
+    case SymbolKind::function: return 2;
+    case SymbolKind::operator_:
+    case SymbolKind::conversion: return 3;
+    case SymbolKind::field:
+    case SymbolKind::property:
+    case SymbolKind::variable:
+    case SymbolKind::constant: return 5;
+    case SymbolKind::enumerator: return 6;
+    default: return 4;
+  }
+}
+
+// Most symbols (members included) on one page: at ~1 KB of Markdown per symbol this keeps a
+// page well under 300 KB, which browsers and GitHub render without trouble.
+constexpr std::size_t kMaxSymbolsPerPage = 200;
+
 int display_group(SymbolKind k) {
   if (k == SymbolKind::concept_) return 0;
   if (is_record(k) || k == SymbolKind::enum_) return 1;
@@ -86,7 +110,8 @@ bool can_hold_members(SymbolKind k) { return is_record(k) || k == SymbolKind::en
 
 }  // namespace
 
-SiteModel::SiteModel(const DocSet& docs) : docs_(&docs), resolver_(*docs.codebase) {
+SiteModel::SiteModel(const DocSet& docs)
+    : docs_(&docs), resolver_(*docs.codebase), usage_(*docs.codebase, docs.roles) {
   const auto& syms = docs.codebase->symbols;
   entry_by_symbol_.assign(syms.size(), npos);
   out_.resize(syms.size());
@@ -107,14 +132,14 @@ SiteModel::SiteModel(const DocSet& docs) : docs_(&docs), resolver_(*docs.codebas
 
   std::map<std::string, std::size_t> page_by_key;
   auto page_for = [&](const std::string& key, const std::string& kind, const std::string& label,
-                      std::optional<std::size_t> ns) {
+                      std::string title, std::optional<std::size_t> ns) {
     auto [it, inserted] = page_by_key.emplace(key, pages_.size());
     if (inserted) {
       SitePage p;
       p.key = key;
       p.kind = kind;
       p.label = label;
-      p.title = (kind == "namespace" ? "Namespace " : "File ") + label;
+      p.title = std::move(title);
       p.namespace_symbol = ns;
       pages_.push_back(std::move(p));
     }
@@ -142,17 +167,21 @@ SiteModel::SiteModel(const DocSet& docs) : docs_(&docs), resolver_(*docs.codebas
     return std::nullopt;
   };
 
+  // Shown: what was documented, and the library's own code. Tests, benchmarks and bundled code
+  // feed usage and context but get no entries unless they were documented (--document).
   for (std::size_t i = 0; i < syms.size(); ++i) {
     const Symbol& s = syms[i];
     if (s.kind == SymbolKind::namespace_) continue;
     SiteEntry e;
     e.symbol = i;
     if (auto it = docs.docs->find(s.id); it != docs.docs->end()) e.doc = &it->second;
+    FileRole role = docs.roles ? role_of(*docs.roles, s) : FileRole::library;
+    if (!e.doc && role != FileRole::library && role != FileRole::public_header) continue;
     entry_by_symbol_[i] = entries_.size();
     entries_.push_back(std::move(e));
   }
 
-  // Pages and nesting. Members follow their parent's page.
+  // Nesting: members follow their parent.
   for (std::size_t ei = 0; ei < entries_.size(); ++ei) {
     SiteEntry& e = entries_[ei];
     const Symbol& s = syms[e.symbol];
@@ -161,33 +190,35 @@ SiteModel::SiteModel(const DocSet& docs) : docs_(&docs), resolver_(*docs.codebas
       entries_[entry_by_symbol_[*parent]].members.push_back(ei);
     }
   }
-  // Resolve each entry's page through its outermost displayed ancestor.
+  // Each top-level entry's page: its namespace's (C/C++) or its file's; a C/C++ record with
+  // members gets a page of its own, listed on that page.
   for (std::size_t ei = 0; ei < entries_.size(); ++ei) {
     if (!entries_[ei].top_level) continue;
     const Symbol& s = syms[entries_[ei].symbol];
-    std::size_t page;
+    std::size_t home;
     auto ns = is_cxx(s) ? namespace_of(s) : std::nullopt;
     if (ns) {
       const std::string& q = syms[*ns].qualified_name;
-      page = page_for("ns:" + q, "namespace", q, ns);
+      home = page_for("ns:" + q, "namespace", q, "Namespace " + q, ns);
     } else {
       std::string file = s.location.file.empty() ? std::string("(unknown)") : s.location.file;
-      page = page_for("file:" + file, "file", file, std::nullopt);
+      home = page_for("file:" + file, "file", file, "File " + file, std::nullopt);
     }
-    std::vector<std::size_t> stack{ei};
-    while (!stack.empty()) {
-      std::size_t x = stack.back();
-      stack.pop_back();
-      entries_[x].page = page;
-      ++pages_[page].symbols;
-      if (entries_[x].doc) ++pages_[page].documented;
-      for (std::size_t m : entries_[x].members)
-        if (m != x) stack.push_back(m);
+    std::size_t page = home;
+    if (is_cxx(s) && is_record(s.kind) && !entries_[ei].members.empty()) {
+      std::string kind(to_string(s.kind));
+      if (!kind.empty()) kind[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(kind[0])));
+      page = page_for("class:" + s.id, "class", display_name(s), kind + " " + display_name(s),
+                      std::nullopt);
+      pages_[page].parent = home;
+      pages_[home].listed.push_back(ei);
     }
+    entries_[ei].page = page;
     pages_[page].entries.push_back(ei);
   }
+  add_header_pages();
 
-  // Display order: pages by kind then label; entries by group, then name, then id.
+  // Display order: entries by group, then name, then id; members by kind group, then line.
   auto entry_less = [&](std::size_t a, std::size_t b) {
     const Symbol& x = syms[entries_[a].symbol];
     const Symbol& y = syms[entries_[b].symbol];
@@ -197,35 +228,40 @@ SiteModel::SiteModel(const DocSet& docs) : docs_(&docs), resolver_(*docs.codebas
   auto member_less = [&](std::size_t a, std::size_t b) {
     const Symbol& x = syms[entries_[a].symbol];
     const Symbol& y = syms[entries_[b].symbol];
-    return std::make_tuple(x.location.line, x.name, x.id) <
-           std::make_tuple(y.location.line, y.name, y.id);
+    return std::make_tuple(member_rank(x.kind), x.location.line, x.name, x.id) <
+           std::make_tuple(member_rank(y.kind), y.location.line, y.name, y.id);
   };
-  for (SitePage& p : pages_) std::sort(p.entries.begin(), p.entries.end(), entry_less);
-  for (SiteEntry& e : entries_) std::sort(e.members.begin(), e.members.end(), member_less);
-
-  std::vector<std::size_t> order(pages_.size());
-  for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
-  // Namespaces first, then files; each by label.
-  std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
-    bool na = pages_[a].kind == "namespace", nb = pages_[b].kind == "namespace";
-    if (na != nb) return na;
-    return pages_[a].label < pages_[b].label;
-  });
-  std::vector<SitePage> sorted;
-  std::vector<std::size_t> remap(pages_.size());
-  for (std::size_t i = 0; i < order.size(); ++i) {
-    remap[order[i]] = i;
-    sorted.push_back(std::move(pages_[order[i]]));
+  for (SitePage& p : pages_) {
+    std::sort(p.entries.begin(), p.entries.end(), entry_less);
+    std::sort(p.listed.begin(), p.listed.end(), entry_less);
   }
-  pages_ = std::move(sorted);
-  for (SiteEntry& e : entries_) e.page = remap[e.page];
+  for (SiteEntry& e : entries_) std::sort(e.members.begin(), e.members.end(), member_less);
+  split_large_pages();
+
+  // Members live on their top-level entry's page; counts follow.
+  for (std::size_t pi = 0; pi < pages_.size(); ++pi)
+    for (std::size_t top : pages_[pi].entries) {
+      std::vector<std::size_t> stack{top};
+      while (!stack.empty()) {
+        std::size_t x = stack.back();
+        stack.pop_back();
+        entries_[x].page = pi;
+        ++pages_[pi].symbols;
+        if (entries_[x].doc) ++pages_[pi].documented;
+        for (std::size_t m : entries_[x].members)
+          if (m != x) stack.push_back(m);
+      }
+    }
+  sort_pages();
 
   // Page slugs, unique ("index" is reserved for the front page).
   std::map<std::string, int> used{{"index", 1}, {"search", 1}, {"diagrams", 1}};
   for (SitePage& p : pages_) {
     // Deep paths and long namespaces make slugs past the 255-byte file name limit: shortened
     // with a hash of the whole slug (stable, still unique).
-    std::string base = shorten_name((p.kind == "namespace" ? "ns-" : "file-") + slugify(p.label));
+    std::string base = (p.kind == "namespace" ? "ns-" : p.kind + "-") + slugify(p.label);
+    if (p.part > 1) base += "-part" + std::to_string(p.part);
+    base = shorten_name(base);
     std::string slug = base;
     for (int n = 2; used.count(slug); ++n) slug = base + "-" + std::to_string(n);
     used[slug] = 1;
@@ -244,6 +280,117 @@ SiteModel::SiteModel(const DocSet& docs) : docs_(&docs), resolver_(*docs.codebas
     for (std::size_t ei : list)
       entries_[ei].anchor = base + "-" + sha256_hex(syms[entries_[ei].symbol].id).substr(0, 8);
   }
+}
+
+std::string_view SiteModel::member_group(SymbolKind k) {
+  switch (member_rank(k)) {
+    case 0: return "Constructors";
+    case 1: return "Destructor";
+    case 2: return "Methods";
+    case 3: return "Operators";
+    case 5: return "Fields";
+    case 6: return "Enumerators";
+    default: return "Types";
+  }
+}
+
+// A header page per public header: what it declares, linked to where each is documented.
+void SiteModel::add_header_pages() {
+  if (!docs_->roles) return;
+  std::map<std::string, std::vector<std::size_t>> by_header;
+  for (const auto& [path, role] : *docs_->roles)
+    if (role == FileRole::public_header) by_header[path];
+  if (by_header.empty()) return;
+  for (std::size_t ei = 0; ei < entries_.size(); ++ei) {
+    if (!entries_[ei].top_level) continue;
+    const Symbol& s = symbol(entries_[ei]);
+    const std::string& file = s.declaration ? s.declaration->file : s.location.file;
+    if (auto it = by_header.find(file); it != by_header.end()) it->second.push_back(ei);
+  }
+  for (auto& [path, list] : by_header) {
+    if (list.empty()) continue;
+    SitePage p;
+    p.key = "header:" + path;
+    p.kind = "header";
+    p.label = path;
+    p.title = "Header " + path;
+    p.listed = std::move(list);
+    pages_.push_back(std::move(p));
+  }
+}
+
+// Pages over kMaxSymbolsPerPage are split into parts, whole top-level entries at a time (a
+// class with its members stays together), in display order.
+void SiteModel::split_large_pages() {
+  auto weight = [&](std::size_t top) {
+    std::size_t n = 0;
+    std::vector<std::size_t> stack{top};
+    while (!stack.empty()) {
+      std::size_t x = stack.back();
+      stack.pop_back();
+      ++n;
+      for (std::size_t m : entries_[x].members)
+        if (m != x) stack.push_back(m);
+    }
+    return n;
+  };
+  const std::size_t count = pages_.size();
+  for (std::size_t pi = 0; pi < count; ++pi) {
+    std::vector<std::vector<std::size_t>> parts{{}};
+    std::size_t in_part = 0;
+    for (std::size_t ei : pages_[pi].entries) {
+      std::size_t w = weight(ei);
+      if (in_part > 0 && in_part + w > kMaxSymbolsPerPage) {
+        parts.emplace_back();
+        in_part = 0;
+      }
+      parts.back().push_back(ei);
+      in_part += w;
+    }
+    if (parts.size() < 2) continue;
+    pages_[pi].entries = std::move(parts[0]);
+    pages_[pi].parts = static_cast<int>(parts.size());
+    const std::string title = pages_[pi].title;
+    pages_[pi].title = title + " (part 1 of " + std::to_string(parts.size()) + ")";
+    for (std::size_t k = 1; k < parts.size(); ++k) {
+      SitePage p;
+      p.key = pages_[pi].key + "#" + std::to_string(k + 1);
+      p.kind = pages_[pi].kind;
+      p.label = pages_[pi].label;
+      p.namespace_symbol = pages_[pi].namespace_symbol;
+      p.parent = pages_[pi].parent;
+      p.part = static_cast<int>(k + 1);
+      p.parts = static_cast<int>(parts.size());
+      p.title = title + " (part " + std::to_string(k + 1) + " of " + std::to_string(parts.size()) + ")";
+      p.entries = std::move(parts[k]);
+      pages_.push_back(std::move(p));
+    }
+  }
+}
+
+// Pages in display order: namespaces, classes, headers, files; each by label, then part.
+void SiteModel::sort_pages() {
+  auto rank = [](const std::string& kind) {
+    return kind == "namespace" ? 0 : kind == "class" ? 1 : kind == "header" ? 2 : 3;
+  };
+  std::vector<std::size_t> order(pages_.size());
+  for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+    const SitePage& x = pages_[a];
+    const SitePage& y = pages_[b];
+    return std::make_tuple(rank(x.kind), x.label, x.key, x.part) <
+           std::make_tuple(rank(y.kind), y.label, y.key, y.part);
+  });
+  std::vector<SitePage> sorted;
+  std::vector<std::size_t> remap(pages_.size());
+  for (std::size_t i = 0; i < order.size(); ++i) {
+    remap[order[i]] = i;
+    sorted.push_back(std::move(pages_[order[i]]));
+  }
+  pages_ = std::move(sorted);
+  for (SiteEntry& e : entries_) e.page = remap[e.page];
+  for (SitePage& p : pages_)
+    if (p.parent) p.parent = remap[*p.parent];
 }
 
 std::vector<RelatedGroup> SiteModel::related(std::size_t symbol) const {

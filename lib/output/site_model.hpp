@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "doctown/usage.hpp"
 #include "doctown/writer.hpp"
 #include "output/docset_util.hpp"
 
@@ -26,13 +27,19 @@ struct SiteEntry {
 
 /// A page of the site.
 struct SitePage {
-  std::string key;     ///< "ns:geo" or "file:src/a.py"
-  std::string title;   ///< "Namespace geo", "File src/a.py"
+  std::string key;     ///< "ns:geo", "class:<id>", "header:include/a.h" or "file:src/a.py"
+  std::string title;   ///< "Namespace geo", "Class geo::Circle", "File src/a.py"
   std::string slug;    ///< file name without extension, unique
-  std::string kind;    ///< "namespace" or "file"
-  std::string label;   ///< "geo" or "src/a.py"
+  std::string kind;    ///< "namespace", "class", "header" or "file"
+  std::string label;   ///< "geo", "geo::Circle", "include/a.h" or "src/a.py"
   std::optional<std::size_t> namespace_symbol;  ///< the namespace's symbol when there is one
   std::vector<std::size_t> entries;             ///< top-level entries in display order
+  /// Entries shown on other pages and listed here: a namespace's classes (each on its own
+  /// page), a header's declarations.
+  std::vector<std::size_t> listed;
+  std::optional<std::size_t> parent;  ///< a class page's namespace or file page
+  int part = 1;   ///< a page too large for one file is split into parts 1..parts
+  int parts = 1;
   std::size_t symbols = 0;     ///< entries on the page, members included
   std::size_t documented = 0;  ///< of which documented
 };
@@ -85,6 +92,14 @@ class SiteModel {
   /// callers, used types), in the order the pages list them.
   std::vector<RelatedGroup> related(std::size_t symbol) const;
 
+  /// Up to `limit` call sites of a symbol (by symbol index), tests and examples first.
+  std::vector<UsageSite> usages(std::size_t symbol, std::size_t limit) const {
+    return usage_.find(codebase().symbols[symbol].id, limit);
+  }
+
+  /// The heading a record's member is grouped under ("Constructors", "Methods", ...).
+  static std::string_view member_group(SymbolKind kind);
+
   /// Symbol ids grouped into the pages' top-level entries, central first.
   std::vector<std::size_t> central_entries(std::size_t limit) const;
 
@@ -93,10 +108,15 @@ class SiteModel {
  private:
   const DocSet* docs_;
   NameResolver resolver_;
+  UsageIndex usage_;
   std::vector<SitePage> pages_;
   std::vector<SiteEntry> entries_;
   std::vector<std::size_t> entry_by_symbol_;  ///< symbol index -> entry index or npos
   std::vector<std::vector<const Relation*>> out_, in_;
+
+  void split_large_pages();
+  void sort_pages();
+  void add_header_pages();
 };
 
 }  // namespace doctown::detail

@@ -20,6 +20,7 @@ namespace {
 // Everything computed before the LLM stage; shared by plan() and build().
 struct Analysed {
   Codebase codebase;
+  FileRoles roles;  // decided once, after analysis
   EmbeddingMatrix embeddings;
   Graph graph;
   std::vector<DocScore> scores;
@@ -243,6 +244,7 @@ result<Analysed> Pipeline::Impl::run_analysis(std::string_view source, const Run
   if (ctx.stop_requested()) return fail(errc::cancelled, "run cancelled during analysis");
   if (a.codebase.symbols.empty()) return nothing_to_document(a.codebase);
   stats.symbols = a.codebase.symbols.size();
+  a.roles = assign_file_roles(a.codebase);
   {
     StageTimer t(ctx, stats, "embed", a.codebase.symbols.size());
     auto e = impl.embedder->embed(a.codebase, ctx);
@@ -264,6 +266,9 @@ result<Analysed> Pipeline::Impl::run_analysis(std::string_view source, const Run
     auto s = impl.doc_scorer->score(a.codebase, a.graph, a.embeddings, ctx);
     if (!s) return std::move(s).error();
     a.scores = std::move(*s);
+    // Roles are applied after scoring, whatever the scorer: tests and third-party code stay
+    // in the graph (usage, context) but are not documented unless asked for.
+    apply_file_roles(a.codebase, a.roles, a.scores, config.roles);
   }
   for (const auto& s : a.scores)
     if (s.selected) a.selected.push_back(s.id);
@@ -282,6 +287,7 @@ result<PlanReport> Pipeline::plan(std::string_view source, const RunContext& ctx
   PlanReport report;
   report.symbols = a->codebase.symbols.size();
   report.selected = a->selected.size();
+  report.roles = summarize_selection(a->codebase, a->roles, a->scores, impl_->config.roles);
   report.model = impl_->models.lookup(impl_->config.planner.model);
   if (!report.model.known)
     ctx.note("plan", "model '" + report.model.name +
@@ -495,6 +501,7 @@ result<BuildResult> Pipeline::build(std::string_view source, const RunContext& c
     set.generated_at = detail::utc_now_iso8601();
     set.doc_scoring = cfg.doc_score;
     set.verification = &verification;
+    set.roles = &a.roles;
     // Writers always run to the end, without the stop token: a Ctrl-C during the LLM stage
     // asked to keep what is finished, and a half-written output would lose it. Writing takes
     // seconds even for large codebases; a second Ctrl-C still ends the CLI at once.

@@ -47,6 +47,7 @@ struct ContextIndex {
   std::vector<std::string> file_paths;
   std::vector<std::vector<std::string>> file_includes;
   std::vector<std::vector<std::string>> file_symbols;
+  std::shared_ptr<const UsageIndex> usage;  // call sites, for the prompt's "used at" lines
 };
 
 bool file_level(const Symbol& s) {
@@ -72,6 +73,7 @@ std::shared_ptr<const ContextIndex> build_index(const Codebase& cb, const Graph*
   idx->callers.resize(n);
   idx->bases.resize(n);
   idx->file_of.assign(n, none);
+  idx->usage = std::make_shared<const UsageIndex>(cb);
   std::unordered_map<std::string_view, std::uint32_t> by_id;
   by_id.reserve(n);
   for (std::uint32_t i = 0; i < n; ++i) by_id.emplace(cb.symbols[i].id, i);
@@ -306,6 +308,7 @@ class TokenPlanner final : public BatchPlanner {
     for (const auto& [r, score] : idx.similar[s])
       if (score >= opt_.similarity_threshold && !noise(r))
         ctx.similar.emplace_back(cb.symbols[r].id, score);
+    if (idx.usage) ctx.usages = idx.usage->find(cb.symbols[s].id, 2);
     return ctx;
   }
 

@@ -354,6 +354,12 @@ std::string render_block(const Tokenizer& tokenizer, const Codebase& codebase,
       }
     }
     if (!rel.empty()) b += "related: " + rel + "\n";
+    if (!ctx.usages.empty()) {
+      b += "used at:\n";
+      for (const UsageSite& u : ctx.usages)
+        b += "- " + one_line(u.file, 300) + ":" + std::to_string(u.line) + ": " +
+             one_line(u.snippet, 240) + "\n";
+    }
   }
   return b;
 }

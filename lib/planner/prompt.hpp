@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "doctown/batch_planner.hpp"
+#include "doctown/usage.hpp"
 
 namespace doctown::detail {
 
@@ -55,6 +56,7 @@ struct SymbolContext {
   std::vector<std::string> callees;
   std::vector<std::string> callers;
   std::vector<std::string> bases;     ///< inherited classes and overridden methods
+  std::vector<UsageSite> usages;      ///< call sites from tests, examples and the library
   std::vector<std::string> related() const;  ///< all of the above, deduplicated, in order
 };
 

@@ -125,12 +125,14 @@ class DefaultDocScorer final : public DocScorer {
     std::vector<std::size_t> docs;  // documentable symbol indices
     for (std::size_t i = 0; i < n; ++i) {
       out[i].id = cb.symbols[i].id;
-      if (documentable(cb.symbols[i].kind))
+      if (documentable(cb.symbols[i].kind)) {
         docs.push_back(i);
-      else
+      } else {
+        out[i].rule = "not_documentable";
         out[i].reason = "not documentable on its own (" +
                         std::string(to_string(cb.symbols[i].kind)) +
                         "): documented with its parent";
+      }
     }
     if (ctx.stop_requested()) return fail(errc::cancelled, "scoring cancelled");
     const std::size_t m = docs.size();
@@ -227,12 +229,15 @@ class DefaultDocScorer final : public DocScorer {
     char buf[160];
     if (!o_.enabled) {
       d.selected = true;
+      d.rule = "all";
       d.reason = "doc scorer disabled: every documentable symbol is selected";
     } else if (documentable_count == 1) {
       d.selected = true;
+      d.rule = "score";
       d.reason = "the only documentable symbol of the codebase";
     } else if (d.score >= o_.threshold) {
       d.selected = true;
+      d.rule = "score";
       const char* part = "structure";
       double top = o_.structural * d.structural;
       if (o_.semantic * d.semantic > top)
@@ -243,10 +248,12 @@ class DefaultDocScorer final : public DocScorer {
       d.reason = buf;
     } else if (doc_worthy_public_api(s)) {
       d.selected = true;
+      d.rule = "public_api";
       std::snprintf(buf, sizeof buf, "public API (score %.2f < %.2f, selected regardless)", d.score,
                     o_.threshold);
       d.reason = buf;
     } else {
+      d.rule = "below_threshold";
       std::snprintf(buf, sizeof buf, "score %.2f < %.2f", d.score, o_.threshold);
       d.reason = buf;
     }

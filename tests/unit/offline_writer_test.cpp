@@ -2,6 +2,8 @@
 // returns from the signature, and nothing that is not in the codebase.
 #include <catch2/catch.hpp>
 
+#include <map>
+
 #include "doctown/llm_client.hpp"
 
 using namespace doctown;
@@ -76,26 +78,141 @@ TEST_CASE("offline docs come from the facts", "[llm][offline]") {
   };
   SymbolDoc area = doc_of("c:@S@Shape@F@area#");
   CHECK(area.summary == "Area of the shape in square units.");
-  CHECK(area.description.find("pure virtual") != std::string::npos);
-  CHECK(area.description.find("called by `total`") != std::string::npos);
-  CHECK(area.returns.find("double") != std::string::npos);
+  CHECK(area.description.find("Pure virtual") != std::string::npos);
+  CHECK(area.description.find("Called by `total`") != std::string::npos);
+  CHECK(area.returns.empty());  // nothing is known beyond the type, which the page shows
 
   SymbolDoc total = doc_of("c:@F@total");
-  CHECK(total.summary.find("function `total`") != std::string::npos);
-  CHECK(total.description.find("calls `Shape::area`") != std::string::npos);
-  CHECK(total.description.find("algo.cpp (lines 10–20)") != std::string::npos);
-  REQUIRE(total.params.size() == 2);
-  CHECK(total.params[1].name == "scale");
-  CHECK(total.params[1].description.find("defaulting to 1.0") != std::string::npos);
+  // No comment: the most telling fact stands in, never "A function `total`."
+  CHECK(total.summary.find("function `total`") == std::string::npos);
+  CHECK(total.summary.find("Calls") == std::string::npos);
+  // Only the parameter with something known (its default) gets a row.
+  REQUIRE(total.params.size() == 1);
+  CHECK(total.params[0].name == "scale");
+  CHECK(total.params[0].description == "Defaults to `1.0`.");
 
   SymbolDoc describe = doc_of("c:@S@Shape@F@describe#");
   CHECK(describe.summary == "Sum of shapes, e.g. a circle.");  // inline tag dropped, no split at e.g.
-  CHECK(describe.description.find("shape.cpp (line 7)") != std::string::npos);
-  CHECK(describe.notes == "From the source comment: Sum of shapes, e.g. a circle. Never throws.");
+  CHECK(describe.description == "Never throws.");
+  CHECK(describe.notes.empty());
 
   SymbolDoc shape = doc_of("c:@S@Shape");
-  CHECK(shape.description.find("members include `Shape::area`") != std::string::npos);
   CHECK(shape.returns.empty());
+}
+
+namespace {
+
+SymbolDoc run_one(const Codebase& cb, const std::string& id) {
+  auto writer = make_offline_writer();
+  Batch b;
+  b.symbol_ids = {id};
+  std::vector<Batch> batches{b};
+  LlmJob job;
+  job.batches = batches;
+  job.codebase = &cb;
+  RunContext ctx;
+  LlmOutcome out = (*writer)->run(job, ctx);
+  REQUIRE(out.docs.size() == 1);
+  return out.docs[0];
+}
+
+Symbol method(std::string id, std::string qname) {
+  Symbol s;
+  s.id = std::move(id);
+  s.kind = SymbolKind::method;
+  s.qualified_name = qname;
+  s.name = qname.substr(qname.rfind(':') + 1);
+  s.location = {"a.hpp", 1, 1};
+  s.language = "c++";
+  return s;
+}
+
+// A sentence that only restates kind, name or type, as the old offline writer wrote them.
+bool restates(const std::string& text) {
+  for (const char* bad : {"A function `", "A member function `", "A parameter of type",
+                          "A value of type", " is a function", " is a member function",
+                          "An enumeration `", "A class `", "A struct `"})
+    if (text.find(bad) != std::string::npos) return true;
+  return false;
+}
+
+}  // namespace
+
+TEST_CASE("offline prose uses the comment and never restates kind name or type", "[llm][offline]") {
+  Codebase cb;
+  Symbol f = method("f", "geo::Parser::parse");
+  f.kind = SymbolKind::function;
+  f.doc_comment =
+      "Parse a shape from text such as \"circle 2\". Unknown words are ignored.\n\n"
+      "@param text the description to parse\n@param[out] error set when parsing fails\n"
+      "@return the shape, or nullptr when the text is not understood\n@throws std::bad_alloc";
+  f.return_type = "std::unique_ptr<Shape>";
+  f.params = {{"text", "const std::string &", ""}, {"error", "std::string &", ""},
+              {"depth", "int", ""}, {"sink", "std::unique_ptr<Sink>", ""}};
+  f.signature = "[[nodiscard]] std::unique_ptr<Shape> parse(const std::string &text, ...)";
+  cb.symbols = {f};
+  cb.normalize();
+  SymbolDoc d = run_one(cb, "f");
+  CHECK(d.summary == "Parse a shape from text such as \"circle 2\".");
+  CHECK(d.description.find("Unknown words are ignored.") == 0);
+  CHECK(d.description.find("The caller owns the returned object.") != std::string::npos);
+  CHECK(d.description.find("[[nodiscard]]") != std::string::npos);
+  CHECK(d.returns == "The shape, or nullptr when the text is not understood.");
+  CHECK(d.throws == "std::bad_alloc.");  // code keeps its spelling
+  std::map<std::string, std::string> params;
+  for (const auto& p : d.params) params[p.name] = p.description;
+  CHECK(params.at("text") == "The description to parse.");
+  CHECK(params.at("error").find("Set when parsing fails.") == 0);
+  CHECK(params.at("error").find("non-const reference") != std::string::npos);
+  CHECK(params.at("sink") == "Ownership passes to the callee.");
+  CHECK(params.count("depth") == 0);  // nothing known: no row
+  CHECK_FALSE(restates(d.summary + d.description + d.returns));
+  for (const auto& p : d.params) CHECK_FALSE(restates(p.description));
+}
+
+TEST_CASE("an override without a comment inherits its base's docs and says so", "[llm][offline]") {
+  Codebase cb;
+  Symbol base = method("base", "geo::Shape::area");
+  base.doc_comment = "Area in square units. Never negative.";
+  base.flags = flags::is_virtual | flags::is_pure;
+  Symbol over = method("over", "geo::Circle::area");
+  over.flags = flags::is_override | flags::is_noexcept;
+  cb.symbols = {base, over};
+  cb.relations = {{"over", "base", RelationKind::overrides}};
+  cb.normalize();
+  SymbolDoc d = run_one(cb, "over");
+  CHECK(d.summary == "Area in square units.");
+  CHECK(d.description.find("Documentation inherited from `geo::Shape::area`") == 0);
+  CHECK(d.description.find("Never negative.") != std::string::npos);
+  CHECK(d.throws == "Nothing: it is declared noexcept.");
+  SymbolDoc b = run_one(cb, "base");
+  CHECK(b.description.find("Pure virtual: derived classes implement it (`geo::Circle::area`)") !=
+        std::string::npos);
+}
+
+TEST_CASE("Python docstrings give summary and parameters, Sphinx fields end the prose",
+          "[llm][offline]") {
+  Codebase cb;
+  Symbol f;
+  f.id = f.name = f.qualified_name = "get";
+  f.kind = SymbolKind::function;
+  f.language = "python";
+  f.location = {"requests/api.py", 10, 30};
+  f.doc_comment =
+      "Sends a GET request.\n\n    :param url: URL for the new :class:`Request` object.\n"
+      "    :param params: (optional) Dictionary to send in the query string.\n"
+      "    :return: :class:`Response <Response>` object\n    :rtype: requests.Response";
+  f.params = {{"url", "", ""}, {"params", "", "None"}, {"kwargs", "", ""}};
+  cb.symbols = {f};
+  cb.normalize();
+  SymbolDoc d = run_one(cb, "get");
+  CHECK(d.summary == "Sends a GET request.");
+  CHECK(d.description.empty());
+  REQUIRE(d.params.size() == 2);
+  CHECK(d.params[0].description == "URL for the new :class:`Request` object.");
+  CHECK(d.params[1].description ==
+        "(optional) Dictionary to send in the query string. Defaults to `None`.");
+  CHECK(d.returns == ":class:`Response <Response>` object.");
 }
 
 TEST_CASE("offline writer stops on cancellation and keeps finished docs", "[llm][offline]") {
