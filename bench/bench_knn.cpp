@@ -326,7 +326,7 @@ int main(int argc, char** argv) {
         skipped("exact k-NN", n, "FAISS IndexFlatIP", "skipped: built without libfaiss-dev"));
 #endif
     rows.push_back(
-        measure("HNSW k-NN", n, "doctown knn_hnsw (defaults: M=16, efC=100, ef=96)", reps, [&] {
+        measure("HNSW k-NN", n, "doctown knn_hnsw (defaults: M=16, efC=48, ef=64)", reps, [&] {
           auto m = clustered(n, dims, 7);
           std::vector<std::vector<Neighbor>> nn;
           Sample s = timed([&] {
