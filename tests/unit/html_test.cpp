@@ -76,8 +76,9 @@ TEST_CASE("HTML links and ids all resolve, nothing comes from the network", "[ht
   CHECK(geo.find("<section class=\"entry\" id=\"geo-total_area\">") != std::string::npos);
   CHECK(geo.find("<pre class=\"signature\"><code>double total_area(const std::vector&lt;std::unique_ptr&lt;Shape&gt;&gt; &amp;shapes)</code></pre>") != std::string::npos);
   CHECK(geo.find("Defined in <code>src/algorithms.cpp:10-16</code>") != std::string::npos);
-  CHECK(geo.find("<strong>See also:</strong> <a href=\"#geo-shape-area\"><code>geo::Shape::area</code></a>") != std::string::npos);
-  CHECK(files["index.html"].find("<a href=\"ns-geo.html#geo-shape\"><code>geo::Shape</code></a>") != std::string::npos);
+  // Classes have their own pages: Circle::area's see-also points at Shape's page.
+  CHECK(files["class-geo-circle.html"].find("href=\"class-geo-shape.html#geo-shape-area\"") != std::string::npos);
+  CHECK(files["index.html"].find("<a href=\"class-geo-shape.html#geo-shape\"><code>geo::Shape</code></a>") != std::string::npos);
 }
 
 TEST_CASE("the search index is a script listing symbols with summaries and links", "[html]") {
@@ -113,7 +114,7 @@ TEST_CASE("diagrams: SVG when Graphviz dot is installed", "[html][dot]") {
   CHECK(d.find("<svg", svg1 + 4) != std::string::npos);  // both diagrams
   CHECK(d.find("<?xml") == std::string::npos);
   CHECK(d.find("geo::Circle") != std::string::npos);
-  CHECK(d.find("ns-geo.html#geo-circle") != std::string::npos);  // nodes link to their docs
+  CHECK(d.find("class-geo-circle.html#geo-circle") != std::string::npos);  // nodes link to their docs
 }
 
 TEST_CASE("diagrams: a note without dot and validated options", "[html]") {
@@ -126,7 +127,7 @@ TEST_CASE("diagrams: a note without dot and validated options", "[html]") {
     CHECK(d.find("Graphviz <code>dot</code> is not installed") != std::string::npos);
     CHECK(d.find("<svg") == std::string::npos);
     // The relations are still there as a list.
-    CHECK(d.find("inherits from <a href=\"ns-geo.html#geo-shape\">") != std::string::npos);
+    CHECK(d.find("inherits from <a href=\"class-geo-shape.html#geo-shape\">") != std::string::npos);
     CHECK(d.find("<code>src/circle.cpp</code> includes <code>include/geo/circle.hpp</code>") != std::string::npos);
     // No temporary diagram files leak into the site.
     for (const auto& e : fs::directory_iterator(dir)) CHECK(e.path().filename().string().rfind("diagram-", 0) != 0);
