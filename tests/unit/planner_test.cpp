@@ -226,6 +226,7 @@ TEST_CASE("waves put callees and bases before their users", "[planner]") {
                 sym("Derived", SymbolKind::class_, "d.hpp", 1, "class Derived : Base {};"),
                 sym("Base", SymbolKind::class_, "d.hpp", 9, "class Base {};")};
   cb.normalize();
+  Graph g;
   for (const auto& s : cb.symbols) g.nodes.push_back({s.id});
   g.edges = {{"top", "mid", RelationKind::calls},
              {"mid", "leaf", RelationKind::calls},
