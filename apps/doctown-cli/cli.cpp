@@ -412,7 +412,8 @@ result<void> validate_flags(const PipelineFlags& f) {
                                           "(its instructions alone are several hundred tokens);"
                                           " use at least 1000, or 0 for the server's limits",
                                           l.tpm_limit));
-  if (l.concurrency == 0) return bad("--concurrency", "must be at least 1");
+  if (!std::isfinite(l.max_cost_usd) || l.max_cost_usd < 0)
+    return bad("--max-cost", "must be a number of USD, 0 for no budget");
   if (c.planner.batch_size == 0) return bad("--batch-size", "must be at least 1");
   for (auto [flag, value] : {std::pair<const char*, double>{"--doc-score-threshold",
                                                             c.doc_score.threshold},

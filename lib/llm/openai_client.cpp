@@ -396,6 +396,15 @@ void OpenAiRun::handle_answer(Work w, std::string_view body, bool batch_api) {
     return;
   }
   if (answer->finish_reason == "length") {
+    // One symbol cannot be split: its reservation was too small for it, so it is asked again
+    // with twice as much (the planner's estimate is a guess, not a ceiling).
+    if (pending_ids(w.batch).size() == 1 && w.attempts < opt_.max_attempts) {
+      w.planned_output = std::max<std::size_t>(w.planned_output * 2, w.planned_output + 256);
+      retry(std::move(w), 0,
+            "the answer was cut at max_completion_tokens (" +
+                std::to_string(w.batch.max_output_tokens) + "); asking again with more room");
+      return;
+    }
     split_or_fail(std::move(w),
                   "the answer was cut at max_completion_tokens (" +
                       std::to_string(w.batch.max_output_tokens) + ")",

@@ -43,7 +43,7 @@ std::string manifest_language(const std::string& docpack) {
 
 }  // namespace
 
-TEST_CASE("--max-cost stops before the request that would exceed it and keeps what is done",
+TEST_CASE("build with --max-cost stops before the request that would exceed it and keeps what is done",
           "[e2e][llm][budget]") {
   doctown::test::LoopbackOpenAiServer server;
   fs::path src = sample_copy("budget-src");
@@ -124,7 +124,7 @@ TEST_CASE("plan and build price a model added with --models alike", "[e2e][llm][
   CHECK(b.at("cost_usd").to_number<double>() > 0);
 }
 
-TEST_CASE("--language asks the model for that language and the manifest records it",
+TEST_CASE("build with --language asks the model for that language and the manifest records it",
           "[e2e][llm][language]") {
   doctown::test::LoopbackOpenAiServer server;
   fs::path src = sample_copy("lang-src");

@@ -106,7 +106,7 @@ TEST_CASE("the HTML site works in headless Chromium from file://", "[html][chrom
   CHECK(by_summary.find("geo::Circle::radius</code>") != std::string::npos);
 
   // A cross-link from the index resolves: the target section exists and is highlighted.
-  std::regex link_re(R"re(<a href="(ns-geo\.html#geo-shape)"><code>geo::Shape</code></a>)re");
+  std::regex link_re(R"re(<a href="(class-geo-shape\.html#geo-shape)"><code>geo::Shape</code></a>)re");
   REQUIRE(std::regex_search(index, m, link_re));
   std::string target = dump_dom(chromium, base + std::string(m[1]), work);
   CHECK(target.find("data-target=\"found\"") != std::string::npos);

@@ -315,7 +315,7 @@ TEST_CASE("in flight grows toward rate times latency when the limits are high", 
   CHECK(took < 4.0);  // 8 in flight would take 120 / 8 × 0.3 = 4.5 s
 }
 
-TEST_CASE("--concurrency stays a hard cap", "[llm]") {
+TEST_CASE("a --concurrency value stays a hard cap", "[llm]") {
   LoopbackOpenAiServer server({.rpm = 6000, .tpm = 10000000, .latency_s = 0.05});
   auto batches = make_batches(30, 1);
   auto options = options_for(server);
@@ -360,7 +360,7 @@ TEST_CASE("reservations shrink to what answers take and stay above it", "[llm]")
   CHECK(r.rebatch_calls == 0);  // no answer was cut at its reservation
 }
 
-TEST_CASE("--max-cost stops the client before the request that would exceed it", "[llm]") {
+TEST_CASE("a --max-cost budget stops the client before the request that would exceed it", "[llm]") {
   LoopbackOpenAiServer server;
   auto batches = make_batches(10, 1);
   auto options = options_for(server);
@@ -506,13 +506,16 @@ TEST_CASE("servers without json_schema get json_object with the schema in the pr
 
 TEST_CASE("missing ids are asked again, unknown and duplicate ids are dropped", "[llm]") {
   LoopbackOpenAiServer server;
-  server.script({Fault::drop_first_id, Fault::extra_id, Fault::duplicate_id, Fault::invalid_entry});
+  // The answers with an extra entry come first: later requests are right-sized from what
+  // answers took, and an extra entry would then be cut at the reservation instead.
+  server.script({Fault::extra_id, Fault::duplicate_id, Fault::drop_first_id, Fault::invalid_entry});
   auto batches = make_batches(16, 4);
   auto options = options_for(server);
   options.concurrency = 1;
   Recorder rec;
   auto r = run_client(options, batches, {&rec, {}});
   check_every_symbol_accounted(r, batches);
+  for (const auto& f : r.outcome.failures) UNSCOPED_INFO(f.id << ": " << f.reason);
   CHECK(r.outcome.docs.size() == 16);
   CHECK(r.outcome.failures.empty());
   CHECK(r.rebatch_calls == 2);  // the dropped id and the invalid entry

@@ -101,11 +101,13 @@ TEST_CASE("Markdown pages document each symbol fully", "[markdown]") {
                         "## Most central symbols", "## Symbols that could not be documented"})
     CHECK(index.find(h) != std::string::npos);
   // The architecture overview's names link to their sections.
-  CHECK(index.find("[`geo::Shape`](ns-geo.md#geo-shape)") != std::string::npos);
+  CHECK(index.find("[`geo::Shape`](class-geo-shape.md#geo-shape)") != std::string::npos);
   CHECK(index.find("[`geo`](ns-geo.md)") != std::string::npos);
   CHECK(index.find("[`tools/gen.py`](file-tools-gen-py.md)") != std::string::npos);
 
-  std::string geo = slurp(dir / "ns-geo.md");
+  // Classes have their own pages; anchors are unique across the site, so one text holds them.
+  std::string geo = slurp(dir / "ns-geo.md") + slurp(dir / "class-geo-circle.md") +
+                    slurp(dir / "class-geo-shape.md");
   auto section = [&](const std::string& anchor) {
     auto b = geo.find("<a id=\"" + anchor + "\"></a>");
     REQUIRE(b != std::string::npos);
@@ -118,16 +120,16 @@ TEST_CASE("Markdown pages document each symbol fully", "[markdown]") {
   CHECK(total.find("Sums the areas of all shapes.") != std::string::npos);
   CHECK(total.find("| `shapes` | `const std::vector<std::unique_ptr<Shape>> &` | The shapes to sum; may be empty. |") != std::string::npos);
   CHECK(total.find("**Returns** `double`: The total area") != std::string::npos);
-  CHECK(total.find("**See also:** [`geo::Shape::area`](#geo-shape-area), [`geo::summarize`](#geo-summarize)") != std::string::npos);
+  CHECK(total.find("**See also:** [`geo::Shape::area`](class-geo-shape.md#geo-shape-area), [`geo::summarize`](#geo-summarize)") != std::string::npos);
   CHECK(total.find("**Called by:** [`geo::summarize`](#geo-summarize)") != std::string::npos);
   CHECK(total.find("*Defined in* `src/algorithms.cpp:10-16`") != std::string::npos);
   // Backticked names in prose become links: `Shape::area` resolves by qualified suffix.
-  CHECK(total.find("[`Shape::area`](#geo-shape-area)") != std::string::npos);
+  CHECK(total.find("[`Shape::area`](class-geo-shape.md#geo-shape-area)") != std::string::npos);
 
   std::string ctor = section("geo-circle-circle");
   CHECK(ctor.find("**Throws:** [`std::invalid_argument`]") == std::string::npos);
   CHECK(ctor.find("**Throws:** `std::invalid_argument` if `radius < 0`.") != std::string::npos);
-  CHECK(ctor.find("### constructor `Circle`") != std::string::npos);  // nested under the class
+  CHECK(ctor.find("#### constructor `Circle`") != std::string::npos);  // under Constructors
   // `radius` here is the parameter: not linked to the method radius().
   CHECK(ctor.find("when `radius` is negative") != std::string::npos);
   // Field radius_ and method radius() get distinct anchors without hashes.
@@ -136,7 +138,7 @@ TEST_CASE("Markdown pages document each symbol fully", "[markdown]") {
 
   std::string circle = section("geo-circle");
   CHECK(circle.find("**Example**\n\n```cpp\ngeo::Circle c(2.0);") != std::string::npos);
-  CHECK(circle.find("**Inherits from:** [`geo::Shape`](#geo-shape)") != std::string::npos);
+  CHECK(circle.find("**Inherits from:** [`geo::Shape`](class-geo-shape.md#geo-shape)") != std::string::npos);
 
   // Undocumented symbols still get their facts; prose never leaks raw HTML.
   std::string describe = section("geo-shape-describe");
@@ -173,7 +175,7 @@ TEST_CASE("Markdown output is deterministic and anchors are stable", "[markdown]
   CHECK(std::count(geo.begin(), geo.end(), '\n') > 0);
   std::regex over(R"(<a id="geo-total_area-[0-9a-f]{8}"></a>)");
   CHECK(std::distance(std::sregex_iterator(geo.begin(), geo.end(), over), std::sregex_iterator()) == 2);
-  CHECK(geo.find("<a id=\"geo-shape\"></a>") != std::string::npos);
+  CHECK(slurp(d3 / "class-geo-shape.md").find("<a id=\"geo-shape\"></a>") != std::string::npos);
 
   // A rewrite replaces the folder (no stale pages, no staging folders left).
   fs::path out = d1.parent_path();

@@ -40,7 +40,7 @@ TEST_CASE("file roles come from folders, file names and generated markers", "[ro
   CHECK(classify_file("latest/attest.cpp", "") == FileRole::library);
 }
 
-TEST_CASE("--document role lists are parsed with plural names and errors name the word", "[roles]") {
+TEST_CASE("the --document role lists are parsed with plural names and errors name the word", "[roles]") {
   auto r = parse_file_roles("tests, examples,bench");
   REQUIRE(r);
   CHECK(r->count(FileRole::test) == 1);
