@@ -13,6 +13,13 @@ function(doctown_warnings target)
   if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU")
     target_compile_options(${target} PRIVATE -Wno-restrict)
   endif()
+  # With -fsanitize, GCC 12's -Wmaybe-uninitialized fires inside std::regex and Beast (the
+  # instrumentation hides initialisations from its analysis); file lists of exceptions kept
+  # missing new tests, so the sanitizer build turns it off for all our targets. The Release
+  # build keeps it.
+  if(DOCTOWN_SANITIZE AND CMAKE_CXX_COMPILER_ID STREQUAL "GNU")
+    target_compile_options(${target} PRIVATE -Wno-maybe-uninitialized)
+  endif()
   if(DOCTOWN_WERROR)
     target_compile_options(${target} PRIVATE -Werror)
   endif()
