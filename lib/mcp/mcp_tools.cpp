@@ -561,7 +561,7 @@ const std::vector<Tool>& tools() {
 }  // namespace
 
 json::array McpServer::Impl::tool_list(bool structured) const {
-  json::array out;
+  json::array list;
   for (const Tool& t : tools()) {
     json::object o{{"name", t.name},
                    {"title", t.title},
@@ -569,9 +569,9 @@ json::array McpServer::Impl::tool_list(bool structured) const {
                    {"inputSchema", input_schema(t.args)},
                    {"annotations", json::object{{"readOnlyHint", true}, {"openWorldHint", false}}}};
     if (structured) o["outputSchema"] = t.output_schema();
-    out.push_back(std::move(o));
+    list.push_back(std::move(o));
   }
-  return out;
+  return list;
 }
 
 ToolResult McpServer::Impl::call_tool(const std::string& name, const json::object& args) {
@@ -583,9 +583,9 @@ ToolResult McpServer::Impl::call_tool(const std::string& name, const json::objec
 }
 
 json::array McpServer::Impl::resource_list() const {
-  json::array out;
+  json::array list;
   auto add = [&](std::string uri, std::string name, std::string title, std::string description) {
-    out.push_back(json::object{{"uri", std::move(uri)},
+    list.push_back(json::object{{"uri", std::move(uri)},
                                {"name", std::move(name)},
                                {"title", std::move(title)},
                                {"description", std::move(description)},
@@ -599,7 +599,7 @@ json::array McpServer::Impl::resource_list() const {
     if (!file.empty())
       add("doctown://file/" + percent_encode_path(file), file, file,
           "Documentation of the " + std::to_string(idx.size()) + " symbols of " + file);
-  return out;
+  return list;
 }
 
 std::optional<std::string> McpServer::Impl::resource_text(std::string_view uri) const {
