@@ -68,7 +68,9 @@ bool safe_f_flag(std::string_view a) {
 // -m switches pick the target's instruction set or ABI; -mllvm hands options to LLVM (some
 // write files) and any value that looks like a path is refused.
 bool safe_m_flag(std::string_view a) {
-  if (a == "-mllvm" || a.find('/') != std::string_view::npos) return false;
+  // Any spelling that begins with -mllvm ("-mllvm", "-mllvm=...", or a mangled form a later
+  // clang might accept) goes: none of it picks an instruction set.
+  if (a.substr(0, 6) == "-mllvm" || a.find('/') != std::string_view::npos) return false;
   for (char c : a.substr(2))
     if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '=' ||
           c == '.' || c == ','))

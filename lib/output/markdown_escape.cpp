@@ -113,6 +113,13 @@ std::string link_url(std::string_view url) {
   // A relative reference starting with "//" is protocol-relative: it goes to another host.
   if (scheme.empty() && url.substr(0, 2) == "//") return {};
   std::string o;
+  // A relative reference whose first segment holds a colon (":x:y") could be read as a
+  // scheme by a looser parser; RFC 3986 (4.2) says to put "./" before such a segment.
+  if (scheme.empty()) {
+    std::size_t colon = url.find(':'), stop = url.find_first_of("/?#");
+    if (colon != std::string_view::npos && (stop == std::string_view::npos || colon < stop))
+      o = "./";
+  }
   for (char ch : url) {
     unsigned char c = static_cast<unsigned char>(ch);
     if (c <= 0x20 || c == 0x7f || c == '(' || c == ')' || c == '<' || c == '>' || c == '"' ||

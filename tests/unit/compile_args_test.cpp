@@ -47,14 +47,16 @@ TEST_CASE("flags that write, load code or read outside the tree are dropped and 
       "-Xclang", "-load", "-Xclang", "/tmp/p.so", "@/tmp/rsp", "--config", "/etc/c.cfg",
       "-include", "/etc/passwd", "-I/etc", "-isystem", "../../..", "-fprofile-use=/tmp/p",
       "-ftime-trace", "-save-temps", "-mllvm", "-x", "-fmodules", "-fmodules-cache-path=/tmp/m",
-      "-B/tmp/bin", "-resource-dir", "/tmp/r", "-Wl,-rpath,/x", "a.cpp"};
+      "-B/tmp/bin", "-resource-dir", "/tmp/r", "-Wl,-rpath,/x", "-mllvm-fvisibility=hidden",
+      "a.cpp"};
   auto f = filter_compile_args(hostile, "a.cpp", root, root);
   CHECK(f.args.empty());
   for (const char* a : {"-Wp,-MD,/tmp/victim", "-MD", "-MF /tmp/x.d", "-MJ /tmp/j.json",
                         "-Xclang -header-include-file", "-fplugin=/tmp/p.so", "@/tmp/rsp",
                         "--config /etc/c.cfg", "-include /etc/passwd", "-I/etc",
                         "-isystem ../../..", "-fprofile-use=/tmp/p", "-ftime-trace",
-                        "-mllvm -x", "-fmodules", "-B/tmp/bin", "-resource-dir /tmp/r"}) {
+                        "-mllvm -x", "-fmodules", "-B/tmp/bin", "-resource-dir /tmp/r",
+                        "-mllvm-fvisibility=hidden"}) {
     INFO(a);
     CHECK(has(f.dropped, a));
   }
