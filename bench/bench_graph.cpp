@@ -23,6 +23,7 @@
 #include <thread>
 #include <vector>
 
+#include "bench_child.hpp"
 #include "doctown/doc_scorer.hpp"
 #include "doctown/embedder.hpp"
 #include "doctown/graph.hpp"
@@ -136,33 +137,8 @@ Synthetic make_codebase(std::size_t n, std::size_t d, unsigned seed) {
   return s;
 }
 
-// Runs `fn` in a child process; returns its result and its own peak RSS.
-template <class Fn>
-Sample in_child(Fn&& fn) {
-  int fds[2];
-  if (pipe(fds) != 0) return {};
-  pid_t pid = fork();
-  if (pid == 0) {
-    close(fds[0]);
-    Sample s = fn();
-    ssize_t w = write(fds[1], &s, sizeof s);
-    _exit(w == static_cast<ssize_t>(sizeof s) ? 0 : 1);
-  }
-  close(fds[1]);
-  Sample s{};
-  ssize_t r = read(fds[0], &s, sizeof s);
-  close(fds[0]);
-  int status = 0;
-  rusage usage{};
-  wait4(pid, &status, 0, &usage);
-  if (r != static_cast<ssize_t>(sizeof s) || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
-    return {};
-  s.peak_rss_mib = static_cast<double>(usage.ru_maxrss) / 1024.0;
-  return s;
-}
-
 Sample measure(std::size_t n, std::size_t d, const KnnOptions& knn_options) {
-  return in_child([&] {
+  return bench::in_child<Sample>([&] {
     Sample s;
     Synthetic syn = make_codebase(n, d, 7);
     GraphOptions go;

@@ -20,6 +20,7 @@
 #include <sstream>
 #include <thread>
 
+#include "bench_child.hpp"
 #include "doctown/embedder.hpp"
 
 #ifdef DOCTOWN_BENCH_HAVE_FAISS
@@ -38,30 +39,6 @@ struct Sample {
   double recall = -1;  // < 0: not measured
   bool ok = false;
 };
-
-// Runs `fn` in a child process; returns its result and its own peak RSS.
-Sample in_child(const std::function<Sample()>& fn) {
-  int fds[2];
-  if (pipe(fds) != 0) return {};
-  pid_t pid = fork();
-  if (pid == 0) {
-    close(fds[0]);
-    Sample s = fn();
-    ssize_t w = write(fds[1], &s, sizeof s);
-    _exit(w == static_cast<ssize_t>(sizeof s) ? 0 : 1);
-  }
-  close(fds[1]);
-  Sample s{};
-  ssize_t r = read(fds[0], &s, sizeof s);
-  close(fds[0]);
-  int status = 0;
-  rusage usage{};
-  wait4(pid, &status, 0, &usage);
-  if (r != static_cast<ssize_t>(sizeof s) || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
-    return {};
-  s.peak_rss_mib = static_cast<double>(usage.ru_maxrss) / 1024.0;
-  return s;
-}
 
 // Clustered unit vectors (like real embeddings, unlike uniform noise): N/100 centroids, each
 // row a centroid plus Gaussian noise of the same norm. Same seed, same data.
@@ -198,7 +175,7 @@ Row measure(std::string task, std::size_t n, std::string method, std::size_t run
             const std::function<Sample()>& fn) {
   std::vector<double> secs, cpu, rss, rec;
   for (std::size_t r = 0; r < runs; ++r) {
-    Sample s = in_child(fn);
+    Sample s = bench::in_child<Sample>(fn);
     if (!s.ok) return Row{task, n, method, 0, 0, 0, -1, 0, "failed"};
     secs.push_back(s.seconds);
     cpu.push_back(s.cpu_seconds);
