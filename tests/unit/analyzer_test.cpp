@@ -505,6 +505,16 @@ TEST_CASE("other languages through tree-sitter and ctags, documents by section",
   CHECK_FALSE(by_qname(cb, "py.tool.Greeter._secret", SymbolKind::method).is_public_api);
   CHECK(by_qname(cb, "py.tool", SymbolKind::module).doc_comment == "A small tool.");
   CHECK(by_qname(cb, "py.tool.main", SymbolKind::function).location.line == 16);
+  // Without a docstring, the `# ...` block directly above is the doc (above the decorators
+  // too); the docstring wins when both exist; tool directives and commented-out code are not.
+  CHECK(by_qname(cb, "py.tool.main", SymbolKind::function).doc_comment == "Entry point of the tool.");
+  CHECK(by_qname(cb, "py.tool.DEFAULT_NAME", SymbolKind::constant).doc_comment ==
+        "Default greeting target,\nused when none is given.");
+  CHECK(by_qname(cb, "py.tool.handler", SymbolKind::function).doc_comment ==
+        "The docstring wins over the comment.");
+  CHECK(by_qname(cb, "py.tool.lookup", SymbolKind::function).doc_comment == "Cached lookup of a greeter.");
+  CHECK(by_qname(cb, "py.tool.lookup", SymbolKind::function).brief == "Cached lookup of a greeter.");
+  CHECK(by_qname(cb, "py.tool.untouched", SymbolKind::function).doc_comment.empty());
 
   const auto& bump = by_qname(cb, "Counter::bump", SymbolKind::method);
   CHECK(bump.language == "rust");
