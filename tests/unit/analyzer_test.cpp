@@ -520,6 +520,16 @@ TEST_CASE("other languages through tree-sitter and ctags, documents by section",
   CHECK(bump.language == "rust");
   CHECK(bump.return_type == "u32");
   CHECK(bump.doc_comment == "Increment by one.");
+  // `impl Named for Labelled`: the type implements the trait, its method overrides the trait's;
+  // attributes around the doc comment stay in the signature.
+  const auto& labelled = by_qname(cb, "Labelled", SymbolKind::struct_);
+  const auto& named = by_qname(cb, "Named", SymbolKind::trait);
+  CHECK(has_relation(cb, labelled.id, named.id, RelationKind::inherits));
+  CHECK(has_relation(cb, by_qname(cb, "<Labelled as Named>::name", SymbolKind::method).id,
+                     by_qname(cb, "Named::name", SymbolKind::method).id, RelationKind::overrides));
+  CHECK(labelled.doc_comment == "A labelled counter.");
+  CHECK(labelled.signature.find("#[derive(Debug, Default, Clone)]") != std::string::npos);
+  CHECK(labelled.signature.find("#[must_use]") != std::string::npos);
   CHECK(by_qname(cb, "main.Add", SymbolKind::function).is_public_api);
   CHECK_FALSE(by_qname(cb, "main.hidden", SymbolKind::function).is_public_api);
 
