@@ -184,3 +184,34 @@ TEST_CASE("deep code does not crash the analyzer and its symbol is still documen
     return r.from == f.id && r.kind == RelationKind::calls;
   }));
 }
+
+TEST_CASE("a C++20 module interface unit that includes the headers hides none of their API",
+          "[analyzer][modules]") {
+  // As {fmt}'s src/fmt.cc does: `export module x;`, then the library's headers in its purview.
+  auto dir = test::scratch_dir("module-unit");
+  write(dir / "include/shapes/shapes.h",
+        "#pragma once\nnamespace shapes {\n// A circle of a given radius.\nclass Circle {\n"
+        " public:\n  // Its area.\n  double area() const;\n  double r = 1;\n};\n"
+        "// Makes a unit circle.\nCircle unit_circle();\n}  // namespace shapes\n");
+  write(dir / "src/shapes.cc",
+        "module;\n#define SHAPES_MODULE 1\nexport module shapes;\n#include \"shapes/shapes.h\"\n");
+  write(dir / "src/circle.cpp",
+        "#include \"shapes/shapes.h\"\nnamespace shapes {\ndouble Circle::area() const { return 3 * r * r; }\n"
+        "Circle unit_circle() { return {}; }\n}  // namespace shapes\n");
+  auto cb = analyze(dir);
+  const auto& circle = named(cb, "shapes::Circle", SymbolKind::class_);
+  CHECK(circle.is_public_api);
+  CHECK(circle.location.file == "include/shapes/shapes.h");
+  CHECK(circle.doc_comment == "A circle of a given radius.");
+  const auto& area = named(cb, "shapes::Circle::area", SymbolKind::method);
+  CHECK(area.is_public_api);
+  CHECK(area.doc_comment == "Its area.");
+  const auto& make = named(cb, "shapes::unit_circle", SymbolKind::function);
+  CHECK(make.is_public_api);
+  CHECK(make.doc_comment == "Makes a unit circle.");
+  for (const auto& s : cb.symbols) {
+    INFO(s.qualified_name);
+    CHECK(s.signature.find("__module_private__") == std::string::npos);
+    CHECK(s.return_type.find("__module_private__") == std::string::npos);
+  }
+}
