@@ -96,6 +96,7 @@ TEST_CASE("C and C++ as projects write it: comments, macros, typedef structs, te
   write(dir / "include/lib/api.h",
         "/* api.h -- the library\n * Copyright (C) 2024 Somebody\n */\n"
         "#ifndef LIB_API_H\n#define LIB_API_H\n\n"
+        "#ifndef LIB_EXPORT\n#define LIB_EXPORT\n#endif\n"
         "#define LIB_VERSION_MAJOR 1\n#define FLAG_X (1 << 0) /* first flag */\n"
         "#define LIB_MAX(a, b) ((a) > (b) ? (a) : (b))\n\n"
         "// Parsing state.\ntypedef struct {\n  int depth; // how deep we are\n  const char* p;\n} parse_buffer;\n\n"
@@ -129,6 +130,8 @@ TEST_CASE("C and C++ as projects write it: comments, macros, typedef structs, te
   CHECK(named(cb, "LIB_MAX", SymbolKind::macro).signature == "#define LIB_MAX(a, b)");
   CHECK_FALSE(named(cb, "LOCAL_LIMIT", SymbolKind::macro).is_public_api);
   for (const auto& s : cb.symbols) CHECK(s.name != "LIB_API_H");
+  // An export macro defaulting to nothing looks like a guard, but is not the file's first one.
+  CHECK(named(cb, "LIB_EXPORT", SymbolKind::macro).is_public_api);
 
   // typedef struct { ... } parse_buffer: a struct with its fields as members.
   const auto& pb = named(cb, "parse_buffer", SymbolKind::struct_);
