@@ -564,7 +564,11 @@ class TuWalker {
       const bool body_less = !is_def || kind == SymbolKind::macro ||
                              kind == SymbolKind::typedef_ || kind == SymbolKind::type_alias ||
                              kind == SymbolKind::variable || kind == SymbolKind::constant;
-      CommentPlaces places{.trailing_plain = member || kind == SymbolKind::macro,
+      // A one-line declaration may carry its doc after it: `typedef unsigned long uLong; /* 32
+      // bits or more */`, `#define FLAG_X (1 << 0) /* first flag */`.
+      const bool one_liner = kind == SymbolKind::macro || kind == SymbolKind::typedef_ ||
+                             kind == SymbolKind::type_alias;
+      CommentPlaces places{.trailing_plain = member || one_liner,
                            .below = body_less && !member && kind != SymbolKind::namespace_};
       doc = comment_for_declaration(std::string_view(buf, size), o1, o2, places);
     }

@@ -86,6 +86,10 @@ TEST_CASE("comment placement rules on plain text", "[analyzer][comments]") {
         "Library version.");
   CHECK(comment("int x;\n// Parsing state.\ntypedef struct {\n} pb;", "struct {") == "Parsing state.");
   CHECK(comment("int x;\n// About a.\nint a; int b;", "int b").empty());
+  // Commented-out statements are not docs; a sentence ending in ';' is.
+  CHECK(comment("int x;\n// y = f(x);\n// return y;\nint g();", "int g").empty());
+  CHECK(comment("int x;\n/*\n * Ascii write with the << operator;\n */\nint put();", "int put") ==
+        "Ascii write with the << operator;");
   CHECK(detail::merge_comments("How to use.", "How it works.") == "How to use.\n\nHow it works.");
   CHECK(detail::merge_comments("Same.", "Same.") == "Same.");
 }
@@ -97,6 +101,7 @@ TEST_CASE("C and C++ as projects write it: comments, macros, typedef structs, te
         "/* api.h -- the library\n * Copyright (C) 2024 Somebody\n */\n"
         "#ifndef LIB_API_H\n#define LIB_API_H\n\n"
         "#ifndef LIB_EXPORT\n#define LIB_EXPORT\n#endif\n"
+        "typedef unsigned long lib_size; /* 32 bits or more */\n"
         "#define LIB_VERSION_MAJOR 1\n#define FLAG_X (1 << 0) /* first flag */\n"
         "#define LIB_MAX(a, b) ((a) > (b) ? (a) : (b))\n\n"
         "// Parsing state.\ntypedef struct {\n  int depth; // how deep we are\n  const char* p;\n} parse_buffer;\n\n"
@@ -132,6 +137,7 @@ TEST_CASE("C and C++ as projects write it: comments, macros, typedef structs, te
   for (const auto& s : cb.symbols) CHECK(s.name != "LIB_API_H");
   // An export macro defaulting to nothing looks like a guard, but is not the file's first one.
   CHECK(named(cb, "LIB_EXPORT", SymbolKind::macro).is_public_api);
+  CHECK(named(cb, "lib_size", SymbolKind::typedef_).doc_comment == "32 bits or more");
 
   // typedef struct { ... } parse_buffer: a struct with its fields as members.
   const auto& pb = named(cb, "parse_buffer", SymbolKind::struct_);
