@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cctype>
 #include <chrono>
 #include <condition_variable>
 #include <cstring>
@@ -295,7 +296,27 @@ class TuWalker {
     }
   }
 
-  // `#ifndef X_H` / `#define X_H` with nothing after the name: a guard, not an API.
+  // True when `text` holds nothing but blanks and comments (a license banner above a guard).
+  static bool only_comments(std::string_view text) {
+    for (std::size_t p = 0; p < text.size();) {
+      if (std::isspace(static_cast<unsigned char>(text[p]))) {
+        ++p;
+      } else if (text.substr(p, 2) == "//") {
+        p = std::min(text.find('\n', p), text.size());
+      } else if (text.substr(p, 2) == "/*") {
+        auto e = text.find("*/", p + 2);
+        if (e == std::string_view::npos) return false;
+        p = e + 2;
+      } else {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  // `#ifndef X_H` / `#define X_H` with nothing after the name, as the file's first directive: a
+  // guard, not an API. The same pair further down (`#ifndef ZEXPORT` / `#define ZEXPORT`, an
+  // export macro defaulting to nothing) is a macro a reader looks up.
   bool is_include_guard(CXCursor c) {
     if (clang_Cursor_isMacroFunctionLike(c) || tokens(clang_getCursorExtent(c)).size() != 1)
       return false;
@@ -318,7 +339,8 @@ class TuWalker {
       if (first != std::string_view::npos && line.substr(first, 2) != "//" &&
           line.substr(first, 2) != "/*" && line[first] != '*')
         return line[first] == '#' && line.find("if") != std::string_view::npos &&
-               line.find(name) != std::string_view::npos;
+               line.find(name) != std::string_view::npos &&
+               only_comments(before.substr(0, nl == std::string_view::npos ? 0 : nl + 1));
       if (nl == std::string_view::npos) break;
       before = before.substr(0, nl);
     }
@@ -542,7 +564,11 @@ class TuWalker {
       const bool body_less = !is_def || kind == SymbolKind::macro ||
                              kind == SymbolKind::typedef_ || kind == SymbolKind::type_alias ||
                              kind == SymbolKind::variable || kind == SymbolKind::constant;
-      CommentPlaces places{.trailing_plain = member || kind == SymbolKind::macro,
+      // A one-line declaration may carry its doc after it: `typedef unsigned long uLong; /* 32
+      // bits or more */`, `#define FLAG_X (1 << 0) /* first flag */`.
+      const bool one_liner = kind == SymbolKind::macro || kind == SymbolKind::typedef_ ||
+                             kind == SymbolKind::type_alias;
+      CommentPlaces places{.trailing_plain = member || one_liner,
                            .below = body_less && !member && kind != SymbolKind::namespace_};
       doc = comment_for_declaration(std::string_view(buf, size), o1, o2, places);
     }

@@ -164,7 +164,11 @@ bool is_not_documentation(std::string_view cleaned) {
     if (l.empty()) continue;
     ++lines;
     char last = l.back();
-    if (last == ';' || last == '{' || last == '}' || starts_with(l, "#include") ||
+    // `x = f(y);`, `return x;`, `} else {` are code; "Ascii write with the << operator;" is a
+    // sentence that happens to end in ';'.
+    bool statement = last == ';' && (l.find_first_of("(=") != std::string_view::npos ||
+                                     std::count(l.begin(), l.end(), ' ') <= 1);
+    if (statement || last == '{' || last == '}' || starts_with(l, "#include") ||
         starts_with(l, "#define") || starts_with(l, "#if") || starts_with(l, "#endif"))
       ++code;
   }

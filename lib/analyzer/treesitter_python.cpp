@@ -5,9 +5,11 @@
 // `import typing as t` makes `t.Mapping` mean `typing.Mapping`, never a namespace of the project.
 #ifdef DOCTOWN_HAVE_TREE_SITTER
 
+#include <algorithm>
 #include <cctype>
 #include <unordered_map>
 
+#include "analyzer/analyzer_impl.hpp"
 #include "analyzer/treesitter.hpp"
 
 namespace doctown::detail::ts {
@@ -50,6 +52,68 @@ std::string docstring(const FileCtx& ctx, TSNode block) {
     return dedent_doc(t.substr(q, t.size() - 2 * q), false);
   }
   return {};
+}
+
+// Tool directives (`# noqa`, `# type: ignore`, `# pylint: disable=...`) and encoding lines talk
+// to tools, not readers.
+bool directive_comment(std::string_view body) {
+  for (std::string_view d : {"noqa", "type:", "pragma", "pylint:", "fmt:", "isort:", "mypy:",
+                             "-*-", "coding", "pyright:", "flake8:"})
+    if (body.substr(0, d.size()) == d) return true;
+  return false;
+}
+
+// Commented-out Python: most lines open a block, import, return or assign to a plain name.
+bool commented_out_code(std::string_view doc) {
+  std::size_t lines = 0, code = 0;
+  for (std::size_t b = 0; b < doc.size();) {
+    auto e = std::min(doc.find('\n', b), doc.size());
+    std::string_view l = trim(doc.substr(b, e - b));
+    b = e + 1;
+    if (l.empty()) continue;
+    ++lines;
+    auto eq = l.find(" = ");
+    bool assign = eq != std::string_view::npos && eq > 0 &&
+                  std::all_of(l.begin(), l.begin() + static_cast<std::ptrdiff_t>(eq), [](char c) {
+                    return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.' ||
+                           c == '[' || c == ']' || c == '\'' || c == '"';
+                  });
+    bool keyword = false;
+    for (std::string_view k : {"import ", "from ", "return", "def ", "class ", "raise ", "del "})
+      keyword = keyword || l.substr(0, k.size()) == k;
+    code += assign || keyword || l.back() == ':';
+  }
+  return code > 0 && code * 2 > lines;
+}
+
+// The `# ...` lines directly above `n` (no blank line between), markers stripped: what pydoc's
+// getcomments() and Sphinx show for a def, class or constant without a docstring. A shebang,
+// tool directives, license banners and commented-out code are not documentation.
+std::string comment_above(const FileCtx& ctx, TSNode n) {
+  std::string_view src = ctx.src;
+  auto line_start = [&](std::size_t pos) {  // start of the line holding pos
+    std::size_t nl = pos == 0 ? std::string_view::npos : src.rfind('\n', pos - 1);
+    return nl == std::string_view::npos ? std::size_t{0} : nl + 1;
+  };
+  auto skip = [](std::string_view t, std::string_view chars) {
+    auto p = t.find_first_not_of(chars);
+    return p == std::string_view::npos ? std::string_view{} : t.substr(p);
+  };
+  std::vector<std::string_view> block;  // bottom-up
+  for (std::size_t ls = line_start(std::min<std::size_t>(ts_node_start_byte(n), src.size()));
+       ls > 0;) {
+    std::size_t ps = line_start(ls - 1);
+    std::string_view t = trim(src.substr(ps, ls - 1 - ps));
+    if (t.empty() || t.front() != '#' || t.substr(0, 2) == "#!") break;
+    t = skip(t, "#");
+    if (!t.empty() && t.front() == ':') t.remove_prefix(1);  // Sphinx's `#:` attribute comments
+    if (!directive_comment(skip(t, " "))) block.push_back(t);
+    ls = ps;
+  }
+  std::string raw;
+  for (auto it = block.rbegin(); it != block.rend(); ++it) raw += std::string(*it) + "\n";
+  std::string doc = dedent_doc(raw, true);
+  return is_not_documentation(doc) || commented_out_code(doc) ? std::string{} : doc;
 }
 
 // `.models` in package `requests` → `requests.models`; `..x` goes one package up.
@@ -184,6 +248,9 @@ void add_definition(PyFile& f, TSNode def, TSNode decorated, const Scope& sc, in
   while (!sig.empty() && (sig.back() == ':' || sig.back() == ' ')) sig.pop_back();
   s.signature = decorators + sig;
   s.doc_comment = docstring(ctx, body);
+  // The docstring wins; a `# ...` block above (decorators included) is the doc otherwise.
+  if (s.doc_comment.empty())
+    s.doc_comment = comment_above(ctx, ts_node_is_null(decorated) ? def : decorated);
   s.parent_id = sc.parent_id;
   s.is_public_api = sc.pub && !private_name(name);
   if (!is_class) {
@@ -223,6 +290,7 @@ void add_assignment(PyFile& f, TSNode assign, const Scope& sc) {
   s.name = name;
   s.qualified_name = sc.qname + "." + name;
   s.signature = squash(f.ctx.text(assign).substr(0, 200));
+  s.doc_comment = comment_above(f.ctx, assign);
   s.parent_id = sc.parent_id;
   s.is_public_api = sc.pub && !private_name(name);
   f.ctx.add(std::move(s), assign);

@@ -181,9 +181,35 @@ TEST_CASE("requests: Session and its docstrings, base classes, no alias namespac
     if (s.language == "python" && s.signature.rfind("@property\n", 0) == 0) prop = &s;
   CHECK(prop);
 
+  // A `#` comment right above a def without a docstring is its doc; the docstring wins.
+  const Symbol* copy = by_qname(cb, "requests.structures.CaseInsensitiveDict.copy", SymbolKind::method);
+  REQUIRE(copy);
+  CHECK(copy->doc_comment == "Copy is required");
+  const Symbol* plh = by_qname(cb, "requests.utils.parse_list_header", SymbolKind::function);
+  REQUIRE(plh);
+  CHECK(plh->doc_comment.rfind("Parse lists as described by RFC 2068", 0) == 0);
+
   auto counts = relation_counts(cb);
   CHECK(counts[RelationKind::calls] > 100);
   CHECK(counts[RelationKind::inherits] > 10);
+}
+
+TEST_CASE("anyhow and requests: every symbol has a name, none a compiler-internal spelling",
+          "[realcode]") {
+  for (const char* project : {"anyhow", "requests"}) {
+    const Codebase& cb = analysed(project);
+    std::size_t n = 0;
+    for (const auto& s : cb.symbols) {
+      if (s.kind == SymbolKind::document) continue;
+      ++n;
+      INFO(project << ": " << s.qualified_name << " at " << s.location.file << ":" << s.location.line);
+      CHECK_FALSE(s.name.empty());
+      CHECK_FALSE(s.qualified_name.empty());
+      for (const std::string* t : {&s.name, &s.qualified_name, &s.signature})
+        CHECK(t->find("type-parameter-") == std::string::npos);
+    }
+    CHECK(n > 100);
+  }
 }
 
 TEST_CASE("requests: at least 95% of the docstrings Python's ast sees are captured", "[realcode][python]") {

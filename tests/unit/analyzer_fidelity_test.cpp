@@ -86,6 +86,10 @@ TEST_CASE("comment placement rules on plain text", "[analyzer][comments]") {
         "Library version.");
   CHECK(comment("int x;\n// Parsing state.\ntypedef struct {\n} pb;", "struct {") == "Parsing state.");
   CHECK(comment("int x;\n// About a.\nint a; int b;", "int b").empty());
+  // Commented-out statements are not docs; a sentence ending in ';' is.
+  CHECK(comment("int x;\n// y = f(x);\n// return y;\nint g();", "int g").empty());
+  CHECK(comment("int x;\n/*\n * Ascii write with the << operator;\n */\nint put();", "int put") ==
+        "Ascii write with the << operator;");
   CHECK(detail::merge_comments("How to use.", "How it works.") == "How to use.\n\nHow it works.");
   CHECK(detail::merge_comments("Same.", "Same.") == "Same.");
 }
@@ -96,6 +100,8 @@ TEST_CASE("C and C++ as projects write it: comments, macros, typedef structs, te
   write(dir / "include/lib/api.h",
         "/* api.h -- the library\n * Copyright (C) 2024 Somebody\n */\n"
         "#ifndef LIB_API_H\n#define LIB_API_H\n\n"
+        "#ifndef LIB_EXPORT\n#define LIB_EXPORT\n#endif\n"
+        "typedef unsigned long lib_size; /* 32 bits or more */\n"
         "#define LIB_VERSION_MAJOR 1\n#define FLAG_X (1 << 0) /* first flag */\n"
         "#define LIB_MAX(a, b) ((a) > (b) ? (a) : (b))\n\n"
         "// Parsing state.\ntypedef struct {\n  int depth; // how deep we are\n  const char* p;\n} parse_buffer;\n\n"
@@ -129,6 +135,9 @@ TEST_CASE("C and C++ as projects write it: comments, macros, typedef structs, te
   CHECK(named(cb, "LIB_MAX", SymbolKind::macro).signature == "#define LIB_MAX(a, b)");
   CHECK_FALSE(named(cb, "LOCAL_LIMIT", SymbolKind::macro).is_public_api);
   for (const auto& s : cb.symbols) CHECK(s.name != "LIB_API_H");
+  // An export macro defaulting to nothing looks like a guard, but is not the file's first one.
+  CHECK(named(cb, "LIB_EXPORT", SymbolKind::macro).is_public_api);
+  CHECK(named(cb, "lib_size", SymbolKind::typedef_).doc_comment == "32 bits or more");
 
   // typedef struct { ... } parse_buffer: a struct with its fields as members.
   const auto& pb = named(cb, "parse_buffer", SymbolKind::struct_);
@@ -183,4 +192,35 @@ TEST_CASE("deep code does not crash the analyzer and its symbol is still documen
   CHECK(std::any_of(cb.relations.begin(), cb.relations.end(), [&](const Relation& r) {
     return r.from == f.id && r.kind == RelationKind::calls;
   }));
+}
+
+TEST_CASE("a C++20 module interface unit that includes the headers hides none of their API",
+          "[analyzer][modules]") {
+  // As {fmt}'s src/fmt.cc does: `export module x;`, then the library's headers in its purview.
+  auto dir = test::scratch_dir("module-unit");
+  write(dir / "include/shapes/shapes.h",
+        "#pragma once\nnamespace shapes {\n// A circle of a given radius.\nclass Circle {\n"
+        " public:\n  // Its area.\n  double area() const;\n  double r = 1;\n};\n"
+        "// Makes a unit circle.\nCircle unit_circle();\n}  // namespace shapes\n");
+  write(dir / "src/shapes.cc",
+        "module;\n#define SHAPES_MODULE 1\nexport module shapes;\n#include \"shapes/shapes.h\"\n");
+  write(dir / "src/circle.cpp",
+        "#include \"shapes/shapes.h\"\nnamespace shapes {\ndouble Circle::area() const { return 3 * r * r; }\n"
+        "Circle unit_circle() { return {}; }\n}  // namespace shapes\n");
+  auto cb = analyze(dir);
+  const auto& circle = named(cb, "shapes::Circle", SymbolKind::class_);
+  CHECK(circle.is_public_api);
+  CHECK(circle.location.file == "include/shapes/shapes.h");
+  CHECK(circle.doc_comment == "A circle of a given radius.");
+  const auto& area = named(cb, "shapes::Circle::area", SymbolKind::method);
+  CHECK(area.is_public_api);
+  CHECK(area.doc_comment == "Its area.");
+  const auto& make = named(cb, "shapes::unit_circle", SymbolKind::function);
+  CHECK(make.is_public_api);
+  CHECK(make.doc_comment == "Makes a unit circle.");
+  for (const auto& s : cb.symbols) {
+    INFO(s.qualified_name);
+    CHECK(s.signature.find("__module_private__") == std::string::npos);
+    CHECK(s.return_type.find("__module_private__") == std::string::npos);
+  }
 }

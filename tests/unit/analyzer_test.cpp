@@ -505,11 +505,31 @@ TEST_CASE("other languages through tree-sitter and ctags, documents by section",
   CHECK_FALSE(by_qname(cb, "py.tool.Greeter._secret", SymbolKind::method).is_public_api);
   CHECK(by_qname(cb, "py.tool", SymbolKind::module).doc_comment == "A small tool.");
   CHECK(by_qname(cb, "py.tool.main", SymbolKind::function).location.line == 16);
+  // Without a docstring, the `# ...` block directly above is the doc (above the decorators
+  // too); the docstring wins when both exist; tool directives and commented-out code are not.
+  CHECK(by_qname(cb, "py.tool.main", SymbolKind::function).doc_comment == "Entry point of the tool.");
+  CHECK(by_qname(cb, "py.tool.DEFAULT_NAME", SymbolKind::constant).doc_comment ==
+        "Default greeting target,\nused when none is given.");
+  CHECK(by_qname(cb, "py.tool.handler", SymbolKind::function).doc_comment ==
+        "The docstring wins over the comment.");
+  CHECK(by_qname(cb, "py.tool.lookup", SymbolKind::function).doc_comment == "Cached lookup of a greeter.");
+  CHECK(by_qname(cb, "py.tool.lookup", SymbolKind::function).brief == "Cached lookup of a greeter.");
+  CHECK(by_qname(cb, "py.tool.untouched", SymbolKind::function).doc_comment.empty());
 
   const auto& bump = by_qname(cb, "Counter::bump", SymbolKind::method);
   CHECK(bump.language == "rust");
   CHECK(bump.return_type == "u32");
   CHECK(bump.doc_comment == "Increment by one.");
+  // `impl Named for Labelled`: the type implements the trait, its method overrides the trait's;
+  // attributes around the doc comment stay in the signature.
+  const auto& labelled = by_qname(cb, "Labelled", SymbolKind::struct_);
+  const auto& named = by_qname(cb, "Named", SymbolKind::trait);
+  CHECK(has_relation(cb, labelled.id, named.id, RelationKind::inherits));
+  CHECK(has_relation(cb, by_qname(cb, "<Labelled as Named>::name", SymbolKind::method).id,
+                     by_qname(cb, "Named::name", SymbolKind::method).id, RelationKind::overrides));
+  CHECK(labelled.doc_comment == "A labelled counter.");
+  CHECK(labelled.signature.find("#[derive(Debug, Default, Clone)]") != std::string::npos);
+  CHECK(labelled.signature.find("#[must_use]") != std::string::npos);
   CHECK(by_qname(cb, "main.Add", SymbolKind::function).is_public_api);
   CHECK_FALSE(by_qname(cb, "main.hidden", SymbolKind::function).is_public_api);
 

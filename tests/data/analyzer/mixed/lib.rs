@@ -10,3 +10,22 @@ impl Counter {
         self.value
     }
 }
+
+/// Things with a name.
+pub trait Named {
+    /// The name.
+    fn name(&self) -> String;
+}
+
+#[derive(Debug, Default, Clone)]
+/// A labelled counter.
+#[must_use]
+pub struct Labelled {
+    pub label: String,
+}
+
+impl Named for Labelled {
+    fn name(&self) -> String {
+        self.label.clone()
+    }
+}
