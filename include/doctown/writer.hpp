@@ -20,7 +20,8 @@
 
 namespace doctown {
 
-/// Everything a writer needs. Pointers must outlive the write call; none may be null.
+/// Everything a writer needs: a verified doc set. Pointers must outlive the write call; none
+/// may be null (writers return invalid_argument naming the missing one).
 struct DocSet {
   const Codebase* codebase = nullptr;
   const EmbeddingMatrix* embeddings = nullptr;
@@ -37,7 +38,7 @@ struct DocSet {
   /// Architecture overview prose (LLM-written or from facts); empty = writer derives one.
   std::string architecture_overview;
   DocScoreOptions doc_scoring;  ///< recorded in the manifest
-  /// Verification of `docs` (see verify.hpp); null = the writers verify the docs themselves.
+  /// Verification of `docs` (verify_docs in verify.hpp); writers publish it and never verify.
   const std::vector<VerifyResult>* verification = nullptr;
   /// Role of each file (see roles.hpp); null = every file is library code and shown.
   const FileRoles* roles = nullptr;
