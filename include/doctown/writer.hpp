@@ -13,6 +13,7 @@
 #include "doctown/embedder.hpp"
 #include "doctown/error.hpp"
 #include "doctown/graph.hpp"
+#include "doctown/modes.hpp"
 #include "doctown/progress.hpp"
 #include "doctown/roles.hpp"
 #include "doctown/types.hpp"
@@ -76,7 +77,10 @@ struct HtmlOptions {
 };
 /// HTML writer with options; invalid_argument for a non-positive timeout or zero nodes.
 result<std::unique_ptr<Writer>> make_html_writer(HtmlOptions options);
-/// A writer by format name; not_found names the format and lists the known ones.
+/// The writer of one format.
+result<std::unique_ptr<Writer>> make_writer(OutputFormat format);
+/// A writer by format name (parse_output_format); not_found names the format and lists the
+/// known ones.
 result<std::unique_ptr<Writer>> make_writer(std::string_view format);
 
 }  // namespace doctown

@@ -116,24 +116,64 @@ class WaveProgress final : public ProgressSink {
   std::size_t total_;
 };
 
+// Modes are enums (doctown/modes.hpp): only what a type cannot say is checked here.
 result<void> validate(const Config& c) {
-  static const std::set<std::string> kFormats = {"docpack", "markdown", "html"};
-  for (const auto& f : c.output.formats)
-    if (!kFormats.count(f))
-      return fail(errc::invalid_argument,
-                  "unknown output format '" + f + "'; use docpack, markdown or html", "--formats");
-  if (c.llm != "offline" && c.llm != "openai")
-    return fail(errc::invalid_argument, "unknown LLM backend '" + c.llm + "'; use offline or openai",
-                "--llm");
-  if (c.embedder != "local" && c.embedder != "remote")
-    return fail(errc::invalid_argument,
-                "unknown embedder '" + c.embedder + "'; use local or remote", "embedder");
   if (c.output.out_dir.empty())
     return fail(errc::invalid_argument, "the output folder must not be empty", "--output");
   return {};
 }
 
+// Defaults that depend on other options, resolved once so the CLI, the examples and any
+// embedding program run the same pipeline from the same Config.
+result<void> resolve_defaults(Config& config) {
+  RunFolders folders = run_folders(config);
+  config.output.cache_dir = folders.cache;
+  config.llm_options.state_dir = folders.state.string();
+  config.source.work_dir = folders.work;
+  if (config.llm == LlmBackend::automatic) {
+    // A caller that knows whether the user named the server resolves "auto" itself (the CLI
+    // does, for OPENAI_BASE_URL); here a base URL other than the default counts as named.
+    auto llm = resolve_llm_backend(config.llm, !config.llm_options.api_key.empty(),
+                                   config.llm_options.base_url != LlmOptions{}.base_url);
+    if (!llm) return std::move(llm).error();
+    config.llm = *llm;
+  }
+  // OpenAI's embedding models count tokens with cl100k_base: with it the batches use the exact
+  // per-request budget; other servers keep the embedder's byte-count bound (so a missing rank
+  // file only loses precision, not the run).
+  auto& re = config.remote_embedder;
+  if (config.embedder == EmbedderKind::remote && !re.tokenizer) {
+    TokenizerOptions t = config.tokenizer;
+    t.encoding = embedding_encoding_for_model(re.model);
+    if (!t.encoding.empty())
+      if (auto tok = load_tokenizer(t)) re.tokenizer = *tok;
+  }
+  return {};
+}
+
 }  // namespace
+
+RunFolders run_folders(const Config& c) {
+  const fs::path& out = c.output.out_dir;
+  RunFolders f;
+  f.cache = c.output.cache_dir.empty() ? out / ".doctown-cache" : c.output.cache_dir;
+  f.state = c.llm_options.state_dir.empty() ? out / ".doctown-state"
+                                            : fs::path(c.llm_options.state_dir);
+  f.work = c.source.work_dir == SourceOptions{}.work_dir ? out / ".doctown-work" : c.source.work_dir;
+  return f;
+}
+
+result<LlmBackend> resolve_llm_backend(LlmBackend requested, bool has_api_key,
+                                       bool has_server_url) {
+  if (requested == LlmBackend::automatic)
+    return has_api_key || has_server_url ? LlmBackend::openai : LlmBackend::offline;
+  if (requested == LlmBackend::openai && !has_api_key && !has_server_url)
+    return fail(errc::invalid_argument,
+                "--llm openai needs OPENAI_API_KEY (environment or .env) or --base-url for a "
+                "local server; or use --llm offline",
+                "--llm");
+  return requested;
+}
 
 Pipeline::Pipeline(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Pipeline::Pipeline(Pipeline&&) noexcept = default;
@@ -141,6 +181,7 @@ Pipeline& Pipeline::operator=(Pipeline&&) noexcept = default;
 Pipeline::~Pipeline() = default;
 
 result<Pipeline> Pipeline::create(Config config) {
+  if (auto d = resolve_defaults(config); !d) return std::move(d).error();
   if (auto v = validate(config); !v) return std::move(v).error();
   auto impl = std::make_unique<Impl>();
   if (!config.models_file.empty()) {
@@ -155,7 +196,7 @@ result<Pipeline> Pipeline::create(Config config) {
   if (!analyzer) return std::move(analyzer).error();
   impl->analyzer = std::move(*analyzer);
 
-  auto embedder = config.embedder == "remote" ? make_remote_embedder(config.remote_embedder)
+  auto embedder = config.embedder == EmbedderKind::remote ? make_remote_embedder(config.remote_embedder)
                                               : make_local_embedder(config.local_embedder);
   if (!embedder) return std::move(embedder).error();
   impl->embedder = std::move(*embedder);
@@ -170,7 +211,7 @@ result<Pipeline> Pipeline::create(Config config) {
 
   // One model table prices the plan and the run (built-ins plus --models).
   config.llm_options.models = impl->models;
-  auto llm = config.llm == "openai" ? make_openai_client(config.llm_options) : make_offline_writer();
+  auto llm = config.llm == LlmBackend::openai ? make_openai_client(config.llm_options) : make_offline_writer();
   if (!llm) return std::move(llm).error();
   impl->llm = std::move(*llm);
 
@@ -341,9 +382,7 @@ result<BuildResult> Pipeline::build(std::string_view source, const RunContext& c
 
   std::unique_ptr<DocCache> cache;
   if (cfg.output.use_cache) {
-    fs::path dir = cfg.output.cache_dir.empty() ? cfg.output.out_dir / ".doctown-cache"
-                                                : cfg.output.cache_dir;
-    auto c = open_sqlite_cache(dir, ctx);
+    auto c = open_sqlite_cache(run_folders(cfg).cache, ctx);
     if (!c) return std::move(c).error();
     cache = std::move(*c);
   }
@@ -357,7 +396,7 @@ result<BuildResult> Pipeline::build(std::string_view source, const RunContext& c
 
   std::vector<std::vector<std::string>> waves = planner.waves(input);
   std::size_t total = a.selected.size(), finished = 0;
-  if (cfg.llm == "offline" && !cfg.planner.language.empty() && cfg.planner.language != "en")
+  if (cfg.llm == LlmBackend::offline && !cfg.planner.language.empty() && cfg.planner.language != "en")
     ctx.note("llm", "--language " + cfg.planner.language +
                         ": the offline writer states facts in English only; use --llm openai "
                         "for prose in that language");
@@ -495,9 +534,9 @@ result<BuildResult> Pipeline::build(std::string_view source, const RunContext& c
     out.stats.wall_s = seconds_since(start);
     set.stats = out.stats;
     set.llm_model = backend;
-    set.llm_mode = cfg.llm == "offline" ? "offline" : cfg.llm_options.mode;
+    set.llm_mode = cfg.llm == LlmBackend::offline ? "offline" : cfg.llm_options.mode;
     // The offline writer writes English whatever was asked (a note says so at the start).
-    set.language = cfg.llm == "offline" || cfg.planner.language.empty() ? "en" : cfg.planner.language;
+    set.language = cfg.llm == LlmBackend::offline || cfg.planner.language.empty() ? "en" : cfg.planner.language;
     set.generated_at = detail::utc_now_iso8601();
     set.doc_scoring = cfg.doc_score;
     set.verification = &verification;

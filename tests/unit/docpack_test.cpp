@@ -424,7 +424,7 @@ TEST_CASE("writers validate their input and names", "[docpack]") {
   auto unknown = doctown::make_writer("pdf");
   REQUIRE(!unknown);
   CHECK(unknown.error().code == doctown::errc::not_found);
-  CHECK(unknown.error().message.find("docpack, markdown, html") != std::string::npos);
+  CHECK(unknown.error().message.find("docpack, markdown or html") != std::string::npos);
 }
 
 
