@@ -42,7 +42,7 @@ int main(int argc, char** argv) {
   }
   doctown::Config config;
   config.output.out_dir = argv[2];
-  config.output.formats = {"markdown"};
+  config.output.formats = {doctown::OutputFormat::markdown};
   config.output.use_cache = false;
   auto pipeline = doctown::Pipeline::create(config);
   if (!pipeline) {

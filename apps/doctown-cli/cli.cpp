@@ -27,6 +27,25 @@ bool register_command(std::string name, std::string description, Setup setup) {
   return true;
 }
 
+namespace {
+// A flag whose value is one of the library's modes (doctown/modes.hpp): the library's parser
+// accepts or refuses it, so the CLI keeps no list of names of its own.
+template <class E>
+CLI::Option* add_mode_option(CLI::Option_group* g, const std::string& name, E& target,
+                             result<E> (*parse)(std::string_view), const std::string& help) {
+  return g
+      ->add_option_function<std::string>(
+          name, [&target, parse](const std::string& s) { target = *parse(s); }, help)
+      ->default_str(std::string(to_string(target)))
+      ->check(CLI::Validator(
+          [parse](std::string& s) {
+            auto r = parse(s);
+            return r ? std::string() : r.error().message;
+          },
+          "", ""));
+}
+}  // namespace
+
 std::optional<std::string> Cli::getenv(const std::string& name) const {
   auto it = env.find(name);
   if (it != env.end() && !it->second.empty()) return it->second;
@@ -238,9 +257,8 @@ void add_planner_flags(CLI::App& app, PipelineFlags& f) {
 void add_llm_flags(CLI::App& app, PipelineFlags& f) {
   auto* g = app.add_option_group("LLM");
   auto& l = f.config.llm_options;
-  g->add_option("--llm", f.llm, "auto (openai when a key or base URL is set), offline, openai")
-      ->capture_default_str()
-      ->check(CLI::IsMember({"auto", "offline", "openai"}));
+  add_mode_option(g, "--llm", f.llm, parse_llm_backend,
+                  "auto (openai when a key or base URL is set), offline, openai");
   g->add_option("--model", f.model, "Chat model (default gpt-4o-mini; OPENAI_MODEL honoured)");
   g->add_option("--base-url", f.base_url, "OpenAI-compatible base URL (OPENAI_BASE_URL honoured)");
   g->add_option("--concurrency", l.concurrency,
@@ -268,10 +286,8 @@ void add_llm_flags(CLI::App& app, PipelineFlags& f) {
 void add_embedder_flags(CLI::App& app, PipelineFlags& f) {
   auto* g = app.add_option_group("Embeddings");
   auto& r = f.config.remote_embedder;
-  g->add_option("--embedder", f.config.embedder,
-                "local (code-aware, no download) or remote (OpenAI-compatible /v1/embeddings)")
-      ->capture_default_str()
-      ->check(CLI::IsMember({"local", "remote"}));
+  add_mode_option(g, "--embedder", f.config.embedder, parse_embedder_kind,
+                  "local (code-aware, no download) or remote (OpenAI-compatible /v1/embeddings)");
   g->add_option("--embedding-model", f.embedding_model,
                 "Remote embedding model (default text-embedding-3-small; OPENAI_EMBEDDING_MODEL "
                 "honoured)");
@@ -473,11 +489,16 @@ result<void> finish_config(Cli& cli, PipelineFlags& f, std::string_view source) 
   if (f.no_semantic_context) c.planner.semantic_context = false;
   if (f.no_batch_mode) c.planner.batch_size = 1;
   if (f.no_cache) c.output.use_cache = false;
-  if (!f.formats.empty()) c.output.formats = f.formats;
+  if (!f.formats.empty()) {
+    c.output.formats.clear();
+    for (const std::string& name : f.formats) {
+      auto format = parse_output_format(name);
+      if (!format) return fail(errc::invalid_argument, format.error().message, "--formats");
+      c.output.formats.push_back(*format);
+    }
+  }
   if (!f.tokenizer_dir.empty()) c.tokenizer.data_dir = f.tokenizer_dir;
   if (!f.models_file.empty()) c.models_file = f.models_file;
-  if (c.source.work_dir == SourceOptions{}.work_dir)
-    c.source.work_dir = c.output.out_dir / ".doctown-work";
 
   if (auto t = cli.getenv("GITHUB_TOKEN")) c.source.github_token = *t;
   std::string model = f.model;
@@ -497,26 +518,17 @@ result<void> finish_config(Cli& cli, PipelineFlags& f, std::string_view source) 
     if (f.embedding_dims > 0) c.local_embedder.dims = re.dims;
   }
   bool embedding_server = apply_embedding_env(cli, f.embedding_base_url, c.llm_options, re);
-  if (c.embedder == "remote") {
+  if (c.embedder == EmbedderKind::remote) {
     if (!embedding_server)
       return fail(errc::invalid_argument,
                   "--embedder remote needs OPENAI_API_KEY (or OPENAI_EMBEDDING_API_KEY) or "
                   "--embedding-base-url for a local server such as Ollama; or use --embedder local",
                   "--embedder");
-    // OpenAI's embedding models count tokens with cl100k_base: with it the batches use the
-    // exact per-request budget; other servers keep the embedder's byte-count bound.
-    if (re.model.rfind("text-embedding-", 0) == 0) {
-      TokenizerOptions t = c.tokenizer;
-      t.encoding = "cl100k_base";
-      if (auto tok = load_tokenizer(t)) re.tokenizer = *tok;
-    }
   }
-  c.llm_options.state_dir = (c.output.out_dir / ".doctown-state").string();
   if (f.resume) {
-    std::filesystem::path cache = c.output.cache_dir.empty() ? c.output.out_dir / ".doctown-cache"
-                                                             : c.output.cache_dir;
+    RunFolders folders = run_folders(c);
     std::error_code ec;
-    if (!std::filesystem::exists(cache, ec) && !std::filesystem::exists(c.llm_options.state_dir, ec))
+    if (!std::filesystem::exists(folders.cache, ec) && !std::filesystem::exists(folders.state, ec))
       return fail(errc::invalid_argument,
                   "--resume: no earlier run to continue in " + c.output.out_dir.string() +
                       " (no cache and no saved Batch API state); run without --resume",
@@ -525,22 +537,16 @@ result<void> finish_config(Cli& cli, PipelineFlags& f, std::string_view source) 
       return fail(errc::invalid_argument, "--resume needs the cache; drop --no-cache", "--resume");
   }
 
-  if (f.llm == "auto") {
-    bool remote = !c.llm_options.api_key.empty() || !base_url.empty();
-    c.llm = remote ? "openai" : "offline";
-    if (!cli.quiet)
-      fmt::print(stderr, "[llm] {}\n",
-                 remote ? fmt::format("using the OpenAI-compatible API at {} (model {})",
-                                      redact_url(c.llm_options.base_url), model)
-                        : std::string("no OPENAI_API_KEY or --base-url: using the offline writer "
-                                      "(facts stated plainly, no network)"));
-  } else {
-    c.llm = f.llm;
-  }
-  if (c.llm == "openai" && c.llm_options.api_key.empty() && base_url.empty())
-    return fail(errc::invalid_argument,
-                "--llm openai needs OPENAI_API_KEY (environment or .env) or --base-url for a "
-                "local server; or use --llm offline");
+  auto llm = resolve_llm_backend(f.llm, !c.llm_options.api_key.empty(), !base_url.empty());
+  if (!llm) return std::move(llm).error();
+  c.llm = *llm;
+  if (f.llm == LlmBackend::automatic && !cli.quiet)
+    fmt::print(stderr, "[llm] {}\n",
+               c.llm == LlmBackend::openai
+                   ? fmt::format("using the OpenAI-compatible API at {} (model {})",
+                                 redact_url(c.llm_options.base_url), model)
+                   : std::string("no OPENAI_API_KEY or --base-url: using the offline writer "
+                                 "(facts stated plainly, no network)"));
   return {};
 }
 

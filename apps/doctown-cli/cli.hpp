@@ -70,7 +70,7 @@ void print_json(const boost::json::value& v);
 /// `config`; environment-derived defaults are applied by `finish_config`.
 struct PipelineFlags {
   Config config;
-  std::string llm = "auto";
+  LlmBackend llm = LlmBackend::automatic;
   std::string base_url;
   std::string model;
   std::vector<std::string> formats;

@@ -16,7 +16,7 @@ struct AnalyzeArgs {
 
 int run_analyze(AnalyzeArgs& a, Cli& cli) {
   // analyze needs no LLM and writes no outputs: pick the offline path quietly.
-  a.flags.llm = "offline";
+  a.flags.llm = LlmBackend::offline;
   a.flags.config.output.formats.clear();
   if (auto r = finish_config(cli, a.flags, a.source); !r) return cli.report(r.error());
   auto pipeline = Pipeline::create(a.flags.config);

@@ -27,7 +27,7 @@ int run_build(BuildArgs& a, Cli& cli) {
         {"docpack", res->docpack.string()},
         {"markdown_dir", res->markdown_dir.string()},
         {"html_dir", res->html_dir.string()},
-        {"llm", pipeline->config().llm == "offline" ? std::string("offline")
+        {"llm", pipeline->config().llm == LlmBackend::offline ? std::string("offline")
                                                      : pipeline->config().llm_options.model},
         {"symbols", st.symbols},
         {"selected", st.selected},

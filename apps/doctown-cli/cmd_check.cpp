@@ -44,7 +44,7 @@ json::object report_json(const CheckReport& r) {
 }
 
 int run_check(CheckArgs& a, Cli& cli) {
-  a.flags.llm = "offline";  // analysis only: no LLM, no embeddings, no outputs
+  a.flags.llm = LlmBackend::offline;  // analysis only: no LLM, no embeddings, no outputs
   a.flags.config.output.formats.clear();
   if (auto r = finish_config(cli, a.flags); !r) return cli.report(r.error());
   auto pipeline = Pipeline::create(a.flags.config);

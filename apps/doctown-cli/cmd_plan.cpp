@@ -34,7 +34,7 @@ json::array roles_json(const std::vector<RoleSelection>& roles) {
 }
 
 int run_plan(PlanArgs& a, Cli& cli) {
-  a.flags.llm = "offline";  // a dry run never talks to a server
+  a.flags.llm = LlmBackend::offline;  // a dry run never talks to a server
   a.flags.config.output.formats.clear();
   if (auto r = finish_config(cli, a.flags, a.source); !r) return cli.report(r.error());
   auto pipeline = Pipeline::create(a.flags.config);

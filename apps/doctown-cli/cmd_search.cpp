@@ -38,44 +38,20 @@ const bool registered = register_command(
         auto index = SearchIndex::build(*dp);
         SearchOptions options;
         options.k = *k;
-        // Blend in embedding similarity when the query can be embedded in the docpack's
-        // space; otherwise rank by BM25 alone.
-        std::vector<float> qv;
-        std::string ranking = "bm25";
-        const EmbeddingMatrix& e = dp->embeddings();
-        if (auto v = local_query_embedding(*dp, *query)) {
-          qv = std::move(*v);
-          ranking = "bm25+embedding";
-        } else if (e.rows > 0 && e.dims > 0 && !e.model.empty() &&
-                   e.model != "doctown-local-hash-v1") {
-          // Built with a remote model: the same model and size embed the query.
-          LlmOptions llm;
-          apply_llm_env(cli, *base_url, llm);
-          RemoteEmbedderOptions ro;
-          ro.model = e.model;
-          ro.dims = e.dims;
-          ro.timeout_s = 60;
-          ro.max_attempts = 3;
-          std::string why;
-          if (!apply_embedding_env(cli, *embedding_base_url, llm, ro)) {
-            why = "set OPENAI_API_KEY or --embedding-base-url to embed the query with '" +
-                  e.model + "'";
-          } else if (auto embedder = make_remote_embedder(ro); !embedder) {
-            why = embedder.error().what();
-          } else if (auto q = (*embedder)->embed_texts(std::vector<std::string>{*query},
-                                                       RunContext{nullptr, cli.stop.get_token()});
-                     !q) {
-            why = q.error().what();
-          } else if (q->rows != 1 || q->dims != e.dims) {
-            why = "the query embedding has " + std::to_string(q->dims) + " dimensions, the "
-                  "docpack's " + std::to_string(e.dims);
-          } else {
-            qv.assign(q->values.begin(), q->values.end());
-            ranking = "bm25+embedding";
-          }
-          if (!why.empty() && !cli.quiet)
-            fmt::print(stderr, "[search] ranking by BM25 only: {}\n", why);
-        }
+        // The strategy is the library's (embed_query); the CLI only says where the server is.
+        LlmOptions llm;
+        apply_llm_env(cli, *base_url, llm);
+        RemoteEmbedderOptions ro;
+        bool server = apply_embedding_env(cli, *embedding_base_url, llm, ro);
+        QueryEmbedding qe = embed_query(*dp, *query, server ? &ro : nullptr,
+                                        RunContext{nullptr, cli.stop.get_token()});
+        std::string why = qe.needs_server ? "set OPENAI_API_KEY or --embedding-base-url to embed "
+                                            "the query with '" + dp->embeddings().model + "'"
+                                          : qe.note;
+        if (!why.empty() && !cli.quiet)
+          fmt::print(stderr, "[search] ranking by BM25 only: {}\n", why);
+        const std::string& ranking = qe.ranking;
+        const std::vector<float>& qv = qe.vector;
         auto hits = index.search(*query, options, qv);
         if (!hits) return cli.report(hits.error());
         if (*as_json) {

@@ -13,6 +13,7 @@
 #include "doctown/graph.hpp"
 #include "doctown/llm_client.hpp"
 #include "doctown/mcp.hpp"
+#include "doctown/modes.hpp"
 #include "doctown/models.hpp"
 #include "doctown/pipeline.hpp"
 #include "doctown/progress.hpp"

@@ -17,6 +17,7 @@
 #include "doctown/error.hpp"
 #include "doctown/graph.hpp"
 #include "doctown/llm_client.hpp"
+#include "doctown/modes.hpp"
 #include "doctown/models.hpp"
 #include "doctown/progress.hpp"
 #include "doctown/roles.hpp"
@@ -33,8 +34,9 @@ struct OutputOptions {
   std::filesystem::path out_dir = "output";
   /// Base name of the outputs; empty = the codebase's name.
   std::string name;
-  /// Formats to write: "docpack", "markdown", "html".
-  std::vector<std::string> formats = {"docpack", "markdown", "html"};
+  /// Formats to write.
+  std::vector<OutputFormat> formats = {OutputFormat::docpack, OutputFormat::markdown,
+                                       OutputFormat::html};
   /// Cache folder; empty = <out_dir>/.doctown-cache.
   std::filesystem::path cache_dir;
   /// Use the cache.
@@ -49,8 +51,8 @@ struct OutputOptions {
 struct Config {
   SourceOptions source;
   AnalyzerOptions analyzer;
-  /// "local" (default, no download) or "remote" (/v1/embeddings).
-  std::string embedder = "local";
+  /// Local (default, no download) or remote (/v1/embeddings).
+  EmbedderKind embedder = EmbedderKind::local;
   LocalEmbedderOptions local_embedder;
   RemoteEmbedderOptions remote_embedder;
   GraphOptions graph;
@@ -61,11 +63,35 @@ struct Config {
   /// Extra model-table JSON file; empty = built-in table only.
   std::filesystem::path models_file;
   PlannerOptions planner;
-  /// "offline" or "openai".
-  std::string llm = "offline";
+  /// Offline, openai, or automatic (openai when llm_options has a key or a non-default base
+  /// URL; see resolve_llm_backend).
+  LlmBackend llm = LlmBackend::offline;
   LlmOptions llm_options;
   OutputOptions output;
 };
+
+/// The folders a run keeps beside its outputs. Each is the Config's own setting when it has
+/// one, else a folder inside OutputOptions::out_dir, so one output folder holds one project's
+/// whole state (and the analyzer never reads it back as source).
+struct RunFolders {
+  /// Doc cache: OutputOptions::cache_dir, else <out_dir>/.doctown-cache.
+  std::filesystem::path cache;
+  /// Batch API state (for resuming): LlmOptions::state_dir, else <out_dir>/.doctown-state.
+  std::filesystem::path state;
+  /// Extracted archives and clones: SourceOptions::work_dir when changed from its default,
+  /// else <out_dir>/.doctown-work.
+  std::filesystem::path work;
+};
+/// Where a run of `config` keeps its cache, Batch API state and work files. Pipeline::create
+/// applies these; callers use it to find an earlier run's state (e.g. before resuming).
+RunFolders run_folders(const Config& config);
+
+/// The backend `requested` means: automatic is openai when an API key or a server URL was
+/// given (the caller knows whether its URL came from the user or is the default), else
+/// offline; offline and openai are returned as they are. invalid_argument for openai with
+/// neither a key nor a server URL.
+result<LlmBackend> resolve_llm_backend(LlmBackend requested, bool has_api_key,
+                                       bool has_server_url);
 
 /// What a build produced.
 struct BuildResult {
@@ -99,7 +125,8 @@ struct PlanReport {
 /// The whole pipeline. Stages are created from the Config and can be replaced before a run.
 class Pipeline {
  public:
-  /// Validate the config and create the default stages. Errors name the bad option.
+  /// Validate the config, resolve its defaults (RunFolders, `llm = "auto"`, a remote
+  /// embedding model's tokenizer) and create the default stages. Errors name the bad option.
   static result<Pipeline> create(Config config);
 
   Pipeline(Pipeline&&) noexcept;

@@ -10,7 +10,9 @@
 #include <vector>
 
 #include "doctown/docpack.hpp"
+#include "doctown/embedder.hpp"
 #include "doctown/error.hpp"
+#include "doctown/progress.hpp"
 
 namespace doctown {
 
@@ -80,6 +82,26 @@ class SearchIndex {
 /// weights come from them, O(symbols)) and then embeds the query. unsupported when the
 /// docpack's embeddings come from another model (a remote one cannot be reproduced offline).
 result<std::vector<float>> local_query_embedding(const Docpack& docpack, std::string_view query);
+
+/// A query placed in a docpack's embedding space, or why it could not be.
+struct QueryEmbedding {
+  /// The query's vector (the docpack's dimensions); empty = rank by BM25 alone.
+  std::vector<float> vector;
+  /// "bm25+embedding" when `vector` is set, else "bm25".
+  std::string ranking = "bm25";
+  /// Why the query was not embedded although the docpack has embeddings; empty otherwise.
+  std::string note;
+  /// True when the docpack needs a server to embed the query and none was given.
+  bool needs_server = false;
+};
+
+/// Embed `query` the way the docpack's symbols were: locally (local_query_embedding) for the
+/// local embedder; else with the docpack's remote model and size through `server` (its URL,
+/// key, proxy and TLS settings are used; model and dims are taken from the docpack, one
+/// request of at most 60 s, 3 attempts). Never fails: without a server, with an unreachable
+/// one, or with a vector of the wrong size, the result says why and search ranks by BM25.
+QueryEmbedding embed_query(const Docpack& docpack, std::string_view query,
+                           const RemoteEmbedderOptions* server, const RunContext& ctx);
 
 /// Split text into lowercase search terms: words, and identifiers split at `_`, `::`, `.`
 /// and camelCase boundaries (the whole identifier is kept as a term too).

@@ -47,6 +47,11 @@ result<std::shared_ptr<const Tokenizer>> load_tokenizer(const TokenizerOptions& 
 /// gpt-4, gpt-3.5 → cl100k_base; unknown → o200k_base with `known` set to false.
 std::string encoding_for_model(std::string_view model, bool* known = nullptr);
 
+/// The encoding a remote embedding model counts its input with, when it is known: cl100k_base
+/// for OpenAI's text-embedding-* models; empty for any other
+/// model, whose server-side tokenizer (often SentencePiece) cannot be reproduced here.
+std::string embedding_encoding_for_model(std::string_view model);
+
 /// The installed data folder (…/share/doctown) found relative to the running executable or
 /// the build tree; empty when it cannot be found.
 std::filesystem::path default_data_dir();

@@ -13,6 +13,7 @@
 #include "doctown/embedder.hpp"
 #include "doctown/error.hpp"
 #include "doctown/graph.hpp"
+#include "doctown/modes.hpp"
 #include "doctown/progress.hpp"
 #include "doctown/roles.hpp"
 #include "doctown/types.hpp"
@@ -20,7 +21,8 @@
 
 namespace doctown {
 
-/// Everything a writer needs. Pointers must outlive the write call; none may be null.
+/// Everything a writer needs: a verified doc set. Pointers must outlive the write call; none
+/// may be null (writers return invalid_argument naming the missing one).
 struct DocSet {
   const Codebase* codebase = nullptr;
   const EmbeddingMatrix* embeddings = nullptr;
@@ -37,7 +39,7 @@ struct DocSet {
   /// Architecture overview prose (LLM-written or from facts); empty = writer derives one.
   std::string architecture_overview;
   DocScoreOptions doc_scoring;  ///< recorded in the manifest
-  /// Verification of `docs` (see verify.hpp); null = the writers verify the docs themselves.
+  /// Verification of `docs` (verify_docs in verify.hpp); writers publish it and never verify.
   const std::vector<VerifyResult>* verification = nullptr;
   /// Role of each file (see roles.hpp); null = every file is library code and shown.
   const FileRoles* roles = nullptr;
@@ -75,7 +77,10 @@ struct HtmlOptions {
 };
 /// HTML writer with options; invalid_argument for a non-positive timeout or zero nodes.
 result<std::unique_ptr<Writer>> make_html_writer(HtmlOptions options);
-/// A writer by format name; not_found names the format and lists the known ones.
+/// The writer of one format.
+result<std::unique_ptr<Writer>> make_writer(OutputFormat format);
+/// A writer by format name (parse_output_format); not_found names the format and lists the
+/// known ones.
 result<std::unique_ptr<Writer>> make_writer(std::string_view format);
 
 }  // namespace doctown

@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include "doctown/check.hpp"
+#include "core/strings.hpp"
 
 namespace doctown {
 
@@ -14,11 +15,7 @@ namespace {
 
 enum class Section { description, param, returns, throws, see, notes, code };
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
-  return s;
-}
+using detail::trim;
 
 bool ident_char(char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; }
 

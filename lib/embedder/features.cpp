@@ -3,6 +3,7 @@
 // siblings), the types they take and return, the words of their doc comments, and — weakly —
 // the identifiers their bodies mention (so a caller leans towards its callees).
 #include "embedder/features.hpp"
+#include "core/strings.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -17,11 +18,7 @@ bool is_upper(char c) { return c >= 'A' && c <= 'Z'; }
 bool is_lower(char c) { return c >= 'a' && c <= 'z'; }
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
+using detail::lower;
 
 // Sorted so that lookups are a binary search; kept short on purpose: IDF already discounts
 // words that are everywhere, this list only removes what would be noise in any codebase.

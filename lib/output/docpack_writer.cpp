@@ -24,6 +24,7 @@
 #include "output/docpack_writer.hpp"
 #include "output/docset_util.hpp"
 #include "output/zip_io.hpp"
+#include "verify/name_resolver.hpp"
 
 namespace doctown {
 namespace detail {
@@ -375,7 +376,7 @@ std::time_t parse_time(const std::string& iso) {
 result<std::vector<ZipMember>> docpack_members(const DocSet& d, const std::string& name) {
   if (auto ok = validate_docset(d); !ok) return ok.error();
   try {
-    auto verification = docset_verification(d);
+    const std::vector<VerifyResult>& verification = *d.verification;
     Manifest man = manifest(d, name);
     std::vector<ZipMember> m;
     m.push_back({"manifest.json", pretty_json(json::value_from(man))});

@@ -1,4 +1,4 @@
-// Private helpers shared by the writers: validating a DocSet, ranking symbols and files by
+// Private helpers shared by the writers: validating a (verified) DocSet, ranking symbols and files by
 // centrality, and deriving the architecture overview and highlights from the facts.
 #pragma once
 
@@ -15,9 +15,6 @@ namespace doctown::detail {
 
 /// invalid_argument naming the missing piece when a DocSet is incomplete or inconsistent.
 result<void> validate_docset(const DocSet& docs);
-
-/// The DocSet's verification, or the docs verified now when it carries none.
-std::vector<VerifyResult> docset_verification(const DocSet& docs);
 
 /// PageRank by node id (the graph's nodes), without relying on Graph's lookup index.
 std::unordered_map<std::string, double> pagerank_map(const Graph& g);
@@ -61,26 +58,5 @@ std::string source_label(const Codebase& codebase);
 /// Link to a source range on GitHub ("https://github.com/o/r/blob/<commit>/path#L1-L9") when
 /// the codebase came from GitHub (or a github.com git URL) at a known commit or ref; else empty.
 std::string source_url(const Codebase& codebase, const SourceRange& range);
-
-/// Resolves the references a doc makes (see-also entries, names in prose) to symbols: by id,
-/// by qualified name (a leading `::` and a trailing argument list are ignored), or by a name
-/// that only one symbol has.
-class NameResolver {
- public:
-  explicit NameResolver(const Codebase& codebase);
-  /// The symbol named by `ref`, or nullptr when none or ambiguous.
-  const Symbol* resolve(std::string_view ref) const;
-
- private:
-  const Codebase* codebase_;
-  std::unordered_map<std::string, std::size_t> by_qualified_;
-  std::unordered_map<std::string, std::size_t> by_name_;  ///< npos when ambiguous
-  /// Every proper "::" suffix of qualified names ("Circle::area" for geo::Circle::area); npos
-  /// when two different qualified names share it.
-  std::unordered_map<std::string, std::size_t> by_suffix_;
-};
-
-/// Strip a trailing argument list and a leading `::` from a reference.
-std::string normalize_reference(std::string_view ref);
 
 }  // namespace doctown::detail

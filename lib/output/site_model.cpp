@@ -38,35 +38,11 @@ std::string slugify(std::string_view text) {
 }
 
 std::vector<InlinePiece> split_code_spans(std::string_view text) {
-  std::vector<InlinePiece> out;
-  std::string plain;
-  std::size_t i = 0;
-  while (i < text.size()) {
-    if (text[i] != '`') {
-      plain += text[i++];
-      continue;
-    }
-    std::size_t run = 0;
-    while (i + run < text.size() && text[i + run] == '`') ++run;
-    std::string fence(run, '`');
-    std::size_t close = text.find(fence, i + run);
-    while (close != std::string_view::npos && close + run < text.size() &&
-           text[close + run] == '`')
-      close = text.find(fence, close + run + 1);
-    if (close == std::string_view::npos) {
-      plain.append(text.substr(i, run));
-      i += run;
-      continue;
-    }
-    if (!plain.empty()) out.push_back({false, std::move(plain)});
-    plain.clear();
-    std::string code(text.substr(i + run, close - i - run));
-    if (code.size() >= 2 && code.front() == ' ' && code.back() == ' ')
-      code = code.substr(1, code.size() - 2);
-    out.push_back({true, std::move(code)});
-    i = close + run;
-  }
-  if (!plain.empty()) out.push_back({false, std::move(plain)});
+  std::vector<InlinePiece> out = scan_code_spans(text);
+  // CommonMark strips one space on each side of a span's content.
+  for (InlinePiece& p : out)
+    if (p.code && p.text.size() >= 2 && p.text.front() == ' ' && p.text.back() == ' ')
+      p.text = p.text.substr(1, p.text.size() - 2);
   return out;
 }
 

@@ -11,7 +11,9 @@
 
 #include "doctown/usage.hpp"
 #include "doctown/writer.hpp"
+#include "core/code_spans.hpp"
 #include "output/docset_util.hpp"
+#include "verify/name_resolver.hpp"
 
 namespace doctown::detail {
 
@@ -44,13 +46,9 @@ struct SitePage {
   std::size_t documented = 0;  ///< of which documented
 };
 
-/// A piece of prose: plain text or the content of a code span.
-struct InlinePiece {
-  bool code = false;
-  std::string text;
-};
-/// Split Markdown-ish prose into plain text and `code spans` (fenced blocks are not handled
-/// here; callers split them off first).
+/// Split Markdown-ish prose into plain text and `code spans`, one space stripped on each side
+/// of a span as CommonMark does (fenced blocks are not handled here; callers split them off
+/// first).
 std::vector<InlinePiece> split_code_spans(std::string_view text);
 
 /// Slug of a text: lowercase ASCII letters, digits, '_' and '-', never empty.

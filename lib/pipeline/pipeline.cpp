@@ -11,22 +11,16 @@
 #include "core/file_util.hpp"
 #include "output/dir_util.hpp"
 #include "doctown/verify.hpp"
+#include "pipeline/steps.hpp"
 
 namespace doctown {
 
 namespace fs = std::filesystem;
 
-namespace {
-// Everything computed before the LLM stage; shared by plan() and build().
-struct Analysed {
-  Codebase codebase;
-  FileRoles roles;  // decided once, after analysis
-  EmbeddingMatrix embeddings;
-  Graph graph;
-  std::vector<DocScore> scores;
-  std::vector<std::string> selected;
-};
-}  // namespace
+using detail::Analysed;
+using detail::Clock;
+using detail::seconds_since;
+using detail::StageTimer;
 
 struct Pipeline::Impl {
   Config config;
@@ -63,77 +57,64 @@ struct Pipeline::Impl {
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
-
-double seconds_since(Clock::time_point t) {
-  return std::chrono::duration<double>(Clock::now() - t).count();
-}
-
-// Times a stage and reports its start and end (unless the stage reports them itself).
-class StageTimer {
- public:
-  StageTimer(const RunContext& ctx, RunStats& stats, std::string name, std::size_t total = 0,
-             bool report = true)
-      : ctx_(ctx), stats_(stats), name_(std::move(name)), start_(Clock::now()), report_(report) {
-    if (report_) ctx_.stage_started(name_, total);
-  }
-  ~StageTimer() {
-    stats_.stage_seconds[name_] += seconds_since(start_);
-    if (report_) ctx_.stage_finished(name_);
-  }
-  StageTimer(const StageTimer&) = delete;
-  StageTimer& operator=(const StageTimer&) = delete;
-
- private:
-  const RunContext& ctx_;
-  RunStats& stats_;
-  std::string name_;
-  Clock::time_point start_;
-  bool report_;
-};
-
-// The LLM client counts items per call (one call per wave); this sink turns its counts into
-// the run's overall progress so a bar moves once from 0 to the total.
-class WaveProgress final : public ProgressSink {
- public:
-  WaveProgress(ProgressSink* inner, std::size_t offset, std::size_t total)
-      : inner_(inner), offset_(offset), total_(total) {}
-  void on_event(const ProgressEvent& ev) override {
-    if (!inner_) return;
-    if (ev.type == ProgressEvent::Type::item_done && ev.stage == "llm") {
-      ProgressEvent e = ev;
-      e.done = std::min(offset_ + ev.done, total_);
-      e.total = total_;
-      inner_->on_event(e);
-      return;
-    }
-    inner_->on_event(ev);
-  }
-
- private:
-  ProgressSink* inner_;
-  std::size_t offset_;
-  std::size_t total_;
-};
-
+// Modes are enums (doctown/modes.hpp): only what a type cannot say is checked here.
 result<void> validate(const Config& c) {
-  static const std::set<std::string> kFormats = {"docpack", "markdown", "html"};
-  for (const auto& f : c.output.formats)
-    if (!kFormats.count(f))
-      return fail(errc::invalid_argument,
-                  "unknown output format '" + f + "'; use docpack, markdown or html", "--formats");
-  if (c.llm != "offline" && c.llm != "openai")
-    return fail(errc::invalid_argument, "unknown LLM backend '" + c.llm + "'; use offline or openai",
-                "--llm");
-  if (c.embedder != "local" && c.embedder != "remote")
-    return fail(errc::invalid_argument,
-                "unknown embedder '" + c.embedder + "'; use local or remote", "embedder");
   if (c.output.out_dir.empty())
     return fail(errc::invalid_argument, "the output folder must not be empty", "--output");
   return {};
 }
 
+// Defaults that depend on other options, resolved once so the CLI, the examples and any
+// embedding program run the same pipeline from the same Config.
+result<void> resolve_defaults(Config& config) {
+  RunFolders folders = run_folders(config);
+  config.output.cache_dir = folders.cache;
+  config.llm_options.state_dir = folders.state.string();
+  config.source.work_dir = folders.work;
+  if (config.llm == LlmBackend::automatic) {
+    // A caller that knows whether the user named the server resolves "auto" itself (the CLI
+    // does, for OPENAI_BASE_URL); here a base URL other than the default counts as named.
+    auto llm = resolve_llm_backend(config.llm, !config.llm_options.api_key.empty(),
+                                   config.llm_options.base_url != LlmOptions{}.base_url);
+    if (!llm) return std::move(llm).error();
+    config.llm = *llm;
+  }
+  // OpenAI's embedding models count tokens with cl100k_base: with it the batches use the exact
+  // per-request budget; other servers keep the embedder's byte-count bound (so a missing rank
+  // file only loses precision, not the run).
+  auto& re = config.remote_embedder;
+  if (config.embedder == EmbedderKind::remote && !re.tokenizer) {
+    TokenizerOptions t = config.tokenizer;
+    t.encoding = embedding_encoding_for_model(re.model);
+    if (!t.encoding.empty())
+      if (auto tok = load_tokenizer(t)) re.tokenizer = *tok;
+  }
+  return {};
+}
+
 }  // namespace
+
+RunFolders run_folders(const Config& c) {
+  const fs::path& out = c.output.out_dir;
+  RunFolders f;
+  f.cache = c.output.cache_dir.empty() ? out / ".doctown-cache" : c.output.cache_dir;
+  f.state = c.llm_options.state_dir.empty() ? out / ".doctown-state"
+                                            : fs::path(c.llm_options.state_dir);
+  f.work = c.source.work_dir == SourceOptions{}.work_dir ? out / ".doctown-work" : c.source.work_dir;
+  return f;
+}
+
+result<LlmBackend> resolve_llm_backend(LlmBackend requested, bool has_api_key,
+                                       bool has_server_url) {
+  if (requested == LlmBackend::automatic)
+    return has_api_key || has_server_url ? LlmBackend::openai : LlmBackend::offline;
+  if (requested == LlmBackend::openai && !has_api_key && !has_server_url)
+    return fail(errc::invalid_argument,
+                "--llm openai needs OPENAI_API_KEY (environment or .env) or --base-url for a "
+                "local server; or use --llm offline",
+                "--llm");
+  return requested;
+}
 
 Pipeline::Pipeline(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Pipeline::Pipeline(Pipeline&&) noexcept = default;
@@ -141,6 +122,7 @@ Pipeline& Pipeline::operator=(Pipeline&&) noexcept = default;
 Pipeline::~Pipeline() = default;
 
 result<Pipeline> Pipeline::create(Config config) {
+  if (auto d = resolve_defaults(config); !d) return std::move(d).error();
   if (auto v = validate(config); !v) return std::move(v).error();
   auto impl = std::make_unique<Impl>();
   if (!config.models_file.empty()) {
@@ -155,7 +137,7 @@ result<Pipeline> Pipeline::create(Config config) {
   if (!analyzer) return std::move(analyzer).error();
   impl->analyzer = std::move(*analyzer);
 
-  auto embedder = config.embedder == "remote" ? make_remote_embedder(config.remote_embedder)
+  auto embedder = config.embedder == EmbedderKind::remote ? make_remote_embedder(config.remote_embedder)
                                               : make_local_embedder(config.local_embedder);
   if (!embedder) return std::move(embedder).error();
   impl->embedder = std::move(*embedder);
@@ -170,7 +152,7 @@ result<Pipeline> Pipeline::create(Config config) {
 
   // One model table prices the plan and the run (built-ins plus --models).
   config.llm_options.models = impl->models;
-  auto llm = config.llm == "openai" ? make_openai_client(config.llm_options) : make_offline_writer();
+  auto llm = config.llm == LlmBackend::openai ? make_openai_client(config.llm_options) : make_offline_writer();
   if (!llm) return std::move(llm).error();
   impl->llm = std::move(*llm);
 
@@ -315,17 +297,96 @@ result<PlanReport> Pipeline::plan(std::string_view source, const RunContext& ctx
   return report;
 }
 
+namespace {
+
+// Verification: every doc is checked against the facts. With --strict a doc with issues
+// becomes a failure (it stays in the outputs, marked, so the reader sees what was wrong).
+std::vector<VerifyResult> verify_step(const Config& cfg, const Codebase& codebase,
+                                      BuildResult& out, const RunContext& ctx) {
+  StageTimer t(ctx, out.stats, "verify", out.docs.size());
+  std::vector<VerifyResult> verification = verify_docs(out.docs, codebase);
+  out.verified_ratio = verified_ratio(verification);
+  std::size_t flagged = 0;
+  for (const auto& v : verification) {
+    if (v.ok()) continue;
+    ++flagged;
+    if (cfg.output.strict) {
+      std::string reason = "verification: " + v.issues.front().message;
+      if (v.issues.size() > 1) reason += " (+" + std::to_string(v.issues.size() - 1) + " more)";
+      out.failures.push_back({v.id, reason});
+    }
+  }
+  if (flagged)
+    ctx.note("verify", std::to_string(flagged) + " of " + std::to_string(out.docs.size()) +
+                           " docs make claims the code does not support" +
+                           (cfg.output.strict ? " (failures: --strict)" : " (see documentation.json)"));
+  // Under --strict a flagged doc counts as failed, not documented (its text stays in the
+  // outputs beside its verification issues).
+  out.stats.documented = out.docs.size() - (cfg.output.strict ? flagged : 0);
+  return verification;
+}
+
+// Selected symbols with neither a doc nor a failure were never attempted.
+std::size_t count_not_started(const Analysed& a, const BuildResult& out) {
+  std::set<std::string> failed_ids;
+  for (const auto& f : out.failures) failed_ids.insert(f.id);
+  std::size_t n = 0;
+  for (const auto& id : a.selected) n += !out.docs.count(id) && !failed_ids.count(id);
+  return n;
+}
+
+// Writing: every configured writer gets the verified DocSet.
+result<void> write_step(const Config& cfg, const Analysed& a, const std::string& backend,
+                        const std::vector<VerifyResult>& verification,
+                        std::span<const std::unique_ptr<Writer>> writers, Clock::time_point start,
+                        BuildResult& out, const RunContext& ctx) {
+  StageTimer t(ctx, out.stats, "write", writers.size());
+  std::string name = detail::shorten_name(cfg.output.name.empty() ? a.codebase.name
+                                                                   : cfg.output.name);
+  DocSet set;
+  set.codebase = &a.codebase;
+  set.embeddings = &a.embeddings;
+  set.graph = &a.graph;
+  set.scores = &a.scores;
+  set.docs = &out.docs;
+  set.failures = &out.failures;
+  out.stats.wall_s = seconds_since(start);
+  set.stats = out.stats;
+  set.llm_model = backend;
+  set.llm_mode = cfg.llm == LlmBackend::offline ? "offline" : cfg.llm_options.mode;
+  // The offline writer writes English whatever was asked (a note says so at the start).
+  set.language = cfg.llm == LlmBackend::offline || cfg.planner.language.empty() ? "en" : cfg.planner.language;
+  set.generated_at = detail::utc_now_iso8601();
+  set.doc_scoring = cfg.doc_score;
+  set.verification = &verification;
+  set.roles = &a.roles;
+  // Writers always run to the end, without the stop token: a Ctrl-C during the LLM stage
+  // asked to keep what is finished, and a half-written output would lose it. Writing takes
+  // seconds even for large codebases; a second Ctrl-C still ends the CLI at once.
+  RunContext write_ctx{ctx.progress, std::stop_token{}};
+  for (const auto& w : writers) {
+    auto p = w->write(set, cfg.output.out_dir, name, write_ctx);
+    if (!p) return std::move(p).error();
+    if (w->format() == "docpack") out.docpack = *p;
+    else if (w->format() == "markdown") out.markdown_dir = *p;
+    else if (w->format() == "html") out.html_dir = *p;
+  }
+  return {};
+}
+
+}  // namespace
+
+// analysis -> selection -> generation -> verification -> writing.
 result<BuildResult> Pipeline::build(std::string_view source, const RunContext& ctx) {
   auto start = Clock::now();
   const Config& cfg = impl_->config;
   BuildResult out;
   auto analysed = impl_->run_analysis(source, ctx, out.stats);
   if (!analysed) return std::move(analysed).error();
-  Analysed& a = *analysed;
+  const Analysed& a = *analysed;
 
-  auto planner_r = impl_->get_planner();
-  if (!planner_r) return std::move(planner_r).error();
-  BatchPlanner& planner = **planner_r;
+  auto planner = impl_->get_planner();
+  if (!planner) return std::move(planner).error();
 
   // One build at a time per output folder: a second one waits here, before the LLM stage, so it
   // finds the first one's docs in the cache instead of paying for them again, and the two never
@@ -341,179 +402,27 @@ result<BuildResult> Pipeline::build(std::string_view source, const RunContext& c
 
   std::unique_ptr<DocCache> cache;
   if (cfg.output.use_cache) {
-    fs::path dir = cfg.output.cache_dir.empty() ? cfg.output.out_dir / ".doctown-cache"
-                                                : cfg.output.cache_dir;
-    auto c = open_sqlite_cache(dir, ctx);
+    auto c = open_sqlite_cache(run_folders(cfg).cache, ctx);
     if (!c) return std::move(c).error();
     cache = std::move(*c);
   }
-
-  std::map<std::string, SymbolDoc>& docs = out.docs;
-  PlanInput input{&a.codebase, &a.graph, &a.embeddings, a.selected, &docs};
-  const std::string backend = impl_->llm->name();
-  auto cache_key = [&](const std::string& id) {
-    return detail::sha256_hex(backend + "\n" + planner.fingerprint(input, id));
-  };
-
-  std::vector<std::vector<std::string>> waves = planner.waves(input);
-  std::size_t total = a.selected.size(), finished = 0;
-  if (cfg.llm == "offline" && !cfg.planner.language.empty() && cfg.planner.language != "en")
+  if (cfg.llm == LlmBackend::offline && !cfg.planner.language.empty() && cfg.planner.language != "en")
     ctx.note("llm", "--language " + cfg.planner.language +
                         ": the offline writer states facts in English only; use --llm openai "
                         "for prose in that language");
-  {
-    StageTimer t(ctx, out.stats, "llm", total);
-    for (std::size_t w = 0; w < waves.size() && !out.fatal; ++w) {
-      if (ctx.stop_requested()) {
-        out.cancelled = true;
-        break;
-      }
-      // Keys are taken now: they include the summaries of earlier waves.
-      std::map<std::string, std::string> keys;
-      std::vector<std::string> pending;
-      // All keys first: a cache hit adds a doc, which must not change its wave-mates' keys.
-      if (cache)
-        for (const auto& id : waves[w]) keys[id] = cache_key(id);
-      for (const auto& id : waves[w]) {
-        if (cache && !cfg.output.refresh) {
-          auto hit = cache->get(keys[id]);
-          if (!hit) return std::move(hit).error();
-          if (*hit) {
-            SymbolDoc d = std::move(**hit);
-            d.id = id;
-            d.source = "cache";
-            docs[id] = std::move(d);
-            ++out.stats.cached;
-            ++finished;
-            continue;
-          }
-        }
-        pending.push_back(id);
-      }
-      ctx.item_done("llm", finished, total);
-      if (pending.empty()) continue;
+  if (auto g = detail::generate(cfg, a, **planner, *impl_->llm, cache.get(), out, ctx); !g)
+    return std::move(g).error();
 
-      // Prompts are rendered a slice of the wave at a time, not for the whole wave: a wave of
-      // 40k symbols would otherwise hold ~2,700 rendered prompts (hundreds of MB) before the
-      // first request. A slice keeps 16 requests queued per request slot, so the client
-      // stays busy; the Batch API takes the wave whole (one uploaded file per wave).
-      const std::size_t slice =
-          cfg.llm_options.mode == "batch_api"
-              ? pending.size()
-              : std::size_t{cfg.llm_options.concurrency ? cfg.llm_options.concurrency : 64u} * 16 *
-                    std::max<std::size_t>(1, cfg.planner.batch_size);
-      bool stop_run = false;
-      for (std::size_t from = 0; from < pending.size() && !stop_run; from += slice) {
-        std::span<const std::string> ids(pending.data() + from,
-                                         std::min(slice, pending.size() - from));
-        auto batches = planner.plan_wave(input, ids, w);
-        if (!batches) return std::move(batches).error();
-        LlmJob job;
-        job.batches = std::move(*batches);
-        job.codebase = &a.codebase;
-        job.graph = &a.graph;
-        job.rebatch = [&planner, &input, w](std::span<const std::string> r) {
-          return planner.plan_wave(input, r, w);
-        };
-        job.on_docs = [&](std::span<const SymbolDoc> ds) {
-          if (!cache || ds.empty()) return;
-          std::vector<std::pair<std::string, SymbolDoc>> entries;
-          for (const auto& d : ds)
-            if (auto k = keys.find(d.id); k != keys.end()) entries.emplace_back(k->second, d);
-          // A failed cache write loses nothing of this run; it is reported and the run goes on.
-          if (auto r = cache->put(entries); !r)
-            ctx.diagnostic("cache", Diagnostic::Severity::warning, r.error().what());
-        };
-        WaveProgress wave_progress(ctx.progress, finished, total);
-        RunContext wave_ctx{&wave_progress, ctx.stop};
-        LlmOutcome o = impl_->llm->run(job, wave_ctx);
-        out.stats.requests += o.requests;
-        out.stats.retries += o.retries;
-        out.stats.rate_limited += o.rate_limited;
-        out.stats.tokens.input += o.tokens.input;
-        out.stats.tokens.cached += o.tokens.cached;
-        out.stats.tokens.output += o.tokens.output;
-        out.stats.cost_usd += o.cost_usd;
-        finished += o.docs.size() + o.failures.size();
-        for (auto& d : o.docs) docs[d.id] = std::move(d);
-        for (auto& f : o.failures) out.failures.push_back(std::move(f));
-        if (o.fatal) {
-          if (o.fatal->code == errc::cancelled) out.cancelled = true;
-          else out.fatal = std::move(o.fatal);
-          stop_run = true;
-        }
-      }
-      if (stop_run) break;
-    }
-  }
-  // Every doc is checked against the facts. With --strict a doc with issues becomes a failure
-  // (it stays in the outputs, marked, so the reader sees what was wrong).
-  std::vector<VerifyResult> verification;
-  std::size_t flagged = 0;
-  {
-    StageTimer t(ctx, out.stats, "verify", docs.size());
-    verification = verify_docs(docs, a.codebase);
-    out.verified_ratio = verified_ratio(verification);
-    for (const auto& v : verification) {
-      if (v.ok()) continue;
-      ++flagged;
-      if (cfg.output.strict) {
-        std::string reason = "verification: " + v.issues.front().message;
-        if (v.issues.size() > 1) reason += " (+" + std::to_string(v.issues.size() - 1) + " more)";
-        out.failures.push_back({v.id, reason});
-      }
-    }
-    if (flagged)
-      ctx.note("verify", std::to_string(flagged) + " of " + std::to_string(docs.size()) +
-                             " docs make claims the code does not support" +
-                             (cfg.output.strict ? " (failures: --strict)" : " (see documentation.json)"));
-  }
-  // Under --strict a flagged doc counts as failed, not documented (its text stays in the
-  // outputs beside its verification issues).
-  out.stats.documented = docs.size() - (cfg.output.strict ? flagged : 0);
+  std::vector<VerifyResult> verification = verify_step(cfg, a.codebase, out, ctx);
   out.stats.failed = out.failures.size();
-  if (out.cancelled || (out.fatal && out.fatal->code == errc::limit_exceeded)) {
-    // Selected symbols with neither a doc nor a failure were never attempted.
-    std::set<std::string> failed_ids;
-    for (const auto& f : out.failures) failed_ids.insert(f.id);
-    for (const auto& id : a.selected)
-      out.stats.not_started += !docs.count(id) && !failed_ids.count(id);
-  }
+  if (out.cancelled || (out.fatal && out.fatal->code == errc::limit_exceeded))
+    out.stats.not_started += count_not_started(a, out);
 
   // Write what we have, even after a cancellation or a fatal LLM error: finished work is kept.
-  {
-    StageTimer t(ctx, out.stats, "write", impl_->writers.size());
-    std::string name = detail::shorten_name(cfg.output.name.empty() ? a.codebase.name
-                                                                     : cfg.output.name);
-    DocSet set;
-    set.codebase = &a.codebase;
-    set.embeddings = &a.embeddings;
-    set.graph = &a.graph;
-    set.scores = &a.scores;
-    set.docs = &docs;
-    set.failures = &out.failures;
-    out.stats.wall_s = seconds_since(start);
-    set.stats = out.stats;
-    set.llm_model = backend;
-    set.llm_mode = cfg.llm == "offline" ? "offline" : cfg.llm_options.mode;
-    // The offline writer writes English whatever was asked (a note says so at the start).
-    set.language = cfg.llm == "offline" || cfg.planner.language.empty() ? "en" : cfg.planner.language;
-    set.generated_at = detail::utc_now_iso8601();
-    set.doc_scoring = cfg.doc_score;
-    set.verification = &verification;
-    set.roles = &a.roles;
-    // Writers always run to the end, without the stop token: a Ctrl-C during the LLM stage
-    // asked to keep what is finished, and a half-written output would lose it. Writing takes
-    // seconds even for large codebases; a second Ctrl-C still ends the CLI at once.
-    RunContext write_ctx{ctx.progress, std::stop_token{}};
-    for (const auto& w : impl_->writers) {
-      auto p = w->write(set, cfg.output.out_dir, name, write_ctx);
-      if (!p) return std::move(p).error();
-      if (w->format() == "docpack") out.docpack = *p;
-      else if (w->format() == "markdown") out.markdown_dir = *p;
-      else if (w->format() == "html") out.html_dir = *p;
-    }
-  }
+  if (auto w = write_step(cfg, a, impl_->llm->name(), verification, impl_->writers, start, out,
+                          ctx);
+      !w)
+    return std::move(w).error();
   out.stats.wall_s = seconds_since(start);
   return out;
 }

@@ -212,4 +212,46 @@ result<std::vector<float>> local_query_embedding(const Docpack& dp, std::string_
   return std::vector<float>(q->values.begin(), q->values.end());
 }
 
+QueryEmbedding embed_query(const Docpack& dp, std::string_view query,
+                           const RemoteEmbedderOptions* server, const RunContext& ctx) {
+  QueryEmbedding out;
+  const EmbeddingMatrix& e = dp.embeddings();
+  if (auto v = local_query_embedding(dp, query)) {
+    out.vector = std::move(*v);
+    out.ranking = "bm25+embedding";
+    return out;
+  }
+  // Nothing to blend with: no embeddings at all, or the local model's (which failed above
+  // only for an empty docpack). BM25 alone is then the whole answer, not a degradation.
+  if (e.rows == 0 || e.dims == 0 || e.model.empty() || e.model == "doctown-local-hash-v1")
+    return out;
+  if (!server) {
+    out.needs_server = true;
+    out.note = "no embedding server given to embed the query with '" + e.model + "'";
+    return out;
+  }
+  // Built with a remote model: only the same model at the same size lands in its space.
+  RemoteEmbedderOptions ro = *server;
+  ro.model = e.model;
+  ro.dims = e.dims;
+  ro.timeout_s = 60;
+  ro.max_attempts = 3;
+  auto embedder = make_remote_embedder(ro);
+  if (!embedder) {
+    out.note = embedder.error().what();
+    return out;
+  }
+  auto q = (*embedder)->embed_texts(std::vector<std::string>{std::string(query)}, ctx);
+  if (!q) {
+    out.note = q.error().what();
+  } else if (q->rows != 1 || q->dims != e.dims) {
+    out.note = "the query embedding has " + std::to_string(q->dims) + " dimensions, the " +
+               "docpack's " + std::to_string(e.dims);
+  } else {
+    out.vector.assign(q->values.begin(), q->values.end());
+    out.ranking = "bm25+embedding";
+  }
+  return out;
+}
+
 }  // namespace doctown

@@ -4,6 +4,7 @@
 // following directory links. Both paths then go through the same filters, and the result is
 // sorted so the same tree always gives the same list.
 #include "source/file_select.hpp"
+#include "core/strings.hpp"
 
 #include <algorithm>
 #include <array>
@@ -45,12 +46,6 @@ constexpr std::array<std::pair<std::string_view, std::string_view>, 63> kExtensi
 constexpr std::array<std::string_view, 8> kHeaderExtensions{".h",   ".hh",  ".hpp", ".hxx",
                                                             ".h++", ".inl", ".ipp", ".tpp"};
 
-std::string lower(std::string_view s) {
-  std::string r(s);
-  for (auto& ch : r)
-    if (ch >= 'A' && ch <= 'Z') ch = static_cast<char>(ch - 'A' + 'a');
-  return r;
-}
 
 std::string_view file_name(std::string_view path) {
   auto slash = path.rfind('/');

@@ -5,6 +5,7 @@
 // git URLs are cloned shallowly by running git from an argument vector. A refused archive
 // leaves nothing behind: its partial folder is removed.
 #include "doctown/source.hpp"
+#include "core/strings.hpp"
 
 #include <archive.h>
 #include <archive_entry.h>
@@ -31,21 +32,13 @@ namespace fs = std::filesystem;
 
 namespace {
 
-bool starts_with(std::string_view s, std::string_view p) { return s.substr(0, p.size()) == p; }
-bool ends_with(std::string_view s, std::string_view p) {
-  return s.size() >= p.size() && s.substr(s.size() - p.size()) == p;
-}
-std::string lower(std::string_view s) {
-  std::string r(s);
-  for (auto& c : r) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return r;
-}
+using detail::lower;
 
 bool is_archive_name(std::string_view s) {
   auto l = lower(s);
   for (std::string_view e : {".zip", ".tar", ".tar.gz", ".tgz", ".tar.bz2", ".tar.xz", ".tbz2",
                              ".txz"})
-    if (ends_with(l, e)) return true;
+    if (l.ends_with(e)) return true;
   return false;
 }
 
@@ -58,7 +51,7 @@ struct GithubRef {
 std::optional<GithubRef> parse_github(std::string_view s) {
   std::string_view rest;
   for (std::string_view p : {"https://github.com/", "http://github.com/", "https://www.github.com/"})
-    if (starts_with(s, p)) rest = s.substr(p.size());
+    if (s.starts_with(p)) rest = s.substr(p.size());
   if (rest.empty()) return std::nullopt;
   std::vector<std::string> parts;
   std::size_t start = 0;
@@ -70,7 +63,7 @@ std::optional<GithubRef> parse_github(std::string_view s) {
   }
   if (parts.size() < 2) return std::nullopt;
   GithubRef g{parts[0], parts[1], {}};
-  if (ends_with(g.repo, ".git")) g.repo.resize(g.repo.size() - 4);
+  if (g.repo.ends_with(".git")) g.repo.resize(g.repo.size() - 4);
   if (parts.size() >= 4 && parts[2] == "tree") {
     for (std::size_t i = 3; i < parts.size(); ++i) g.ref += (i > 3 ? "/" : "") + parts[i];
   }
@@ -116,7 +109,7 @@ bool link_stays_inside(const std::string& entry, std::string_view target) {
   if (target.empty() || target.front() == '/') return false;
   fs::path resolved = (fs::path(entry).parent_path() / std::string(target)).lexically_normal();
   auto s = resolved.generic_string();
-  return !(s == ".." || starts_with(s, "../") || s.front() == '/');
+  return !(s == ".." || s.starts_with("../") || s.front() == '/');
 }
 
 // libarchive's message for the last error; it has none for some failures (a null pointer).
@@ -275,7 +268,7 @@ result<ResolvedSource> extract_archive(const fs::path& file, const SourceOptions
   if (top_names.size() == 1 && !file_at_top && fs::is_directory(dest / *top_names.begin(), ec))
     root = dest / *top_names.begin();
   cleanup.keep = true;
-  std::string type = ends_with(lower(src), ".zip") ? "zip" : "tar";
+  std::string type = lower(src).ends_with(".zip") ? "zip" : "tar";
   return ResolvedSource{root, SourceInfo{type, src, {}, {}}};
 }
 
@@ -430,21 +423,21 @@ result<SourceKind> classify_source(std::string_view source) {
   if (source.empty())
     return fail(errc::invalid_argument, "no source given; pass a folder, an archive or a URL", {});
   std::string s(source);
-  if (starts_with(s, "https://github.com/") || starts_with(s, "http://github.com/") ||
-      starts_with(s, "https://www.github.com/")) {
+  if (s.starts_with("https://github.com/") || s.starts_with("http://github.com/") ||
+      s.starts_with("https://www.github.com/")) {
     if (!parse_github(s))
       return fail(errc::invalid_argument,
                   "a GitHub URL needs an owner and a repository: "
                   "https://github.com/OWNER/REPO[/tree/REF]",
                   s);
     // A .git URL on github.com is an ordinary git remote.
-    if (ends_with(s, ".git")) return SourceKind::git;
+    if (s.ends_with(".git")) return SourceKind::git;
     return SourceKind::github;
   }
   if (is_url(s)) {
     for (std::string_view scheme : {"https://", "http://", "git://", "ssh://", "file://"})
-      if (starts_with(s, scheme)) {
-        if (is_archive_name(s) && (starts_with(s, "http")))
+      if (s.starts_with(scheme)) {
+        if (is_archive_name(s) && (s.starts_with("http")))
           return fail(errc::unsupported,
                       "archives are read from local files; download it first", s);
         return SourceKind::git;

@@ -265,7 +265,6 @@ std::string available_encodings(const fs::path& dir) {
   return s.empty() ? "none" : s;
 }
 
-bool starts_with(std::string_view s, std::string_view p) { return s.substr(0, p.size()) == p; }
 
 }  // namespace
 
@@ -345,6 +344,10 @@ result<std::shared_ptr<const Tokenizer>> load_tokenizer(const TokenizerOptions& 
                                      std::move(specials), options.allow_special));
 }
 
+std::string embedding_encoding_for_model(std::string_view model) {
+  return model.starts_with("text-embedding-") ? std::string("cl100k_base") : std::string();
+}
+
 std::string encoding_for_model(std::string_view model, bool* known) {
   // Provider prefixes ("openai/gpt-4o") and case do not change the encoding.
   if (auto slash = model.rfind('/'); slash != std::string_view::npos) model.remove_prefix(slash + 1);
@@ -356,14 +359,14 @@ std::string encoding_for_model(std::string_view model, bool* known) {
   };
   for (std::string_view p : {"gpt-4o", "gpt-4.1", "gpt-4.5", "gpt-5", "o1", "o3", "o4", "chatgpt-4o",
                              "gpt-oss"}) {
-    if (starts_with(m, p)) {
+    if (m.starts_with(p)) {
       set(true);
       return "o200k_base";
     }
   }
   for (std::string_view p : {"gpt-4", "gpt-3.5", "gpt-35", "text-embedding-3",
                              "text-embedding-ada-002"}) {
-    if (starts_with(m, p)) {
+    if (m.starts_with(p)) {
       set(true);
       return "cl100k_base";
     }

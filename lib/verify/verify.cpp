@@ -9,7 +9,9 @@
 #include <unordered_set>
 
 #include "core/param_names.hpp"
-#include "output/docset_util.hpp"
+#include "core/code_spans.hpp"
+#include "core/strings.hpp"
+#include "verify/name_resolver.hpp"
 
 namespace doctown {
 
@@ -31,18 +33,8 @@ namespace {
 bool ident_start(char c) { return std::isalpha(static_cast<unsigned char>(c)) || c == '_'; }
 bool ident_char(char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; }
 
-std::string lower(std::string_view s) {
-  std::string o(s);
-  for (char& c : o) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return o;
-}
-
-std::string trim(std::string_view s) {
-  std::size_t b = 0, e = s.size();
-  while (b < e && std::isspace(static_cast<unsigned char>(s[b]))) ++b;
-  while (e > b && std::isspace(static_cast<unsigned char>(s[e - 1]))) --e;
-  return std::string(s.substr(b, e - b));
-}
+using detail::lower;
+using detail::trim;
 
 // Identifiers (with `::` qualification) appearing in a piece of text or code.
 std::vector<std::string> identifiers(std::string_view text) {
@@ -73,26 +65,11 @@ std::vector<std::string> identifiers(std::string_view text) {
   return out;
 }
 
-// Spans between matching backtick runs (Markdown code spans).
+// Inline code spans (not fenced blocks, which hold examples rather than claims), trimmed.
 std::vector<std::string> code_spans(std::string_view text) {
   std::vector<std::string> out;
-  std::size_t i = 0;
-  while (i < text.size()) {
-    if (text[i] != '`') {
-      ++i;
-      continue;
-    }
-    std::size_t run = 0;
-    while (i + run < text.size() && text[i + run] == '`') ++run;
-    std::string fence(run, '`');
-    std::size_t close = text.find(fence, i + run);
-    while (close != std::string_view::npos && close + run < text.size() &&
-           text[close + run] == '`')
-      close = text.find(fence, close + run + 1);
-    if (close == std::string_view::npos) break;
-    if (run < 3) out.push_back(trim(text.substr(i + run, close - i - run)));
-    i = close + run;
-  }
+  for (const detail::InlinePiece& p : detail::scan_code_spans(text))
+    if (p.code && p.fence < 3) out.emplace_back(trim(p.text));
   return out;
 }
 
@@ -340,7 +317,7 @@ VerifyResult Verifier::check(const SymbolDoc& doc, const Symbol& s) const {
   // 3. Return values: described for non-void callables, not invented for void ones.
   if (is_callable(s.kind) && s.kind != SymbolKind::constructor &&
       s.kind != SymbolKind::destructor) {
-    std::string rt = trim(s.return_type);
+    std::string rt(trim(s.return_type));
     if (!rt.empty() && rt != "auto" && rt != "decltype(auto)") {
       bool is_void = rt == "void";
       // The offline writer leaves `returns` empty when the source says nothing about the value

@@ -305,6 +305,8 @@ DocSet OutputFixture::docset() const {
   d.scores = &scores;
   d.docs = &docs;
   d.failures = &failures;
+  verification = verify_docs(docs, codebase);
+  d.verification = &verification;
   d.stats.symbols = codebase.symbols.size();
   d.stats.documented = docs.size();
   d.stats.failed = failures.size();

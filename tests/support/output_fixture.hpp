@@ -17,9 +17,11 @@ struct OutputFixture {
   std::vector<DocScore> scores;
   std::map<std::string, SymbolDoc> docs;
   std::vector<SymbolFailure> failures;
+  /// The docs' verification, redone by each docset() call (tests edit `docs` in between).
+  mutable std::vector<VerifyResult> verification;
 
   OutputFixture();
-  /// A DocSet pointing into this fixture (which must outlive it).
+  /// A verified DocSet pointing into this fixture (which must outlive it).
   DocSet docset() const;
   /// Id of the symbol with this qualified name (REQUIREs that it exists).
   std::string id_of(const std::string& qualified_name) const;

@@ -408,6 +408,15 @@ TEST_CASE("writers validate their input and names", "[docpack]") {
   REQUIRE(!r2);
   CHECK(r2.error().message.find("docs") != std::string::npos);
 
+  // Writers publish verification, they never run it: an unverified DocSet is refused.
+  doctown::DocSet unverified = fx.docset();
+  unverified.verification = nullptr;
+  auto r3 = (*w)->write(unverified, dir, "geo", {});
+  REQUIRE(!r3);
+  CHECK(r3.error().code == doctown::errc::invalid_argument);
+  CHECK(r3.error().message.find("verify_docs") != std::string::npos);
+  CHECK(!fs::exists(dir / "geo.docpack"));
+
   auto bad_name = (*w)->write(fx.docset(), dir, "../escape", {});
   REQUIRE(!bad_name);
   CHECK(bad_name.error().code == doctown::errc::invalid_argument);
@@ -415,7 +424,7 @@ TEST_CASE("writers validate their input and names", "[docpack]") {
   auto unknown = doctown::make_writer("pdf");
   REQUIRE(!unknown);
   CHECK(unknown.error().code == doctown::errc::not_found);
-  CHECK(unknown.error().message.find("docpack, markdown, html") != std::string::npos);
+  CHECK(unknown.error().message.find("docpack, markdown or html") != std::string::npos);
 }
 
 
@@ -430,7 +439,9 @@ TEST_CASE("an empty codebase still gives valid outputs", "[docpack]") {
   std::vector<doctown::DocScore> scores;
   std::map<std::string, doctown::SymbolDoc> docs;
   std::vector<doctown::SymbolFailure> failures;
+  std::vector<doctown::VerifyResult> verification;
   doctown::DocSet d;
+  d.verification = &verification;
   d.codebase = &cb;
   d.embeddings = &emb;
   d.graph = &g;

@@ -127,8 +127,13 @@ struct Hostile {
     failures.push_back({"python:ok:run", std::string("timeout ") + kImg + "\n# injected"});
   }
 
+  mutable std::vector<VerifyResult> verification;
+
   DocSet docset() const {
     DocSet s;
+    // Writers publish verification, they never run it: the hostile docs are verified first.
+    verification = verify_docs(docs, cb);
+    s.verification = &verification;
     s.codebase = &cb;
     s.embeddings = &emb;
     s.graph = &graph;

@@ -309,3 +309,23 @@ TEST_CASE("receivers, patterns and variadics are one parameter name for analyzer
   d.params = {{"self", "Not C++."}};
   CHECK_FALSE(doctown::verify_doc(d, cpp, cb).ok());
 }
+
+TEST_CASE("verification reads the code spans the pages show, past an unclosed backtick run",
+          "[verify]") {
+  // The pages render `made_up_helper` below as code (an unclosed ``` run stays plain text);
+  // verification shares their scanner, so the invented name is caught, not skipped.
+  OutputFixture fx;
+  doctown::Verifier v(fx.codebase);
+  SymbolDoc d;
+  d.id = fx.id_of("geo::total_area");
+  d.summary = "Adds the areas.";
+  d.description = "A stray ``` run, then a call to `made_up_helper` for each shape.";
+  d.params = {{"shapes", "The shapes."}};
+  d.returns = "The total area.";
+  auto r = v.check(d);
+  INFO(describe(r));
+  REQUIRE(has_issue(r, VerifyIssueKind::unknown_identifier));
+  bool named = false;
+  for (const auto& i : r.issues) named = named || i.subject == "made_up_helper";
+  CHECK(named);
+}
