@@ -54,8 +54,8 @@ const bool registered = register_command(
           RemoteEmbedderOptions ro;
           ro.model = e.model;
           ro.dims = e.dims;
-          ro.timeout_s = 60;
-          ro.max_attempts = 3;
+          ro.server.timeout_s = 60;
+          ro.server.max_attempts = 3;
           std::string why;
           if (!apply_embedding_env(cli, *embedding_base_url, llm, ro)) {
             why = "set OPENAI_API_KEY or --embedding-base-url to embed the query with '" +

@@ -400,7 +400,7 @@ result<BuildResult> Pipeline::build(std::string_view source, const RunContext& c
       const std::size_t slice =
           cfg.llm_options.mode == "batch_api"
               ? pending.size()
-              : std::size_t{cfg.llm_options.concurrency ? cfg.llm_options.concurrency : 64u} * 16 *
+              : std::size_t{cfg.llm_options.server.concurrency ? cfg.llm_options.server.concurrency : 64u} * 16 *
                     std::max<std::size_t>(1, cfg.planner.batch_size);
       bool stop_run = false;
       for (std::size_t from = 0; from < pending.size() && !stop_run; from += slice) {
