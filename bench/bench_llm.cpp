@@ -132,15 +132,15 @@ Row run(std::size_t symbols, std::size_t per_batch, double scale) {
   test::LoopbackOpenAiServer server(so);
 
   LlmOptions o;
-  o.base_url = server.base_url();
+  o.server.base_url = server.base_url();
   o.model = "gpt-4o-mini";
-  o.concurrency = 8;
-  o.rpm_limit = real_rpm;
-  o.tpm_limit = real_tpm;
-  o.rate_window_s = 60 / scale;
-  o.timeout_s = 300;
-  o.backoff_base_s = 1 / scale;
-  o.backoff_max_s = 60 / scale;
+  o.server.concurrency = 8;
+  o.server.rpm_limit = real_rpm;
+  o.server.tpm_limit = real_tpm;
+  o.server.rate_window_s = 60 / scale;
+  o.server.timeout_s = 300;
+  o.server.backoff_base_s = 1 / scale;
+  o.server.backoff_max_s = 60 / scale;
   auto client = make_openai_client(o);
   if (!client) {
     fmt::print(stderr, "bench_llm: {}\n", client.error().what());

@@ -38,7 +38,7 @@ int main(int argc, char** argv) {
   doctown::Config config;
   config.output.out_dir = argv[2];
   // As the CLI's default: "auto" with no API key and no server is the offline writer (set
-  // config.llm_options.api_key from your environment to use a model instead).
+  // config.llm_options.server.api_key from your environment to use a model instead).
   config.llm = doctown::LlmBackend::automatic;
   auto pipeline = doctown::Pipeline::create(config);
   if (!pipeline) {

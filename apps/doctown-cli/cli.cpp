@@ -261,18 +261,19 @@ void add_llm_flags(CLI::App& app, PipelineFlags& f) {
                   "auto (openai when a key or base URL is set), offline, openai");
   g->add_option("--model", f.model, "Chat model (default gpt-4o-mini; OPENAI_MODEL honoured)");
   g->add_option("--base-url", f.base_url, "OpenAI-compatible base URL (OPENAI_BASE_URL honoured)");
-  g->add_option("--concurrency", l.concurrency,
+  g->add_option("--concurrency", l.server.concurrency,
                 "Most requests in flight (0 = grow toward what the limits admit, up to 64)")
       ->capture_default_str();
   g->add_option("--max-cost", l.max_cost_usd,
                 "Spend at most this many USD: stop before a request that could exceed it, keep "
                 "what is done, exit 1 (0 = no limit)")
       ->check(CLI::NonNegativeNumber);
-  g->add_option("--rpm-limit", l.rpm_limit, "Requests per minute (0 = from server headers)")
+  g->add_option("--rpm-limit", l.server.rpm_limit, "Requests per minute (0 = from server headers)")
       ->capture_default_str();
-  g->add_option("--tpm-limit", l.tpm_limit, "Tokens per minute (0 = from server headers)")
+  g->add_option("--tpm-limit", l.server.tpm_limit, "Tokens per minute (0 = from server headers)")
       ->capture_default_str();
-  g->add_option("--timeout", l.timeout_s, "Per-request timeout in seconds")->capture_default_str();
+  g->add_option("--timeout", l.server.timeout_s, "Per-request timeout in seconds")
+      ->capture_default_str();
   g->add_option("--llm-mode", l.mode, "sync or batch-api")
       ->capture_default_str()
       ->transform([](std::string s) { return s == "batch-api" ? std::string("batch_api") : s; })
@@ -327,7 +328,7 @@ void add_output_flags(CLI::App& app, PipelineFlags& f) {
 void apply_llm_env(const Cli& cli, const std::string& base_url_flag, LlmOptions& llm) {
   std::string base_url = base_url_flag;
   if (base_url.empty()) base_url = cli.getenv("OPENAI_BASE_URL").value_or("");
-  if (!base_url.empty()) llm.base_url = base_url;
+  if (!base_url.empty()) llm.server.base_url = base_url;
   // A key goes only to the server it was configured for: a key from the environment is for
   // the environment's (or the command line's, or OpenAI's) server, so a base URL that only a
   // .env names does not get it. A .env that wants a key sends its own.
@@ -340,11 +341,11 @@ void apply_llm_env(const Cli& cli, const std::string& base_url_flag, LlmOptions&
                    "the key is not sent to {} (put the key in the same .env, or pass --base-url)\n",
                    cli.dotenv_path.string(), redact_url(base_url));
     } else {
-      llm.api_key = *key;
+      llm.server.api_key = *key;
     }
   }
-  if (auto p = cli.getenv("HTTPS_PROXY")) llm.https_proxy = *p;
-  else if (auto p2 = cli.getenv("https_proxy")) llm.https_proxy = *p2;
+  if (auto p = cli.getenv("HTTPS_PROXY")) llm.server.https_proxy = *p;
+  else if (auto p2 = cli.getenv("https_proxy")) llm.server.https_proxy = *p2;
   auto no_proxy = cli.getenv("NO_PROXY");
   if (!no_proxy) no_proxy = cli.getenv("no_proxy");
   if (no_proxy) {
@@ -354,7 +355,7 @@ void apply_llm_env(const Cli& cli, const std::string& base_url_flag, LlmOptions&
       auto comma = s.find(',', start);
       std::string item = s.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
       item.erase(0, item.find_first_not_of(' '));
-      if (!item.empty()) llm.no_proxy.push_back(item);
+      if (!item.empty()) llm.server.no_proxy.push_back(item);
       if (comma == std::string::npos) break;
       start = comma + 1;
     }
@@ -367,16 +368,17 @@ bool apply_embedding_env(const Cli& cli, const std::string& embedding_base_url,
     while (!u.empty() && u.back() == '/') u.pop_back();
     return u;
   };
-  out.base_url = embedding_base_url.empty() ? llm.base_url : embedding_base_url;
-  out.api_key.clear();
-  if (auto key = cli.getenv("OPENAI_EMBEDDING_API_KEY")) out.api_key = *key;
-  else if (trimmed(out.base_url) == trimmed(llm.base_url)) out.api_key = llm.api_key;
-  out.https_proxy = llm.https_proxy;
-  out.no_proxy = llm.no_proxy;
-  out.verify_tls = llm.verify_tls;
-  out.ca_file = llm.ca_file;
-  bool url_set = !embedding_base_url.empty() || llm.base_url != LlmOptions{}.base_url;
-  return url_set || !out.api_key.empty();
+  out.server.base_url = embedding_base_url.empty() ? llm.server.base_url : embedding_base_url;
+  out.server.api_key.clear();
+  if (auto key = cli.getenv("OPENAI_EMBEDDING_API_KEY")) out.server.api_key = *key;
+  else if (trimmed(out.server.base_url) == trimmed(llm.server.base_url))
+    out.server.api_key = llm.server.api_key;
+  out.server.https_proxy = llm.server.https_proxy;
+  out.server.no_proxy = llm.server.no_proxy;
+  out.server.verify_tls = llm.server.verify_tls;
+  out.server.ca_file = llm.server.ca_file;
+  bool url_set = !embedding_base_url.empty() || llm.server.base_url != LlmOptions{}.server.base_url;
+  return url_set || !out.server.api_key.empty();
 }
 
 namespace {
@@ -412,22 +414,22 @@ result<void> validate_flags(const PipelineFlags& f) {
     return fail(errc::invalid_argument, flag + ": " + what, flag);
   };
   // Non-finite values slip through CLI11's number parsing ("nan", "inf").
-  if (!std::isfinite(l.timeout_s) || l.timeout_s <= 0)
+  if (!std::isfinite(l.server.timeout_s) || l.server.timeout_s <= 0)
     return bad("--timeout", "must be a number of seconds above 0 (got " +
-                                fmt::format("{}", l.timeout_s) + ")");
-  if (!std::isfinite(l.rpm_limit) || l.rpm_limit < 0)
+                                fmt::format("{}", l.server.timeout_s) + ")");
+  if (!std::isfinite(l.server.rpm_limit) || l.server.rpm_limit < 0)
     return bad("--rpm-limit", "must be 0 (from server headers) or a positive number of requests "
                               "per minute");
-  if (!std::isfinite(l.tpm_limit) || l.tpm_limit < 0)
+  if (!std::isfinite(l.server.tpm_limit) || l.server.tpm_limit < 0)
     return bad("--tpm-limit", "must be 0 (from server headers) or a positive number of tokens "
                               "per minute");
   // One request carries the instructions and at least one symbol: a budget below this would
   // make the run wait for hours without saying why.
-  if (l.tpm_limit > 0 && l.tpm_limit < 1000)
+  if (l.server.tpm_limit > 0 && l.server.tpm_limit < 1000)
     return bad("--tpm-limit", fmt::format("{} tokens per minute cannot fit a single request "
                                           "(its instructions alone are several hundred tokens);"
                                           " use at least 1000, or 0 for the server's limits",
-                                          l.tpm_limit));
+                                          l.server.tpm_limit));
   if (!std::isfinite(l.max_cost_usd) || l.max_cost_usd < 0)
     return bad("--max-cost", "must be a number of USD, 0 for no budget");
   if (c.planner.batch_size == 0) return bad("--batch-size", "must be at least 1");
@@ -537,14 +539,14 @@ result<void> finish_config(Cli& cli, PipelineFlags& f, std::string_view source) 
       return fail(errc::invalid_argument, "--resume needs the cache; drop --no-cache", "--resume");
   }
 
-  auto llm = resolve_llm_backend(f.llm, !c.llm_options.api_key.empty(), !base_url.empty());
+  auto llm = resolve_llm_backend(f.llm, !c.llm_options.server.api_key.empty(), !base_url.empty());
   if (!llm) return std::move(llm).error();
   c.llm = *llm;
   if (f.llm == LlmBackend::automatic && !cli.quiet)
     fmt::print(stderr, "[llm] {}\n",
                c.llm == LlmBackend::openai
                    ? fmt::format("using the OpenAI-compatible API at {} (model {})",
-                                 redact_url(c.llm_options.base_url), model)
+                                 redact_url(c.llm_options.server.base_url), model)
                    : std::string("no OPENAI_API_KEY or --base-url: using the offline writer "
                                  "(facts stated plainly, no network)"));
   return {};

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "doctown/error.hpp"
+#include "doctown/net.hpp"
 #include "doctown/progress.hpp"
 #include "doctown/tokenizer.hpp"
 #include "doctown/types.hpp"
@@ -40,12 +41,11 @@ struct LocalEmbedderOptions {
 };
 
 /// Options of the OpenAI-compatible /v1/embeddings client (OpenAI, Ollama, llama.cpp server,
-/// vLLM). HTTP, TLS, proxy, retry and rate-limit settings use the vocabulary of LlmOptions.
+/// vLLM).
 struct RemoteEmbedderOptions {
-  /// Base URL ending in /v1 (e.g. http://127.0.0.1:11434/v1 for Ollama).
-  std::string base_url = "https://api.openai.com/v1";
-  /// Bearer key; empty for servers without authentication (no Authorization header is sent).
-  std::string api_key;
+  /// The server (e.g. base_url http://127.0.0.1:11434/v1 for Ollama), as for LlmOptions; an
+  /// embedding request times out after 120 s by default.
+  ServerOptions server{.timeout_s = 120};
   /// Embedding model.
   std::string model = "text-embedding-3-small";
   /// Requested dimensions, sent as `dimensions`; 0 = the model's own (nothing sent). Only
@@ -64,32 +64,6 @@ struct RemoteEmbedderOptions {
   /// count each byte as a token plus two for BOS/EOS, an upper bound for the byte-level BPE and
   /// SentencePiece tokenizers of local servers, whose vocabulary we cannot know.
   std::shared_ptr<const Tokenizer> tokenizer;
-  /// Requests in flight at once.
-  unsigned concurrency = 4;
-  /// Client-side requests-per-minute limit; 0 = none until the server's headers say.
-  double rpm_limit = 0;
-  /// Client-side tokens-per-minute limit (counted as above); 0 = none.
-  double tpm_limit = 0;
-  /// Length in seconds of the window the rpm/tpm limits refer to (tests scale it down).
-  double rate_window_s = 60;
-  /// Per-request timeout in seconds (connect + write + read).
-  double timeout_s = 120;
-  /// Connect timeout in seconds.
-  double connect_timeout_s = 30;
-  /// Attempts per request (429, 5xx, resets, timeouts).
-  unsigned max_attempts = 5;
-  /// First retry backoff in seconds (exponential with full jitter, capped by backoff_max_s).
-  double backoff_base_s = 1;
-  /// Longest retry backoff in seconds.
-  double backoff_max_s = 60;
-  /// Verify TLS certificates and host names.
-  bool verify_tls = true;
-  /// Extra CA bundle (PEM) trusted besides the system store.
-  std::string ca_file;
-  /// HTTP proxy URL for https requests (CONNECT); empty = none.
-  std::string https_proxy;
-  /// Hosts that bypass the proxy (suffix match, "*" = all).
-  std::vector<std::string> no_proxy;
 };
 
 /// The text that describes a symbol for embedding: name, kind, qualified name, signature,

@@ -14,6 +14,7 @@
 #include "doctown/error.hpp"
 #include "doctown/graph.hpp"
 #include "doctown/models.hpp"
+#include "doctown/net.hpp"
 #include "doctown/progress.hpp"
 #include "doctown/types.hpp"
 
@@ -21,25 +22,10 @@ namespace doctown {
 
 /// Options of the OpenAI-compatible client.
 struct LlmOptions {
-  /// Base URL ending in /v1 (OpenAI, Ollama, llama.cpp server, vLLM).
-  std::string base_url = "https://api.openai.com/v1";
-  /// Bearer key; empty for local servers without authentication.
-  std::string api_key;
+  /// The server: address, key, concurrency, rate limits, timeouts, retries, TLS, proxy.
+  ServerOptions server;
   /// Chat model.
   std::string model = "gpt-4o-mini";
-  /// Most requests in flight at once; 0 = automatic: the number grows toward what the limits
-  /// admit (rate × latency, Little's law) up to 64, and shrinks when the server errs or slows.
-  unsigned concurrency = 0;
-  /// Client-side requests-per-minute limit; 0 = none until the server's headers say.
-  double rpm_limit = 0;
-  /// Client-side tokens-per-minute limit (prompt + max_completion_tokens); 0 = none.
-  double tpm_limit = 0;
-  /// Per-request timeout in seconds (connect + write + read).
-  double timeout_s = 300;
-  /// Connect timeout in seconds.
-  double connect_timeout_s = 30;
-  /// Attempts per request for 429, 5xx, resets and timeouts.
-  unsigned max_attempts = 5;
   /// Sampling temperature.
   double temperature = 0.2;
   /// Seed sent for reproducibility; negative = not sent.
@@ -50,25 +36,10 @@ struct LlmOptions {
   std::string mode = "sync";
   /// Folder where Batch API ids are saved for --resume.
   std::string state_dir;
-  /// Verify TLS certificates and host names.
-  bool verify_tls = true;
-  /// Extra CA bundle (PEM) trusted besides the system store.
-  std::string ca_file;
-  /// HTTP proxy URL for https requests (CONNECT); empty = none.
-  std::string https_proxy;
-  /// Hosts that bypass the proxy (suffix match, "*" = all).
-  std::vector<std::string> no_proxy;
   /// Seconds between Batch API status polls (grows with backoff up to 60 s).
   double batch_poll_s = 5;
   /// What to do with Batch API failures: "batch" (a follow-up batch) or "sync".
   std::string batch_fallback = "batch";
-  /// Length in seconds of the rate-limit window the rpm/tpm limits refer to (60 = per minute;
-  /// tests and simulations scale it down).
-  double rate_window_s = 60;
-  /// First retry backoff in seconds (exponential with full jitter, capped by backoff_max_s).
-  double backoff_base_s = 1;
-  /// Longest retry backoff in seconds.
-  double backoff_max_s = 60;
   /// Follow-up requests per symbol the model left out before it is marked failed.
   unsigned max_repairs = 3;
   /// Most USD the run may spend (0 = no limit): no request is sent that could take the spend

@@ -2,7 +2,7 @@
 // are the symbols' facts (embedding_text), truncated to the per-input token limit and grouped
 // in order into requests that respect both the input count and the per-request token budget.
 // Requests run N at a time on the private HTTP client, paced by the LLM client's RPM/TPM
-// limiter and retried with its backoff (lib/llm/retry_policy.hpp): 429 honours retry-after,
+// limiter and retried with its backoff (lib/net/retry.hpp): 429 honours retry-after,
 // 5xx, resets and timeouts back off with full jitter, 400/401/403/404 end the run with a
 // message naming the server and the model (never the key). Answers are checked against
 // OpenAI's CreateEmbeddingResponse: rows are placed by `data[i].index`, every index exactly
@@ -22,10 +22,10 @@
 #include <random>
 
 #include "doctown/embedder.hpp"
-#include "llm/chat_protocol.hpp"
-#include "llm/rate_limiter.hpp"
-#include "llm/retry_policy.hpp"
 #include "net/http_client.hpp"
+#include "net/rate_limiter.hpp"
+#include "net/retry.hpp"
+#include "net/server_error.hpp"
 
 namespace doctown {
 namespace {
@@ -38,6 +38,9 @@ constexpr std::size_t kMaxInputsPerRequest = 2048;
 // Without a tokenizer, a text of n bytes counts n + 2 tokens: every token of a byte-level BPE
 // or SentencePiece vocabulary covers at least one byte, and local servers add BOS/EOS.
 constexpr std::size_t kSpecialTokens = 2;
+// Requests in flight when ServerOptions::concurrency is 0 (automatic): embedding servers state
+// few limits worth growing toward, and a local one serves a handful at once at best.
+constexpr unsigned kDefaultConcurrency = 4;
 
 Clock::duration secs(double s) {
   return std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(std::max(0.0, s)));
@@ -77,8 +80,9 @@ struct Work {
 class RemoteEmbedder final : public Embedder {
  public:
   explicit RemoteEmbedder(RemoteEmbedderOptions options)
-      : options_(std::move(options)), send_dims_(options_.dims > 0), rng_(0x5EEDE3BEDULL) {
-    base_url_ = options_.base_url;
+      : options_(std::move(options)), send_dims_(options_.dims > 0),
+        backoff_(options_.server, 0x5EEDE3BEDULL) {
+    base_url_ = options_.server.base_url;
     while (!base_url_.empty() && base_url_.back() == '/') base_url_.pop_back();
     endpoint_ = url_with_path(base_url_, "/embeddings");  // before any query string
   }
@@ -131,7 +135,10 @@ class RemoteEmbedder final : public Embedder {
 
   // --- wire format ---
 
-  net::HttpOptions http_options() const { return net::http_options_from(options_); }
+  net::HttpOptions http_options() const { return net::http_options(options_.server); }
+  unsigned concurrency() const {
+    return options_.server.concurrency ? options_.server.concurrency : kDefaultConcurrency;
+  }
 
   // CreateEmbeddingRequest: model, input (1..2048 strings), encoding_format, dimensions
   // (only when asked for: older models and some local servers reject the field).
@@ -148,7 +155,8 @@ class RemoteEmbedder final : public Embedder {
     r.method = "POST";
     r.url = endpoint_;
     r.headers.emplace_back("Content-Type", "application/json");
-    if (!options_.api_key.empty()) r.headers.emplace_back("Authorization", "Bearer " + options_.api_key);
+    if (!options_.server.api_key.empty())
+      r.headers.emplace_back("Authorization", "Bearer " + options_.server.api_key);
     r.body = json::serialize(body);
     return r;
   }
@@ -279,9 +287,10 @@ class RemoteEmbedder final : public Embedder {
       queue.push_back(w);
     }
 
-    auto pool = net::HttpClientPool::create(http_options(), options_.concurrency);
+    auto pool = net::HttpClientPool::create(http_options(), concurrency());
     if (!pool) return fatal(pool.error().code, pool.error().message, "check the TLS and proxy settings");
-    detail::RateLimiter limiter(options_.rpm_limit, options_.tpm_limit, options_.rate_window_s);
+    const ServerOptions& so = options_.server;
+    net::RateLimiter limiter(so.rpm_limit, so.tpm_limit, so.rate_window_s);
     std::vector<std::vector<float>> rows(n);
     std::map<std::uint64_t, Work> in_flight;
     std::optional<error> stop;
@@ -291,7 +300,7 @@ class RemoteEmbedder final : public Embedder {
         "check that the server is up and serves the model, or use --embedder local (no network)";
 
     auto retry = [&](Work w, double delay_s, errc code, const std::string& what) {
-      if (w.attempts >= options_.max_attempts) {
+      if (w.attempts >= options_.server.max_attempts) {
         stop = fatal(code, what + " (gave up after " + std::to_string(w.attempts) + " attempts)",
                      retry_advice);
         return;
@@ -304,13 +313,11 @@ class RemoteEmbedder final : public Embedder {
                      "request for texts " + std::to_string(w.begin + 1) + "-" +
                          std::to_string(w.end) + " failed (" + what + "); retry " +
                          std::to_string(w.attempts + 1) + " of " +
-                         std::to_string(options_.max_attempts) + " in " + delay + " s");
+                         std::to_string(options_.server.max_attempts) + " in " + delay + " s");
       w.not_before = Clock::now() + secs(delay_s);
       queue.push_back(w);
     };
-    auto backoff = [&](unsigned attempt) {
-      return detail::full_jitter_backoff_s(attempt, options_.backoff_base_s, options_.backoff_max_s, rng_);
-    };
+    auto backoff = [&](unsigned attempt) { return backoff_.after_failure(attempt); };
     auto handle = [&](net::HttpClientPool::Completion& c) {
       auto node = in_flight.extract(c.tag);
       if (node.empty()) return;
@@ -326,7 +333,8 @@ class RemoteEmbedder final : public Embedder {
       auto header = [&resp](std::string_view name) { return resp.header(name); };
       auto now = Clock::now();
       limiter.observe(header, w.sent_at, now);
-      if (resp.status == 200) {
+      const net::StatusClass kind = net::classify_status(resp.status, resp.body);
+      if (kind == net::StatusClass::ok) {
         auto got = read_answer(resp.body, w, rows);
         if (!got) {
           stop = std::move(got).error();
@@ -338,24 +346,22 @@ class RemoteEmbedder final : public Embedder {
         return;
       }
       std::string message =
-          mask_url_secrets(detail::server_error_message(resp.body, options_.api_key), endpoint_);
+          mask_url_secrets(net::server_error_message(resp.body, options_.server.api_key), endpoint_);
       std::string what = "HTTP " + std::to_string(resp.status) + ": " + message;
       int s = resp.status;
-      if (s == 401 || s == 403) {
+      if (kind == net::StatusClass::unauthorized) {
         stop = fatal(errc::unauthorized, "the server refused the credentials (" + what + ")",
                      "check the API key (OPENAI_API_KEY) and the model's access, or use "
                      "--embedder local");
         return;
       }
-      if (s == 429) {
-        if (detail::server_error_code(resp.body) == "insufficient_quota") {
-          stop = fatal(errc::rate_limited, "the account has no quota left (" + message + ")",
-                       "add credit, or use --embedder local");
-          return;
-        }
-        double delay = detail::retry_after_s(header);
-        if (delay < 0) delay = backoff(w.attempts);
-        else delay *= 1.0 + std::uniform_real_distribution<double>(0, 0.1)(rng_);
+      if (kind == net::StatusClass::no_quota) {
+        stop = fatal(errc::rate_limited, "the account has no quota left (" + message + ")",
+                     "add credit, or use --embedder local");
+        return;
+      }
+      if (kind == net::StatusClass::rate_limited) {
+        double delay = backoff_.after_rate_limit(header, w.attempts);
         // Everybody waits: more requests now would only collect more 429s.
         limiter.pause_until(now + secs(delay));
         retry(w, delay, errc::rate_limited, what);
@@ -373,7 +379,7 @@ class RemoteEmbedder final : public Embedder {
         queue.push_front(w);
         return;
       }
-      if (s == 408 || s == 409 || s >= 500) {
+      if (kind == net::StatusClass::transient) {
         retry(w, backoff(w.attempts), errc::http_status, what);
         return;
       }
@@ -384,7 +390,7 @@ class RemoteEmbedder final : public Embedder {
       stop = fatal(errc::http_status, what, advice);
     };
 
-    const std::size_t limit = std::max(1u, options_.concurrency);
+    const std::size_t limit = concurrency();
     while (true) {
       auto now = Clock::now();
       if (!stop && ctx.stop_requested())
@@ -446,14 +452,14 @@ class RemoteEmbedder final : public Embedder {
   std::string base_url_;
   std::string endpoint_;
   bool send_dims_;
-  std::mt19937_64 rng_;
+  net::Backoff backoff_;
   std::size_t dims_ = 0;  ///< dimension of the rows of the current run, 0 until the first answer
 };
 
 }  // namespace
 
 result<std::unique_ptr<Embedder>> make_remote_embedder(RemoteEmbedderOptions options) {
-  auto u = boost::urls::parse_absolute_uri(options.base_url);
+  auto u = boost::urls::parse_absolute_uri(options.server.base_url);
   if (!u || (u->scheme() != "http" && u->scheme() != "https") || u->host().empty())
     return fail(errc::invalid_argument,
                 "malformed embedding base URL; expected http(s)://host[:port]/v1 (for example "
@@ -474,13 +480,14 @@ result<std::unique_ptr<Embedder>> make_remote_embedder(RemoteEmbedderOptions opt
                 "max_input_tokens");
   if (options.dims > 65536)
     return fail(errc::invalid_argument, "embedding dimensions must be at most 65536", "dims");
-  if (options.concurrency == 0 || options.max_attempts == 0)
-    return fail(errc::invalid_argument,
-                "the remote embedder's concurrency and attempts must be at least 1", "concurrency");
-  if (!(options.timeout_s > 0) || !(options.connect_timeout_s > 0) || !std::isfinite(options.timeout_s))
+  if (options.server.max_attempts == 0)
+    return fail(errc::invalid_argument, "the remote embedder's attempts must be at least 1",
+                "max_attempts");
+  const ServerOptions& s = options.server;
+  if (!(s.timeout_s > 0) || !(s.connect_timeout_s > 0) || !std::isfinite(s.timeout_s))
     return fail(errc::invalid_argument, "the remote embedder's timeouts must be positive", "timeout");
-  if (options.rpm_limit < 0 || options.tpm_limit < 0 || !(options.rate_window_s > 0) ||
-      !(options.backoff_base_s >= 0) || !(options.backoff_max_s >= 0))
+  if (s.rpm_limit < 0 || s.tpm_limit < 0 || !(s.rate_window_s > 0) || !(s.backoff_base_s >= 0) ||
+      !(s.backoff_max_s >= 0))
     return fail(errc::invalid_argument,
                 "rate limits and backoff must be >= 0 and the rate window positive", "rpm_limit");
   return std::unique_ptr<Embedder>(std::make_unique<RemoteEmbedder>(std::move(options)));

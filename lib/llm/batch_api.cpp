@@ -68,40 +68,41 @@ result<void> OpenAiRun::batch_round(std::vector<Work>& works, std::size_t round)
       opt_.state_dir.empty() ? fs::path() : fs::path(opt_.state_dir) / state_file_name;
   net::HttpOptions http = http_options();
 
-  // Calls to the files/batches endpoints: transport failures and 5xx retry with backoff;
-  // 401/403 stop the run; other statuses are errors naming the endpoint.
+  // Calls to the files/batches endpoints, one at a time: transport failures, 429s (after the
+  // wait they ask for) and 408/409/5xx retry; 401/403 and an exhausted quota stop the run;
+  // other statuses are errors naming the endpoint.
   auto call = [&](net::HttpRequest req, std::string_view what) -> result<net::HttpResponse> {
     auth_headers(req);
     for (unsigned attempt = 1;; ++attempt) {
       auto resp = net::http_request(req, http);
-      bool again = false;
+      double delay = 0;
       if (!resp) {
-        again = resp.error().code == errc::network_error || resp.error().code == errc::timeout;
-        if (!again || attempt >= opt_.max_attempts) return std::move(resp).error();
-      } else if (resp->status == 401 || resp->status == 403) {
-        return fail(errc::unauthorized,
-                    "the server refused the credentials (HTTP " + std::to_string(resp->status) +
-                        ": " + mask_url_secrets(server_error_message(resp->body, opt_.api_key), base_url_) +
-                        "); check OPENAI_API_KEY",
-                    redact_url(base_url_));
-      } else if (resp->status == 429 || resp->status >= 500) {
-        again = attempt < opt_.max_attempts;
-        if (!again)
-          return fail(resp->status == 429 ? errc::rate_limited : errc::http_status,
-                      std::string(what) + " failed with HTTP " + std::to_string(resp->status) +
-                          ": " + mask_url_secrets(server_error_message(resp->body, opt_.api_key), base_url_),
-                      net::redact_url(req.url));
-      } else if (resp->status < 200 || resp->status >= 300) {
-        return fail(errc::http_status,
-                    std::string(what) + " failed with HTTP " + std::to_string(resp->status) + ": " +
-                        mask_url_secrets(server_error_message(resp->body, opt_.api_key), base_url_),
-                    net::redact_url(req.url));
+        bool again = resp.error().code == errc::network_error || resp.error().code == errc::timeout;
+        if (!again || attempt >= opt_.server.max_attempts) return std::move(resp).error();
+        delay = backoff_s(attempt);
       } else {
-        return resp;
+        const net::StatusClass kind = net::classify_status(resp->status, resp->body);
+        if (kind == net::StatusClass::ok) return resp;
+        std::string status = "HTTP " + std::to_string(resp->status) + ": " +
+                             mask_url_secrets(net::server_error_message(resp->body, opt_.server.api_key),
+                                              base_url_);
+        if (kind == net::StatusClass::unauthorized)
+          return fail(errc::unauthorized,
+                      "the server refused the credentials (" + status + "); check OPENAI_API_KEY",
+                      redact_url(base_url_));
+        bool limited = kind == net::StatusClass::rate_limited || kind == net::StatusClass::no_quota;
+        bool again = kind == net::StatusClass::rate_limited || kind == net::StatusClass::transient;
+        if (!again || attempt >= opt_.server.max_attempts)
+          return fail(limited ? errc::rate_limited : errc::http_status,
+                      std::string(what) + " failed with " + status, net::redact_url(req.url));
+        delay = kind == net::StatusClass::rate_limited
+                    ? backoff_.after_rate_limit([&](std::string_view h) { return resp->header(h); },
+                                                attempt)
+                    : backoff_s(attempt);
       }
       ++out_.retries;
       auto until = Clock::now() + std::chrono::duration_cast<Clock::duration>(
-                                      std::chrono::duration<double>(backoff_s(attempt)));
+                                      std::chrono::duration<double>(delay));
       while (Clock::now() < until && !ctx_.stop_requested())
         std::this_thread::sleep_for(std::chrono::milliseconds(20));
       if (ctx_.stop_requested()) return fail(errc::cancelled, "the run was cancelled");
@@ -250,7 +251,7 @@ result<void> OpenAiRun::batch_round(std::vector<Work>& works, std::size_t round)
       } else {
         std::string msg = "the Batch API reported an error";
         if (!result->error_message.empty()) msg += ": " + result->error_message;
-        retry(std::move(w), 0, mask_secrets(msg, opt_.api_key));
+        retry(std::move(w), 0, net::mask_secrets(msg, opt_.server.api_key));
       }
     }
     return {};

@@ -77,13 +77,4 @@ std::optional<BatchResultLine> parse_batch_result_line(std::string_view line);
 std::string validate_json(const boost::json::value& v, const boost::json::value& schema,
                           const std::string& path = "$");
 
-/// The server's error message from an error body ({"error":{"message"}}), else the body's start.
-/// Anything that looks like an API key is masked.
-std::string server_error_message(std::string_view body, std::string_view api_key);
-/// `error.code` of an error body, empty when absent.
-std::string server_error_code(std::string_view body);
-
-/// Replace the key and any "sk-..." token in `text` by "sk-***".
-std::string mask_secrets(std::string text, std::string_view api_key);
-
 }  // namespace doctown::detail

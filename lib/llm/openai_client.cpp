@@ -15,7 +15,7 @@
 #include "llm/openai_run.hpp"
 
 #include "doctown/url.hpp"
-#include "llm/retry_policy.hpp"
+#include "net/retry.hpp"
 
 namespace doctown {
 namespace detail {
@@ -43,14 +43,15 @@ std::string lower(std::string s) {
 OpenAiRun::OpenAiRun(const LlmOptions& options, const LlmJob& job, const RunContext& ctx,
                      ClientState& state)
     : opt_(options), job_(job), ctx_(ctx),
-      rng_(static_cast<std::uint64_t>(options.seed >= 0 ? options.seed : 7) * 0x9E3779B97F4A7C15ULL + 1),
+      backoff_(options.server,
+               static_cast<std::uint64_t>(options.seed >= 0 ? options.seed : 7) * 0x9E3779B97F4A7C15ULL + 1),
       st_(state), limiter_(state.limiter), model_(options.models.lookup(options.model)) {
   settings_.model = opt_.model;
   settings_.temperature = opt_.temperature;
   settings_.seed = opt_.seed;
   settings_.format = opt_.response_format == "json_object" ? ResponseFormat::json_object
                                                            : ResponseFormat::json_schema;
-  base_url_ = opt_.base_url;
+  base_url_ = opt_.server.base_url;
   while (!base_url_.empty() && base_url_.back() == '/') base_url_.pop_back();
   for (const auto& b : job_.batches) {
     for (const auto& id : b.symbol_ids)
@@ -64,10 +65,11 @@ OpenAiRun::OpenAiRun(const LlmOptions& options, const LlmJob& job, const RunCont
 std::string OpenAiRun::url(std::string_view path) const { return url_with_path(base_url_, path); }
 
 void OpenAiRun::auth_headers(net::HttpRequest& r) const {
-  if (!opt_.api_key.empty()) r.headers.emplace_back("Authorization", "Bearer " + opt_.api_key);
+  if (!opt_.server.api_key.empty())
+    r.headers.emplace_back("Authorization", "Bearer " + opt_.server.api_key);
 }
 
-net::HttpOptions OpenAiRun::http_options() const { return net::http_options_from(opt_); }
+net::HttpOptions OpenAiRun::http_options() const { return net::http_options(opt_.server); }
 
 void OpenAiRun::enqueue(Batch batch) {
   Work w;
@@ -138,7 +140,7 @@ void OpenAiRun::enqueue_rebatch(const std::vector<std::string>& ids, const std::
 }
 
 double OpenAiRun::backoff_s(unsigned attempt) {
-  return full_jitter_backoff_s(attempt, opt_.backoff_base_s, opt_.backoff_max_s, rng_);
+  return backoff_.after_failure(attempt);
 }
 
 const json::value& OpenAiRun::schema_of(const Batch& batch) {
@@ -208,19 +210,19 @@ bool OpenAiRun::over_budget(const Work& w, std::uint64_t input_tokens) {
 }
 
 std::size_t OpenAiRun::in_flight_target() const {
-  std::size_t cap = opt_.concurrency > 0 ? opt_.concurrency : 64;
+  std::size_t cap = opt_.server.concurrency > 0 ? opt_.server.concurrency : 64;
   // Until the first answer shows the server's limits (or that it sends none), one request.
   if (!st_.heard_back) return 1;
   std::size_t target = cap;
-  if (opt_.concurrency == 0 && st_.latency_s > 0 && (limiter_.rpm() > 0 || limiter_.tpm() > 0)) {
+  if (opt_.server.concurrency == 0 && st_.latency_s > 0 && (limiter_.rpm() > 0 || limiter_.tpm() > 0)) {
     // Little's law: in flight = arrival rate × time in system. The rate is what the limits
     // admit; twice that rate × latency keeps the pipe full through latency swings.
-    double window = opt_.rate_window_s > 0 ? opt_.rate_window_s : 60;
+    double window = opt_.server.rate_window_s > 0 ? opt_.server.rate_window_s : 60;
     double rate = limiter_.rpm() > 0 ? limiter_.rpm() / window : 1e9;
     if (limiter_.tpm() > 0 && st_.avg_cost > 0)
       rate = std::min(rate, limiter_.tpm() / window / st_.avg_cost);
     target = static_cast<std::size_t>(std::ceil(2 * rate * st_.latency_s)) + 1;
-  } else if (opt_.concurrency == 0 && limiter_.rpm() == 0 && limiter_.tpm() == 0) {
+  } else if (opt_.server.concurrency == 0 && limiter_.rpm() == 0 && limiter_.tpm() == 0) {
     target = 8;  // a server that states no limits (llama.cpp, vLLM): a modest fixed number
   }
   target = static_cast<std::size_t>(std::floor(static_cast<double>(target) * st_.pressure));
@@ -240,7 +242,7 @@ net::HttpRequest OpenAiRun::chat_request(Work& w) {
 }
 
 void OpenAiRun::retry(Work w, double delay_s, const std::string& reason) {
-  if (w.attempts >= opt_.max_attempts) {
+  if (w.attempts >= opt_.server.max_attempts) {
     fail_work(w, reason + " (gave up after " + std::to_string(w.attempts) + " attempts)");
     return;
   }
@@ -262,7 +264,7 @@ void OpenAiRun::split_or_fail(Work w, const std::string& reason, bool retry_sing
     enqueue_rebatch(a, reason);
     return;
   }
-  if ((ids.size() > 1 || retry_single) && w.attempts < opt_.max_attempts) {
+  if ((ids.size() > 1 || retry_single) && w.attempts < opt_.server.max_attempts) {
     retry(std::move(w), 0, reason);
     return;
   }
@@ -286,15 +288,16 @@ void OpenAiRun::handle_response(Work w, int status, std::string_view body,
                                 bool batch_api) {
   auto now = Clock::now();
   if (!batch_api) limiter_.observe(header, w.sent_at, now);
-  if (status == 200) {
+  const net::StatusClass kind = net::classify_status(status, body);
+  if (kind == net::StatusClass::ok) {
     handle_answer(std::move(w), body, batch_api);
     return;
   }
   // The server may quote the request URL back: its query and user info are credentials too.
-  std::string message = mask_url_secrets(server_error_message(body, opt_.api_key), base_url_);
-  std::string code = server_error_code(body);
+  std::string message =
+      mask_url_secrets(net::server_error_message(body, opt_.server.api_key), base_url_);
   std::string what = "HTTP " + std::to_string(status) + " from " + redact_url(url("/chat/completions")) + ": " + message;
-  if (status == 401 || status == 403) {
+  if (kind == net::StatusClass::unauthorized) {
     if (!fatal_)
       fatal_ = fail(errc::unauthorized,
                     "the server refused the credentials (HTTP " + std::to_string(status) + ": " +
@@ -307,21 +310,23 @@ void OpenAiRun::handle_response(Work w, int status, std::string_view body,
     if (status == 429 || status >= 500) st_.pressure = std::max(0.125, st_.pressure / 2);
     else if (status == 200) st_.pressure = std::min(1.0, st_.pressure + 0.1);
   }
-  if (status == 429) {
-    ++out_.rate_limited;
-    if (code == "insufficient_quota") {
+  if (status == 429) ++out_.rate_limited;
+  if (kind == net::StatusClass::no_quota) {
       if (!fatal_)
         fatal_ = fail(errc::rate_limited,
                       "the account has no quota left (" + message + "); add credit and resume",
                       redact_url(base_url_));
-      return;
-    }
-    double delay = retry_after_s(header);
-    if (delay < 0) delay = backoff_s(w.attempts);
-    else delay *= 1.0 + std::uniform_real_distribution<double>(0, 0.1)(rng_);
+    return;
+  }
+  if (kind == net::StatusClass::rate_limited) {
+    double delay = backoff_.after_rate_limit(header, w.attempts);
     // Everybody waits: more requests now would only collect more 429s.
     if (!batch_api) limiter_.pause_until(now + secs(delay));
     retry(std::move(w), delay, what);
+    return;
+  }
+  if (kind == net::StatusClass::transient) {
+    retry(std::move(w), backoff_s(w.attempts), what);
     return;
   }
   if (status == 400) {
@@ -345,10 +350,6 @@ void OpenAiRun::handle_response(Work w, int status, std::string_view body,
       return;
     }
     fail_work(w, what);
-    return;
-  }
-  if (status == 408 || status == 409 || status >= 500) {
-    retry(std::move(w), backoff_s(w.attempts), what);
     return;
   }
   fail_work(w, what);
@@ -388,7 +389,9 @@ void OpenAiRun::handle_answer(Work w, std::string_view body, bool batch_api) {
     batch_tokens_.output += u.output;
   }
   if (!answer->refusal.empty()) {
-    split_or_fail(std::move(w), "the model refused: " + mask_secrets(answer->refusal, opt_.api_key), false);
+    split_or_fail(std::move(w),
+                  "the model refused: " + net::mask_secrets(answer->refusal, opt_.server.api_key),
+                  false);
     return;
   }
   if (answer->finish_reason == "content_filter") {
@@ -398,7 +401,7 @@ void OpenAiRun::handle_answer(Work w, std::string_view body, bool batch_api) {
   if (answer->finish_reason == "length") {
     // One symbol cannot be split: its reservation was too small for it, so it is asked again
     // with twice as much (the planner's estimate is a guess, not a ceiling).
-    if (pending_ids(w.batch).size() == 1 && w.attempts < opt_.max_attempts) {
+    if (pending_ids(w.batch).size() == 1 && w.attempts < opt_.server.max_attempts) {
       w.planned_output = std::max<std::size_t>(w.planned_output * 2, w.planned_output + 256);
       retry(std::move(w), 0,
             "the answer was cut at max_completion_tokens (" +
@@ -482,7 +485,8 @@ LlmOutcome OpenAiRun::run_sync() {
 }
 
 void OpenAiRun::drive_sync(std::size_t max_wave) {
-  auto pool = net::HttpClientPool::create(http_options(), opt_.concurrency ? opt_.concurrency : 64u);
+  auto pool = net::HttpClientPool::create(http_options(),
+                                          opt_.server.concurrency ? opt_.server.concurrency : 64u);
   if (!pool) {
     fatal_ = pool.error();
     return;
@@ -558,7 +562,7 @@ void OpenAiRun::drive_sync(std::size_t max_wave) {
   if (fatal_ && fatal_->code == errc::cancelled) {
     // Cancellation finishes the requests already sent (their tokens are paid for) but starts
     // nothing new: retries and follow-ups stay in the queue and end as failures.
-    auto deadline = Clock::now() + secs(std::min(opt_.timeout_s, 30.0));
+    auto deadline = Clock::now() + secs(std::min(opt_.server.timeout_s, 30.0));
     while (!in_flight.empty() && Clock::now() < deadline)
       for (auto& c : (*pool)->wait(deadline)) handle(c);
   }
@@ -596,7 +600,7 @@ class OpenAiClient final : public LlmClient {
 }  // namespace
 
 result<std::unique_ptr<LlmClient>> make_openai_client(LlmOptions options) {
-  auto u = boost::urls::parse_absolute_uri(options.base_url);
+  auto u = boost::urls::parse_absolute_uri(options.server.base_url);
   if (!u || (u->scheme() != "http" && u->scheme() != "https") || u->host().empty())
     return fail(errc::invalid_argument,
                 "malformed base URL; expected http(s)://host[:port]/v1 (for example "
@@ -607,11 +611,12 @@ result<std::unique_ptr<LlmClient>> make_openai_client(LlmOptions options) {
   if (!(options.max_cost_usd >= 0))
     return fail(errc::invalid_argument, "--max-cost must be a positive amount in USD (0 = no limit)",
                 "max_cost");
-  if (options.max_attempts == 0)
+  if (options.server.max_attempts == 0)
     return fail(errc::invalid_argument, "max_attempts must be at least 1", "max_attempts");
-  if (!(options.timeout_s > 0) || !(options.connect_timeout_s > 0))
+  if (!(options.server.timeout_s > 0) || !(options.server.connect_timeout_s > 0))
     return fail(errc::invalid_argument, "timeouts must be positive", "timeout");
-  if (options.rpm_limit < 0 || options.tpm_limit < 0 || !(options.rate_window_s > 0))
+  const ServerOptions& s = options.server;
+  if (s.rpm_limit < 0 || s.tpm_limit < 0 || !(s.rate_window_s > 0))
     return fail(errc::invalid_argument, "rate limits must be >= 0 and the window positive",
                 "rpm_limit/tpm_limit");
   if (options.mode != "sync" && options.mode != "batch_api")

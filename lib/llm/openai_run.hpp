@@ -18,7 +18,9 @@
 #include "doctown/llm_client.hpp"
 #include "doctown/models.hpp"
 #include "llm/chat_protocol.hpp"
-#include "llm/rate_limiter.hpp"
+#include "net/rate_limiter.hpp"
+#include "net/retry.hpp"
+#include "net/server_error.hpp"
 #include "net/http_client.hpp"
 
 namespace doctown::detail {
@@ -41,9 +43,10 @@ struct Work {
 /// was spent against --max-cost.
 struct ClientState {
   using Clock = std::chrono::steady_clock;
-  explicit ClientState(const LlmOptions& o) : limiter(o.rpm_limit, o.tpm_limit, o.rate_window_s) {}
+  explicit ClientState(const LlmOptions& o)
+      : limiter(o.server.rpm_limit, o.server.tpm_limit, o.server.rate_window_s) {}
 
-  RateLimiter limiter;
+  net::RateLimiter limiter;
   /// An answer (any status) came back: until then one request probes the server, since its
   /// limits arrive with the first answer's headers.
   bool heard_back = false;
@@ -135,9 +138,9 @@ class OpenAiRun {
   std::uint64_t next_work_id_ = 1;
   std::optional<error> fatal_;
   bool batch_submitted_ = false;
-  std::mt19937_64 rng_;
+  net::Backoff backoff_;
   ClientState& st_;
-  RateLimiter& limiter_;
+  net::RateLimiter& limiter_;
   ModelInfo model_;
   std::map<std::string, boost::json::value> schemas_;
 };

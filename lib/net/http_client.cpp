@@ -513,6 +513,17 @@ std::vector<HttpClientPool::Completion> HttpClientPool::wait(Clock::time_point d
 void HttpClientPool::cancel_all() { impl_->cancel_all(); }
 std::size_t HttpClientPool::outstanding() const { return impl_->outstanding(); }
 
+HttpOptions http_options(const ServerOptions& server) {
+  HttpOptions h;
+  h.connect_timeout_s = server.connect_timeout_s;
+  h.timeout_s = server.timeout_s;
+  h.verify_tls = server.verify_tls;
+  h.ca_file = server.ca_file;
+  h.https_proxy = server.https_proxy;
+  h.no_proxy = server.no_proxy;
+  return h;
+}
+
 result<HttpResponse> http_request(const HttpRequest& request, const HttpOptions& options) {
   // One exchange at a time: its own limit is the whole budget (a source tarball may be large).
   HttpOptions one = options;

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "doctown/error.hpp"
+#include "doctown/net.hpp"
 #include "doctown/url.hpp"
 
 namespace doctown::net {
@@ -64,19 +65,9 @@ struct HttpOptions {
   std::string user_agent = "doctown/0.1";
 };
 
-/// The transport settings of a stage's options (LlmOptions, RemoteEmbedderOptions: the fields
-/// share their names), so each client does not copy them field by field.
-template <class StageOptions>
-HttpOptions http_options_from(const StageOptions& o) {
-  HttpOptions h;
-  h.connect_timeout_s = o.connect_timeout_s;
-  h.timeout_s = o.timeout_s;
-  h.verify_tls = o.verify_tls;
-  h.ca_file = o.ca_file;
-  h.https_proxy = o.https_proxy;
-  h.no_proxy = o.no_proxy;
-  return h;
-}
+/// The transport part of a server's settings (timeouts, TLS, proxy); the other fields of
+/// HttpOptions keep their defaults.
+HttpOptions http_options(const ServerOptions& server);
 
 /// One blocking exchange. Errors: invalid_argument (bad URL, unreadable CA file), network_error
 /// (resolve, connect, TLS, reset), timeout, limit_exceeded (body too big). An HTTP error status

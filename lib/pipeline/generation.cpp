@@ -110,8 +110,8 @@ class Generation {
   // Batch API takes the wave whole (one uploaded file per wave).
   std::size_t slice_size(std::size_t pending) const {
     if (cfg_.llm_options.mode == "batch_api") return pending;
-    return std::size_t{cfg_.llm_options.concurrency ? cfg_.llm_options.concurrency : 64u} * 16 *
-           std::max<std::size_t>(1, cfg_.planner.batch_size);
+    const unsigned slots = cfg_.llm_options.server.concurrency;
+    return std::size_t{slots ? slots : 64u} * 16 * std::max<std::size_t>(1, cfg_.planner.batch_size);
   }
 
   // Writes `pending` of wave `w`; false when the run must stop (cancelled or fatal).

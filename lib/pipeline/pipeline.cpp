@@ -74,8 +74,8 @@ result<void> resolve_defaults(Config& config) {
   if (config.llm == LlmBackend::automatic) {
     // A caller that knows whether the user named the server resolves "auto" itself (the CLI
     // does, for OPENAI_BASE_URL); here a base URL other than the default counts as named.
-    auto llm = resolve_llm_backend(config.llm, !config.llm_options.api_key.empty(),
-                                   config.llm_options.base_url != LlmOptions{}.base_url);
+    auto llm = resolve_llm_backend(config.llm, !config.llm_options.server.api_key.empty(),
+                                   config.llm_options.server.base_url != ServerOptions{}.base_url);
     if (!llm) return std::move(llm).error();
     config.llm = *llm;
   }

@@ -234,8 +234,8 @@ QueryEmbedding embed_query(const Docpack& dp, std::string_view query,
   RemoteEmbedderOptions ro = *server;
   ro.model = e.model;
   ro.dims = e.dims;
-  ro.timeout_s = 60;
-  ro.max_attempts = 3;
+  ro.server.timeout_s = 60;
+  ro.server.max_attempts = 3;
   auto embedder = make_remote_embedder(ro);
   if (!embedder) {
     out.note = embedder.error().what();

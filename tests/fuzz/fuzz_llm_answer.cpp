@@ -7,6 +7,7 @@
 
 #include "fuzz_entries.hpp"
 #include "llm/chat_protocol.hpp"
+#include "net/server_error.hpp"
 
 namespace doctown::fuzz {
 
@@ -56,9 +57,9 @@ int fuzz_llm_answer(const std::uint8_t* data, std::size_t size) {
   }
 
   const std::string key = "sk-fuzz-0123456789abcdef";
-  std::string message = detail::server_error_message(text, key);
+  std::string message = net::server_error_message(text, key);
   DOCTOWN_FUZZ_CHECK(message.find(key) == std::string::npos, "the API key is masked");
-  (void)detail::server_error_code(text);
+  (void)net::server_error_code(text);
 
   boost::system::error_code ec;
   boost::json::value v = boost::json::parse(text, ec);

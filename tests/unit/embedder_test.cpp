@@ -198,7 +198,7 @@ TEST_CASE("embedder options are validated and cancellation is honoured", "[embed
   REQUIRE(empty);
   CHECK(empty->rows == 0);
 
-  auto remote = make_remote_embedder(RemoteEmbedderOptions{.base_url = ""});
+  auto remote = make_remote_embedder(RemoteEmbedderOptions{.server = {.base_url = ""}});
   REQUIRE_FALSE(remote);
   CHECK(remote.error().code == errc::invalid_argument);
 }

@@ -101,13 +101,13 @@ Run run_client(const LlmOptions& options, const std::vector<Batch>& batches,
 
 LlmOptions options_for(const LoopbackOpenAiServer& server) {
   LlmOptions o;
-  o.base_url = server.base_url();
+  o.server.base_url = server.base_url();
   o.model = "gpt-4o-mini";
-  o.concurrency = 4;
-  o.timeout_s = 5;
-  o.connect_timeout_s = 2;
-  o.backoff_base_s = 0.01;
-  o.backoff_max_s = 0.05;
+  o.server.concurrency = 4;
+  o.server.timeout_s = 5;
+  o.server.connect_timeout_s = 2;
+  o.server.backoff_base_s = 0.01;
+  o.server.backoff_max_s = 0.05;
   return o;
 }
 
@@ -137,7 +137,7 @@ TEST_CASE("a batch of symbols is documented end to end", "[llm]") {
   LoopbackOpenAiServer server({.api_key = "sk-test-key-1234"});
   auto batches = make_batches(20, 5);
   auto options = options_for(server);
-  options.api_key = "sk-test-key-1234";
+  options.server.api_key = "sk-test-key-1234";
   Recorder rec;
   RunContext ctx{&rec, {}};
   auto r = run_client(options, batches, ctx);
@@ -211,9 +211,9 @@ TEST_CASE("the client paces itself under the RPM and TPM limits", "[llm]") {
   LoopbackOpenAiServer server({.rpm = 6, .tpm = 4000, .window_s = 0.4, .enforce = false});
   auto batches = make_batches(24, 1);
   auto options = options_for(server);
-  options.rpm_limit = 6;
-  options.tpm_limit = 4000;
-  options.rate_window_s = 0.4;
+  options.server.rpm_limit = 6;
+  options.server.tpm_limit = 4000;
+  options.server.rate_window_s = 0.4;
   auto start = std::chrono::steady_clock::now();
   auto r = run_client(options, batches);
   double took = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -234,8 +234,8 @@ TEST_CASE("the client paces itself when the TPM limit binds", "[llm]") {
   LoopbackOpenAiServer server({.tpm = 1000, .window_s = 0.5, .enforce = false});
   auto batches = make_batches(40, 1);
   auto options = options_for(server);
-  options.tpm_limit = 1000;
-  options.rate_window_s = 0.5;
+  options.server.tpm_limit = 1000;
+  options.server.rate_window_s = 0.5;
   auto start = std::chrono::steady_clock::now();
   auto r = run_client(options, batches);
   double took = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -260,8 +260,8 @@ TEST_CASE("requests count as the server counts them, not as the planner estimate
     b.input_tokens = 1;
   }
   auto options = options_for(server);
-  options.tpm_limit = 3000;
-  options.rate_window_s = 0.5;
+  options.server.tpm_limit = 3000;
+  options.server.rate_window_s = 0.5;
   auto r = run_client(options, batches);
   CHECK(r.outcome.docs.size() == 16);
   auto c = server.counters();
@@ -274,8 +274,8 @@ TEST_CASE("without limit flags the first answer's headers set the pace and nothi
   LoopbackOpenAiServer server({.rpm = 4, .window_s = 0.3});
   auto batches = make_batches(16, 1);
   auto options = options_for(server);  // no client-side limits: it learns them from headers
-  options.concurrency = 0;              // automatic in-flight count
-  options.rate_window_s = 0.3;          // what the server's "minute" is
+  options.server.concurrency = 0;              // automatic in-flight count
+  options.server.rate_window_s = 0.3;          // what the server's "minute" is
   auto r = run_client(options, batches);
   check_every_symbol_accounted(r, batches);
   CHECK(r.outcome.docs.size() == 16);
@@ -289,7 +289,7 @@ TEST_CASE("a server without rate headers gets a modest number in flight and no 4
   LoopbackOpenAiServer server({.rate_headers = false, .latency_s = 0.05});
   auto batches = make_batches(40, 1);
   auto options = options_for(server);
-  options.concurrency = 0;
+  options.server.concurrency = 0;
   auto r = run_client(options, batches);
   CHECK(r.outcome.docs.size() == 40);
   auto c = server.counters();
@@ -303,7 +303,7 @@ TEST_CASE("in flight grows toward rate times latency when the limits are high", 
   LoopbackOpenAiServer server({.rpm = 6000, .tpm = 10000000, .latency_s = 0.3});
   auto batches = make_batches(120, 1);
   auto options = options_for(server);
-  options.concurrency = 0;
+  options.server.concurrency = 0;
   auto start = std::chrono::steady_clock::now();
   auto r = run_client(options, batches);
   double took = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -319,7 +319,7 @@ TEST_CASE("a --concurrency value stays a hard cap", "[llm]") {
   LoopbackOpenAiServer server({.rpm = 6000, .tpm = 10000000, .latency_s = 0.05});
   auto batches = make_batches(30, 1);
   auto options = options_for(server);
-  options.concurrency = 3;
+  options.server.concurrency = 3;
   auto r = run_client(options, batches);
   CHECK(r.outcome.docs.size() == 30);
   CHECK(server.counters().max_concurrent <= 3);
@@ -346,7 +346,7 @@ TEST_CASE("reservations shrink to what answers take and stay above it", "[llm]")
   LoopbackOpenAiServer server;
   auto batches = make_batches(40, 5);
   auto options = options_for(server);
-  options.concurrency = 1;
+  options.server.concurrency = 1;
   auto r = run_client(options, batches);
   check_every_symbol_accounted(r, batches);
   CHECK(r.outcome.docs.size() == 40);
@@ -364,7 +364,7 @@ TEST_CASE("a --max-cost budget stops the client before the request that would ex
   LoopbackOpenAiServer server;
   auto batches = make_batches(10, 1);
   auto options = options_for(server);
-  options.concurrency = 1;
+  options.server.concurrency = 1;
   ModelInfo mini = ModelTable::builtin().lookup("gpt-4o-mini");
   // Room for the first request at its worst case, and a few more as they really cost.
   double one = cost_usd(mini, {batches[0].input_tokens + 40, 0, batches[0].max_output_tokens});
@@ -403,8 +403,8 @@ TEST_CASE("5xx, resets, stalls and unreadable bodies are retried", "[llm]") {
                  Fault::invalid_json_body, Fault::stall});
   auto batches = make_batches(8, 2);
   auto options = options_for(server);
-  options.concurrency = 1;
-  options.timeout_s = 0.4;
+  options.server.concurrency = 1;
+  options.server.timeout_s = 0.4;
   auto r = run_client(options, batches);
   check_every_symbol_accounted(r, batches);
   CHECK(r.outcome.docs.size() == 8);
@@ -417,7 +417,7 @@ TEST_CASE("retries are bounded and the failure says why", "[llm]") {
   server.set_fault_fn([](std::size_t, const std::vector<std::string>&) { return Fault::status_500; });
   auto batches = make_batches(4, 2);
   auto options = options_for(server);
-  options.max_attempts = 3;
+  options.server.max_attempts = 3;
   auto r = run_client(options, batches);
   check_every_symbol_accounted(r, batches);
   CHECK(r.outcome.docs.empty());
@@ -435,8 +435,8 @@ TEST_CASE("401 stops the whole run at once and never shows the key", "[llm]") {
   LoopbackOpenAiServer server({.latency_s = 0.02, .api_key = "sk-right-key"});
   auto batches = make_batches(40, 1);
   auto options = options_for(server);
-  options.api_key = "sk-wrong-secret-98765";
-  options.concurrency = 2;
+  options.server.api_key = "sk-wrong-secret-98765";
+  options.server.concurrency = 2;
   auto r = run_client(options, batches);
   check_every_symbol_accounted(r, batches);
   REQUIRE(r.outcome.fatal);
@@ -454,7 +454,7 @@ TEST_CASE("403 is fatal too", "[llm]") {
   LoopbackOpenAiServer server;
   server.script({Fault::status_403});
   auto options = options_for(server);
-  options.concurrency = 1;
+  options.server.concurrency = 1;
   auto r = run_client(options, make_batches(6, 2));
   REQUIRE(r.outcome.fatal);
   CHECK(r.outcome.fatal->code == errc::unauthorized);
@@ -466,7 +466,7 @@ TEST_CASE("400 and 404 fail that request with the server's message", "[llm]") {
   server.script({Fault::status_400, Fault::status_404});
   auto batches = make_batches(6, 2);
   auto options = options_for(server);
-  options.concurrency = 1;
+  options.server.concurrency = 1;
   auto r = run_client(options, batches);
   check_every_symbol_accounted(r, batches);
   CHECK(r.outcome.docs.size() == 2);
@@ -511,7 +511,7 @@ TEST_CASE("missing ids are asked again, unknown and duplicate ids are dropped", 
   server.script({Fault::extra_id, Fault::duplicate_id, Fault::drop_first_id, Fault::invalid_entry});
   auto batches = make_batches(16, 4);
   auto options = options_for(server);
-  options.concurrency = 1;
+  options.server.concurrency = 1;
   Recorder rec;
   auto r = run_client(options, batches, {&rec, {}});
   check_every_symbol_accounted(r, batches);
@@ -550,7 +550,7 @@ TEST_CASE("truncated or unparsable answers are split in halves down to single sy
   server.script({Fault::length, Fault::non_json_content});
   auto batches = make_batches(8, 8);
   auto options = options_for(server);
-  options.concurrency = 1;
+  options.server.concurrency = 1;
   auto r = run_client(options, batches);
   check_every_symbol_accounted(r, batches);
   CHECK(r.outcome.docs.size() == 8);
@@ -592,7 +592,7 @@ TEST_CASE("cancellation keeps finished docs and sends nothing new", "[llm]") {
   LoopbackOpenAiServer server({.latency_s = 0.1});
   auto batches = make_batches(20, 1);
   auto options = options_for(server);
-  options.concurrency = 2;
+  options.server.concurrency = 2;
   std::stop_source stop;
   Recorder rec;
   rec.hook = [&](const ProgressEvent& e) {
@@ -626,7 +626,7 @@ TEST_CASE("Batch API mode uploads, polls, maps and bills at half price", "[llm][
   LoopbackOpenAiServer server({.api_key = "sk-batch", .batch_step_s = 0.1});
   auto batches = make_batches(12, 4);
   auto options = options_for(server);
-  options.api_key = "sk-batch";
+  options.server.api_key = "sk-batch";
   options.mode = "batch_api";
   options.batch_poll_s = 0.02;
   options.state_dir = test::scratch_dir("llm-batch").string();
@@ -712,11 +712,12 @@ TEST_CASE("a submitted batch is resumed by a later run", "[llm][batch]") {
 }
 
 TEST_CASE("make_openai_client validates its options", "[llm]") {
-  CHECK(make_openai_client({.base_url = "not a url"}).error().code == errc::invalid_argument);
-  CHECK(make_openai_client({.base_url = "ftp://x/v1"}).error().code == errc::invalid_argument);
+  for (const char* url : {"not a url", "ftp://x/v1"})
+    CHECK(make_openai_client({.server = {.base_url = url}}).error().code == errc::invalid_argument);
   CHECK(make_openai_client({.max_cost_usd = -1}).error().code == errc::invalid_argument);
   CHECK(make_openai_client({.mode = "bulk"}).error().code == errc::invalid_argument);
-  auto ok = make_openai_client({.base_url = "http://127.0.0.1:11434/v1", .model = "qwen2.5-coder"});
+  auto ok = make_openai_client(
+      {.server = {.base_url = "http://127.0.0.1:11434/v1"}, .model = "qwen2.5-coder"});
   REQUIRE(ok);
   CHECK((*ok)->name() == "qwen2.5-coder");
 }
@@ -725,13 +726,13 @@ TEST_CASE("the client talks https with certificate verification", "[llm][tls]") 
   LoopbackOpenAiServer server({.tls = true});
   auto batches = make_batches(4, 2);
   auto options = options_for(server);
-  options.ca_file = server.ca_file();
+  options.server.ca_file = server.ca_file();
   auto r = run_client(options, batches);
   check_every_symbol_accounted(r, batches);
   CHECK(r.outcome.docs.size() == 4);
 
   // Without the CA the certificate is refused once per request, with no retry storm.
-  options.ca_file.clear();
+  options.server.ca_file.clear();
   auto refused = run_client(options, batches);
   CHECK(refused.outcome.docs.empty());
   REQUIRE(refused.outcome.failures.size() == 4);

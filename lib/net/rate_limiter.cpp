@@ -1,12 +1,12 @@
 // Token buckets for RPM/TPM, tuned from x-ratelimit-* headers.
-#include "llm/rate_limiter.hpp"
+#include "net/rate_limiter.hpp"
 
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <string>
 
-namespace doctown::detail {
+namespace doctown::net {
 
 namespace {
 
@@ -138,4 +138,4 @@ void RateLimiter::observe_values(std::string_view limit_req, std::string_view li
     tokens_.level = std::min(tokens_.level, std::min(tokens_.limit, rt + since * tokens_.rate(window_s_)) - later_tokens);
 }
 
-}  // namespace doctown::detail
+}  // namespace doctown::net

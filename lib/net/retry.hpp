@@ -10,9 +10,10 @@
 #include <string>
 #include <string_view>
 
-#include "llm/rate_limiter.hpp"
+#include "doctown/net.hpp"
+#include "net/rate_limiter.hpp"
 
-namespace doctown::detail {
+namespace doctown::net {
 
 /// Seconds before retry number `attempt` (1 = the first retry): uniform in
 /// [0, min(max_s, base_s * 2^(attempt-1))].
@@ -37,4 +38,32 @@ double retry_after_s(HeaderLookup&& header) {
   return delay;
 }
 
-}  // namespace doctown::detail
+/// One client's retry timing, from its ServerOptions: the wait before a retry after a failure
+/// (full jitter) and after a 429 (what the server asks, plus up to 10% so that clients told
+/// the same wait do not all come back at once). Not thread-safe: one per run.
+class Backoff {
+ public:
+  Backoff(const ServerOptions& server, std::uint64_t seed)
+      : base_s_(server.backoff_base_s), max_s_(server.backoff_max_s), rng_(seed) {}
+
+  /// Seconds before retry number `attempt` (1 = the first retry) of a failed request.
+  double after_failure(unsigned attempt) {
+    return full_jitter_backoff_s(attempt, base_s_, max_s_, rng_);
+  }
+
+  /// Seconds before retrying a rate-limited request (`header(name)` as for retry_after_s):
+  /// the server's retry-after when it gives one, else after_failure(attempt).
+  template <class HeaderLookup>
+  double after_rate_limit(HeaderLookup&& header, unsigned attempt) {
+    double delay = retry_after_s(header);
+    if (delay < 0) return after_failure(attempt);
+    return delay * (1.0 + std::uniform_real_distribution<double>(0, 0.1)(rng_));
+  }
+
+ private:
+  double base_s_;
+  double max_s_;
+  std::mt19937_64 rng_;
+};
+
+}  // namespace doctown::net

@@ -12,7 +12,7 @@
 #include <utility>
 #include <string_view>
 
-namespace doctown::detail {
+namespace doctown::net {
 
 class RateLimiter {
  public:
@@ -68,4 +68,4 @@ class RateLimiter {
   std::deque<std::pair<Clock::time_point, double>> log_;
 };
 
-}  // namespace doctown::detail
+}  // namespace doctown::net
