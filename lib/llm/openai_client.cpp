@@ -214,7 +214,8 @@ std::size_t OpenAiRun::in_flight_target() const {
   // Until the first answer shows the server's limits (or that it sends none), one request.
   if (!st_.heard_back) return 1;
   std::size_t target = cap;
-  if (opt_.server.concurrency == 0 && st_.latency_s > 0 && (limiter_.rpm() > 0 || limiter_.tpm() > 0)) {
+  const bool limits_known = limiter_.rpm() > 0 || limiter_.tpm() > 0;
+  if (opt_.server.concurrency == 0 && st_.latency_s > 0 && limits_known) {
     // Little's law: in flight = arrival rate × time in system. The rate is what the limits
     // admit; twice that rate × latency keeps the pipe full through latency swings.
     double window = opt_.server.rate_window_s > 0 ? opt_.server.rate_window_s : 60;
@@ -290,13 +291,16 @@ void OpenAiRun::handle_response(Work w, int status, std::string_view body,
   if (!batch_api) limiter_.observe(header, w.sent_at, now);
   const net::StatusClass kind = net::classify_status(status, body);
   if (kind == net::StatusClass::ok) {
+    // Each good answer regrows the in-flight target a little after errors halved it.
+    if (!batch_api) st_.pressure = std::min(1.0, st_.pressure + 0.1);
     handle_answer(std::move(w), body, batch_api);
     return;
   }
   // The server may quote the request URL back: its query and user info are credentials too.
   std::string message =
       mask_url_secrets(net::server_error_message(body, opt_.server.api_key), base_url_);
-  std::string what = "HTTP " + std::to_string(status) + " from " + redact_url(url("/chat/completions")) + ": " + message;
+  std::string what = "HTTP " + std::to_string(status) + " from " +
+                     redact_url(url("/chat/completions")) + ": " + message;
   if (kind == net::StatusClass::unauthorized) {
     if (!fatal_)
       fatal_ = fail(errc::unauthorized,
@@ -305,11 +309,9 @@ void OpenAiRun::handle_response(Work w, int status, std::string_view body,
                     redact_url(base_url_));
     return;
   }
-  if (!batch_api) {
-    // Errors and overload halve the in-flight target; each good answer regrows it a little.
-    if (status == 429 || status >= 500) st_.pressure = std::max(0.125, st_.pressure / 2);
-    else if (status == 200) st_.pressure = std::min(1.0, st_.pressure + 0.1);
-  }
+  // Overload and server errors halve the in-flight target (a good answer regrows it, above).
+  if (!batch_api && (status == 429 || status >= 500))
+    st_.pressure = std::max(0.125, st_.pressure / 2);
   if (status == 429) ++out_.rate_limited;
   if (kind == net::StatusClass::no_quota) {
       if (!fatal_)

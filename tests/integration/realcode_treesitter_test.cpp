@@ -15,6 +15,7 @@
 #include "doctown/analyzer.hpp"
 #include "doctown/source.hpp"
 #include "doctown/verify.hpp"
+#include "support/skip.hpp"
 #include "support/test_paths.hpp"
 
 namespace fs = std::filesystem;
@@ -22,23 +23,16 @@ using namespace doctown;
 
 namespace {
 
-constexpr int kSkip = 77;  // SKIP_RETURN_CODE in tests/CMakeLists.txt
-
 fs::path realcode_dir() { return fs::path(DOCTOWN_TEST_SOURCE_DIR) / ".." / "shared" / "realcode"; }
-
-void skip(const std::string& why) {
-  std::fprintf(stderr, "SKIP: %s\n", why.c_str());
-  std::exit(kSkip);
-}
 
 // The project extracted into a scratch folder (once per process) and analysed with defaults.
 const Codebase& analysed(const std::string& project) {
   static std::map<std::string, Codebase> done;
   if (auto it = done.find(project); it != done.end()) return it->second;
   if (!detail::tree_sitter_available())
-    skip("this build has no tree-sitter grammars (run scripts/install-deps.sh)");
+    test::skip_test("this build has no tree-sitter grammars (run scripts/install-deps.sh)");
   fs::path tarball = realcode_dir() / (project + ".tar.gz");
-  if (!fs::exists(tarball)) skip(tarball.string() + " is missing");
+  if (!fs::exists(tarball)) test::skip_test(tarball.string() + " is missing");
   SourceOptions so;
   so.work_dir = test::scratch_dir("realcode-" + project);
   auto src = resolve_source(tarball.string(), so, RunContext{});
@@ -216,7 +210,7 @@ TEST_CASE("requests: at least 95% of the docstrings Python's ast sees are captur
   const Codebase& cb = analysed("requests");
   const std::string truth =
       run_python(std::string(DOCTOWN_TEST_SOURCE_DIR) + "/tests/support/python_docstrings.py", cb.root);
-  if (truth.empty()) skip("python3 is not available for the ground truth");
+  if (truth.empty()) test::skip_test("python3 is not available for the ground truth");
   std::set<std::pair<std::string, int>> documented;
   for (const auto& s : cb.symbols)
     if (s.language == "python" && !s.doc_comment.empty())

@@ -8,6 +8,8 @@
 #include <iostream>
 
 #include "doctown/analyzer.hpp"
+#include "analyzer/analyzer_impl.hpp"
+#include "support/skip.hpp"
 #include "support/test_paths.hpp"
 
 using namespace doctown;
@@ -487,6 +489,8 @@ TEST_CASE("this repository's own public classes, through a real compile database
 }
 
 TEST_CASE("other languages through tree-sitter and ctags, documents by section", "[analyzer]") {
+  if (!detail::tree_sitter_available())
+    test::skip_test("this build has no tree-sitter grammars (run scripts/install-deps.sh)");
   auto cb = analyze_dir(test::data_dir() / "analyzer/mixed");
   const auto& greeter = by_qname(cb, "py.tool.Greeter", SymbolKind::class_);
   CHECK(greeter.id == "python:py/tool.py:py.tool.Greeter:class");

@@ -315,6 +315,21 @@ TEST_CASE("in flight grows toward rate times latency when the limits are high", 
   CHECK(took < 4.0);  // 8 in flight would take 120 / 8 × 0.3 = 4.5 s
 }
 
+TEST_CASE("after a burst of server errors the number in flight grows back", "[llm]") {
+  // Three 503s halve the in-flight target three times (to an eighth); good answers must raise
+  // it again, or the rest of the run (and every later run of the client) crawls.
+  LoopbackOpenAiServer server({.rpm = 6000, .tpm = 10000000, .latency_s = 0.3});
+  server.script({Fault::status_503, Fault::status_503, Fault::status_503});
+  auto batches = make_batches(160, 1);
+  auto options = options_for(server);
+  options.server.concurrency = 0;
+  auto r = run_client(options, batches);
+  CHECK(r.outcome.docs.size() == 160);
+  auto c = server.counters();
+  CHECK(c.failed == 3);
+  CHECK(c.max_concurrent > 8);  // an eighth of the ~30 the limits admit would stay at 3 or 4
+}
+
 TEST_CASE("a --concurrency value stays a hard cap", "[llm]") {
   LoopbackOpenAiServer server({.rpm = 6000, .tpm = 10000000, .latency_s = 0.05});
   auto batches = make_batches(30, 1);

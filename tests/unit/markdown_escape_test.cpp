@@ -10,6 +10,7 @@
 #include "doctown/writer.hpp"
 #include "output/markdown_escape.hpp"
 #include "source/process.hpp"
+#include "support/skip.hpp"
 #include "support/test_paths.hpp"
 
 namespace fs = std::filesystem;
@@ -19,7 +20,6 @@ using namespace doctown;
 namespace {
 
 constexpr const char* kImg = "<img src=x onerror=alert(1)>";
-constexpr int kSkip = 77;  // SKIP_RETURN_CODE of this executable (tests/CMakeLists.txt)
 
 // The HTML cmark-gfm makes of `markdown`, or exits as a skip when cmark-gfm is missing.
 std::string render(const std::string& markdown) {
@@ -27,8 +27,7 @@ std::string render(const std::string& markdown) {
                                 "-e", "strikethrough"},
                                {.timeout_s = 30, .stdin_data = markdown});
   if (!r && r.error().code == errc::not_found) {
-    WARN("cmark-gfm is not installed (apt-get install cmark-gfm): skipping");
-    std::exit(kSkip);
+    test::skip_test("cmark-gfm is not installed (apt-get install cmark-gfm)");
   }
   REQUIRE(r);
   REQUIRE(r->exit_code == 0);

@@ -102,7 +102,7 @@ TEST_CASE("auto is openai with a key or a server, else offline", "[modes]") {
   auto p = doctown::Pipeline::create(c);
   REQUIRE(p);
   CHECK(p->config().llm == LlmBackend::offline);
-  c.llm_options.api_key = "sk-test";
+  c.llm_options.server.api_key = "sk-test";
   auto q = doctown::Pipeline::create(c);
   REQUIRE(q);
   CHECK(q->config().llm == LlmBackend::openai);
