@@ -299,8 +299,26 @@ bool has_nodiscard(const Symbol& s) {
 
 // Sentences that inform: relations a reader follows, ownership, guarantees. Never the kind,
 // name or type alone.
+// What `= delete` tells a reader: the class cannot be copied or moved, or this overload
+// (often one taking a type that would convert silently) cannot be called.
+std::string deleted_fact(const Symbol& s) {
+  auto sep = s.qualified_name.rfind("::");
+  std::string cls = sep == std::string::npos ? "" : s.qualified_name.substr(0, sep);
+  std::string cls_name = cls.substr(cls.rfind("::") == std::string::npos ? 0 : cls.rfind("::") + 2);
+  std::string_view type = s.params.empty() ? std::string_view{} : std::string_view(s.params[0].type);
+  // The copy or move constructor / assignment: one parameter of the class's own type.
+  bool special = !cls.empty() && s.params.size() == 1 &&
+                 (s.kind == SymbolKind::constructor || s.name == "operator=") &&
+                 type.find(cls_name) != std::string_view::npos;
+  if (!special) return "Deleted: this overload cannot be called.";
+  bool move = type.find("&&") != std::string_view::npos;
+  return std::string(move ? "Moving" : "Copying") + " is disabled (deleted): `" + cls +
+         "` cannot be " + (move ? "moved." : "copied.");
+}
+
 std::vector<std::string> fact_sentences(const Symbol& s) {
   std::vector<std::string> out;
+  if (s.has(flags::is_deleted)) out.push_back(deleted_fact(s));
   if (s.has(flags::is_deprecated)) out.push_back("Deprecated.");
   // Bases, derived classes, overrides and callers are not repeated here: every page lists
   // them under "Inherits from", "Overridden by", "Called by"..., once.
@@ -344,6 +362,7 @@ SymbolDoc document(const Symbol& s, const Codebase& cb, const Relations& rel) {
   // pure virtual, ownership); "static" or [[nodiscard]] alone would read as a non-summary.
   auto contract = [](const std::string& f) {
     return f == "Deprecated." || f.rfind("Pure virtual", 0) == 0 || f.rfind("The caller owns", 0) == 0 ||
+           f.rfind("Copying is", 0) == 0 || f.rfind("Moving is", 0) == 0 || f.rfind("Deleted:", 0) == 0 ||
            f.rfind("The returned object", 0) == 0;
   };
   if (d.summary.empty() && !sentences.empty() && contract(sentences.front())) {

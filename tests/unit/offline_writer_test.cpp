@@ -270,3 +270,24 @@ TEST_CASE("offline writer stops on cancellation and keeps finished docs", "[llm]
   REQUIRE(out.fatal);
   CHECK(out.fatal->code == errc::cancelled);
 }
+
+TEST_CASE("a deleted copy or move says the class cannot be copied or moved", "[llm][offline]") {
+  Codebase cb;
+  Symbol copy = method("copy", "spdlog::logger::logger");
+  copy.kind = SymbolKind::constructor;
+  copy.flags = flags::is_deleted;
+  copy.params = {{"", "const logger &", ""}};
+  Symbol move = method("move", "spdlog::logger::operator=");
+  move.kind = SymbolKind::operator_;
+  move.name = "operator=";
+  move.flags = flags::is_deleted;
+  move.params = {{"", "logger &&", ""}};
+  Symbol other = method("other", "spdlog::logger::log");
+  other.flags = flags::is_deleted;
+  other.params = {{"msg", "const char *", ""}};
+  cb.symbols = {copy, move, other};
+  cb.normalize();
+  CHECK(run_one(cb, "copy").summary == "Copying is disabled (deleted): `spdlog::logger` cannot be copied.");
+  CHECK(run_one(cb, "move").summary == "Moving is disabled (deleted): `spdlog::logger` cannot be moved.");
+  CHECK(run_one(cb, "other").summary == "Deleted: this overload cannot be called.");
+}
