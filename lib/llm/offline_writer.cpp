@@ -231,11 +231,28 @@ bool noise_line(std::string_view line) {
   if (letters == 0) return marks > 0;
   std::string t;
   for (char c : line)
-    if (c != '-' && c != '=' && c != '*' && c != '.') t += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (c != '-' && c != '=' && c != '*') t += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   auto b = t.find_first_not_of(' ');
   if (b == std::string::npos) return true;
-  t = t.substr(b, t.find_last_not_of(' ') - b + 1);
-  return t.rfind("see ", 0) == 0 && t.find(' ', 4) == std::string::npos;
+  t = t.substr(b, t.find_last_not_of(". ") - b + 1);  // "see zlib.h." -> "see zlib.h"
+  // "see zlib.h" points at a file (the declaration, which the page links); "See QueryIntValue"
+  // points at a sibling whose docs apply, and stays (as a link, see link_pointer).
+  return t.rfind("see ", 0) == 0 && t.find(' ', 4) == std::string::npos &&
+         t.find('.', 4) != std::string::npos;
+}
+
+// tinyxml2's "See QueryIntValue" / "See IntAttribute()": the name in a code span, so that the
+// page links it to the symbol whose docs apply.
+std::string link_pointer(const std::string& summary) {
+  if (summary.rfind("See ", 0) != 0) return summary;
+  std::string name = summary.substr(4);
+  while (!name.empty() && (name.back() == '.' || name.back() == ' ')) name.pop_back();
+  if (name.size() > 2 && name.ends_with("()")) name.resize(name.size() - 2);
+  if (name.empty() || !std::all_of(name.begin(), name.end(), [](char c) {
+        return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == ':';
+      }))
+    return summary;
+  return "See `" + name + "`.";
 }
 
 std::string own_comment(const Symbol& s) {
@@ -352,6 +369,7 @@ SymbolDoc document(const Symbol& s, const Codebase& cb, const Relations& rel) {
   if (!d.summary.empty() && d.summary.back() != '.' && d.summary.back() != '!' &&
       d.summary.back() != '?')
     d.summary += '.';
+  d.summary = link_pointer(d.summary);
   std::vector<std::string> sentences;
   if (base)
     sentences.push_back("Documentation inherited from `" + base->qualified_name +

@@ -209,10 +209,14 @@ TEST_CASE("rulers and pointer comments are not prose and paragraphs survive", "[
   Symbol busy = method("busy", "deflate_slow");
   busy.complexity = 40;
   busy.flags = flags::is_static;
-  cb.symbols = {ruler, pointer, after, paras, busy};
+  Symbol sibling = method("sibling", "tinyxml2::XMLElement::BoolAttribute");
+  sibling.doc_comment = "See IntAttribute()";
+  cb.symbols = {ruler, pointer, after, paras, busy, sibling};
   cb.normalize();
   CHECK(run_one(cb, "ruler").summary.empty());
   CHECK(run_one(cb, "pointer").summary.empty());
+  // A pointer to a sibling symbol stays, as a code span the page turns into a link.
+  CHECK(run_one(cb, "sibling").summary == "See `IntAttribute`.");
   SymbolDoc a = run_one(cb, "after");
   CHECK(a.summary == "Same as adler32(), but with a size_t length.");
   CHECK(a.description.empty());
