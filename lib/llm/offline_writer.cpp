@@ -352,6 +352,27 @@ std::vector<std::string> fact_sentences(const Symbol& s) {
   return out;
 }
 
+// The description's paragraphs without repeats. The analyzer keeps both the header's and the
+// definition's comment; zlib writes the same text in both (compress2's doc appeared twice), so a
+// paragraph seen before, or one opening with the summary again, is the second copy.
+std::string without_repeats(const std::string& rest, const std::string& summary) {
+  std::string head = summary;
+  while (!head.empty() && (head.back() == '.' || head.back() == ' ')) head.pop_back();
+  std::set<std::string> seen;
+  std::string out;
+  bool second_copy = false;
+  std::size_t pos = 0;
+  while (pos < rest.size()) {
+    std::size_t end = rest.find("\n\n", pos);
+    std::string para = rest.substr(pos, end == std::string::npos ? std::string::npos : end - pos);
+    pos = end == std::string::npos ? rest.size() : end + 2;
+    if (!head.empty() && para.rfind(head, 0) == 0) second_copy = true;
+    if (second_copy || !seen.insert(para).second) continue;
+    out += (out.empty() ? "" : "\n\n") + para;
+  }
+  return out;
+}
+
 SymbolDoc document(const Symbol& s, const Codebase& cb, const Relations& rel) {
   SymbolDoc d;
   d.id = s.id;
@@ -374,7 +395,7 @@ SymbolDoc document(const Symbol& s, const Codebase& cb, const Relations& rel) {
   if (base)
     sentences.push_back("Documentation inherited from `" + base->qualified_name +
                         "`, which it overrides.");
-  if (!rest.empty()) sentences.push_back(rest);
+  if (std::string r = without_repeats(rest, d.summary); !r.empty()) sentences.push_back(r);
   for (auto& f : fact_sentences(s)) sentences.push_back(std::move(f));
   // Without any comment a fact about the contract stands in as the summary (deprecated,
   // pure virtual, ownership); "static" or [[nodiscard]] alone would read as a non-summary.

@@ -211,7 +211,12 @@ TEST_CASE("rulers and pointer comments are not prose and paragraphs survive", "[
   busy.flags = flags::is_static;
   Symbol sibling = method("sibling", "tinyxml2::XMLElement::BoolAttribute");
   sibling.doc_comment = "See IntAttribute()";
-  cb.symbols = {ruler, pointer, after, paras, busy, sibling};
+  Symbol twice = method("twice", "compress2");
+  twice.doc_comment = "Compresses the source buffer. The level is as in deflateInit.\n\n"
+                      "Returns Z_OK on success.\n\n"
+                      "Compresses the source buffer. An older wording of the same.\n\n"
+                      "Returns Z_OK on success.";
+  cb.symbols = {ruler, pointer, after, paras, busy, sibling, twice};
   cb.normalize();
   CHECK(run_one(cb, "ruler").summary.empty());
   CHECK(run_one(cb, "pointer").summary.empty());
@@ -225,6 +230,10 @@ TEST_CASE("rulers and pointer comments are not prose and paragraphs survive", "[
   CHECK(p.description ==
         "It may introduce some output latency. The detailed semantics are as follows:\n\n"
         "- Compress more input.\n\n- Generate more output.");
+  // zlib's header and definition comments say the same: the second copy is left out.
+  SymbolDoc t = run_one(cb, "twice");
+  CHECK(t.summary == "Compresses the source buffer.");
+  CHECK(t.description == "The level is as in deflateInit.\n\nReturns Z_OK on success.");
   // No comment: "Static" or a complexity figure is no summary.
   SymbolDoc b = run_one(cb, "busy");
   CHECK(b.summary.empty());
