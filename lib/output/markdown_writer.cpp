@@ -104,6 +104,8 @@ class MarkdownRenderer {
         if (auto e = m_.entry_of(id)) links.push_back(symbol_link(*e, page));
         else links.push_back(code_span(m_.unlisted_name(id)));
       std::sort(links.begin(), links.end());
+      // Two unlisted symbols of one name (tinyxml2's two `main`s) read as one.
+      links.erase(std::unique(links.begin(), links.end()), links.end());
       o << "**" << g.label << ":** ";
       for (std::size_t i = 0; i < links.size() && i < 12; ++i) o << (i ? ", " : "") << links[i];
       if (links.size() > 12) o << " and " << links.size() - 12 << " more";
