@@ -479,6 +479,18 @@ std::optional<std::size_t> SiteModel::resolve(std::string_view ref, const Symbol
   }
   const Symbol* s = resolver_.resolve(ref);
   if (!s) return std::nullopt;
+  // A bare member name (`keys()` in a dict-like class's docstring) that is not in the
+  // context's own scopes names some other type's member: linking the one class that happens
+  // to have it (RequestsCookieJar::keys) would send the reader to the wrong place.
+  if (context && normalize_reference(ref).find_first_of(":.") == std::string::npos &&
+      !s->parent_id.empty())
+    if (const Symbol* parent = codebase().find(s->parent_id); parent && is_record(parent->kind)) {
+      bool in_scope = false;
+      for (const Symbol* at = context; at && !in_scope;
+           at = at->parent_id.empty() ? nullptr : codebase().find(at->parent_id))
+        in_scope = at->id == parent->id;
+      if (!in_scope) return std::nullopt;
+    }
   return entry_of(s->id);
 }
 
