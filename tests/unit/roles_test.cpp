@@ -181,3 +181,22 @@ TEST_CASE("internal headers, generated tables and generated documentation sites 
   CHECK_FALSE(cb.find("deflate_slow")->is_public_api);  // declared only in an internal header
   CHECK(cb.find("searchFor")->is_public_api);       // not a header: its language decides
 }
+
+TEST_CASE("an overload calling its namesake shows the call line, not its own signature", "[usage]") {
+  // tinyxml2: LoadFile(const char*) calls LoadFile(FILE*) a few lines into its body.
+  Codebase cb;
+  Symbol by_name = sym("load_name", "doc.cpp");
+  by_name.name = "LoadFile";
+  by_name.location = {"doc.cpp", 10, 14};
+  by_name.source_text = "int Doc::LoadFile( const char* name )\n{\n  FILE* fp = open(name);\n  return LoadFile( fp );\n}";
+  Symbol by_file = sym("load_file", "doc.cpp");
+  by_file.name = "LoadFile";
+  cb.symbols = {by_name, by_file};
+  cb.relations = {{"load_name", "load_file", RelationKind::calls}};
+  cb.normalize();
+  UsageIndex usage(cb, nullptr);
+  auto sites = usage.find("load_file", 3);
+  REQUIRE(sites.size() == 1);
+  CHECK(sites[0].line == 13);
+  CHECK(sites[0].snippet == "return LoadFile( fp );");
+}
