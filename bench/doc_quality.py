@@ -9,7 +9,8 @@ docpack (chunks.json, documentation.json) and the Markdown/HTML pages:
   public_api_docworthy_..._pct  the same without destructors, deleted/defaulted functions,
                               parameterless constructors and private members
   test_thirdparty_docs_pct    documented symbols whose file is a test, benchmark, bundled
-                              third-party or generated file (judged by path, independently of
+                              third-party or generated file (judged by path, by generated
+                              documentation folders and by minified lines, independently of
                               doctown's own roles, so the number cannot agree with itself)
   restating_summary_pct       summaries that only restate kind and name ("A function `f`.")
   restating_commented_pct     the same, among symbols whose source has a comment
@@ -19,6 +20,7 @@ docpack (chunks.json, documentation.json) and the Markdown/HTML pages:
 
 Prints a table and writes bench/results/doc_quality.json (or --json PATH).
 Usage: bench/doc_quality.py [--doctown PATH] [--corpus DIR] [--json PATH] [--label TEXT]
+                            [--only a,b] [--keep DIR]
 """
 import argparse
 import json
@@ -45,7 +47,34 @@ TEST_FILE = re.compile(r"(^test_.*\.py$|_test\.[a-z+]+$|_tests?\.py$|^test[_-]?[
 RESTATING = re.compile(r"^(An?|The) [a-z ]+ `[^`]+`( of `[^`]+`)?\.$")
 
 
-def is_test_or_thirdparty(path):
+def generated_files(root):
+    """Files of generated documentation sites (a folder holding doxygen.css or Sphinx's
+    .buildinfo, and its subfolders, like tinyxml2's docs/) and minified files (a line over 1,000
+    characters in the first 4 KiB, like jquery.js): nobody documents these, whatever doctown's
+    roles say."""
+    out, sites = set(), []
+    for folder, _, files in sorted(os.walk(root)):
+        rel = os.path.relpath(folder, root).replace(os.sep, "/")
+        prefix = "" if rel == "." else rel + "/"
+        if "doxygen.css" in files or ".buildinfo" in files:
+            sites.append(prefix)
+        in_site = any(prefix.startswith(s) for s in sites)
+        for f in files:
+            if not in_site:
+                try:
+                    with open(os.path.join(folder, f), "rb") as h:
+                        head = h.read(4096)
+                except OSError:
+                    continue
+                if not any(len(line) > 1000 for line in head.split(b"\n")):
+                    continue
+            out.add(prefix + f)
+    return out
+
+
+def is_test_or_thirdparty(path, generated=frozenset()):
+    if path in generated:
+        return True
     parts = path.split("/")
     if any(p.lower() in TEST_DIRS for p in parts[:-1]):
         return True
@@ -81,6 +110,7 @@ def measure(doctown, archive, work):
         t.extractall(src, filter="data")
     entries = [e for e in os.listdir(src) if not e.startswith(".")]
     root = os.path.join(src, entries[0]) if len(entries) == 1 else src
+    generated = generated_files(root)
     out = os.path.join(work, "out")
     cmd = [doctown, "build", root, "-o", out, "--llm", "offline", "--no-cache", "--json",
            "--name", name]
@@ -98,14 +128,14 @@ def measure(doctown, archive, work):
     doc_by_id = {d["symbol_id"]: d for d in docs["summaries"]}
     documentable = [c for c in chunks if c["metadata"]["symbol_kind"] not in NOT_ON_ITS_OWN]
     public = [c for c in documentable if c["metadata"]["extra"]["is_public_api"]
-              and not is_test_or_thirdparty(c["path"])]
+              and not is_test_or_thirdparty(c["path"], generated)]
     public_doc = sum(1 for c in public if c["chunk_id"] in doc_by_id)
     # The same without what has nothing to explain: destructors, deleted/defaulted functions,
     # parameterless constructors and private members (DocScore's rule for forced selection).
     worthy = [c for c in public if not nothing_to_explain(c)]
     worthy_doc = sum(1 for c in worthy if c["chunk_id"] in doc_by_id)
     documented = [by_id[i] for i in doc_by_id if i in by_id]
-    foreign = sum(1 for c in documented if is_test_or_thirdparty(c["path"]))
+    foreign = sum(1 for c in documented if is_test_or_thirdparty(c["path"], generated))
     restating = [i for i, d in doc_by_id.items() if RESTATING.match(d["summary"].strip())]
     commented = [i for i in doc_by_id if i in by_id and by_id[i]["metadata"]["doc_comment"].strip()]
     restating_commented = [i for i in commented if RESTATING.match(doc_by_id[i]["summary"].strip())]
@@ -136,6 +166,7 @@ def main():
     ap.add_argument("--json", default=os.path.join(HERE, "results", "doc_quality.json"))
     ap.add_argument("--label", default="", help="free text stored in the JSON (e.g. the commit)")
     ap.add_argument("--only", default="", help="comma-separated project names")
+    ap.add_argument("--keep", default="", help="keep each project's source and output in DIR/<project>")
     a = ap.parse_args()
     if not os.access(a.doctown, os.X_OK):
         raise SystemExit(f"no doctown binary at {a.doctown}; build it or pass --doctown PATH")
@@ -156,8 +187,13 @@ def main():
     # One row at a time, JSON rewritten after each project: a long corpus run that is stopped
     # keeps what it measured.
     for f in archives:
-        with tempfile.TemporaryDirectory(prefix="doctown-docq-") as work:
+        if a.keep:
+            work = os.path.join(os.path.abspath(a.keep), f.split(".")[0])
+            os.makedirs(work, exist_ok=True)
             r = measure(os.path.abspath(a.doctown), os.path.join(a.corpus, f), work)
+        else:
+            with tempfile.TemporaryDirectory(prefix="doctown-docq-") as work:
+                r = measure(os.path.abspath(a.doctown), os.path.join(a.corpus, f), work)
         rows.append(r)
         print(" ".join(str(r[k] if r[k] is not None else "-").rjust(w) for k, _, w in cols),
               flush=True)

@@ -43,9 +43,17 @@ struct RoleOptions {
 };
 
 /// The role of every file of the codebase: classify_file on the path and the first 4 KiB of
-/// the file under `codebase.root` (unreadable files are classified by path). A header
-/// declaring public-API symbols becomes a public header even outside `include/`.
+/// the file under `codebase.root` (unreadable files are classified by path). Files inside a
+/// generated documentation site (a folder holding doxygen.css or Sphinx's .buildinfo) are
+/// generated. A header declaring public-API symbols becomes a public header even outside
+/// `include/`, unless its leading comment says it is internal ("should not be used by
+/// applications", "internal header", ...).
 FileRoles assign_file_roles(const Codebase& codebase);
+
+/// The public API of C and C++ is what the public headers declare: a symbol whose declaring
+/// or defining files include a header, none of them a public header (zlib's deflate.h, bundled
+/// third-party headers), stops being public API. Symbols of other languages are left alone.
+void restrict_public_api(Codebase& codebase, const FileRoles& roles);
 
 /// The role of a file; `library` when it is not in the map.
 FileRole role_of_file(const FileRoles& roles, std::string_view path);

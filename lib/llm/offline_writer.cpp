@@ -61,22 +61,40 @@ std::string comment_prose(const std::string& text) {
       }
       break;  // a block tag: the prose is over
     }
-    s += (c == '\n' || c == '\t' || c == '\r') ? ' ' : c;
+    // A blank line (a paragraph break) and a line opening a list item ("- x", "* x") survive
+    // as "\n\n"; other line breaks are spaces.
+    if (c == '\n') {
+      std::size_t j = i + 1;
+      while (j < text.size() && (text[j] == ' ' || text[j] == '\t' || text[j] == '\r')) ++j;
+      bool blank = j < text.size() && text[j] == '\n';
+      bool item = j + 1 < text.size() && (text[j] == '-' || text[j] == '*') && text[j + 1] == ' ';
+      s += (blank || item) ? "\n\n" : " ";
+      continue;
+    }
+    s += (c == '\t' || c == '\r') ? ' ' : c;
   }
   std::string out;
-  for (char c : s)
-    if (!(c == ' ' && (out.empty() || out.back() == ' '))) out += c;
-  while (!out.empty() && out.back() == ' ') out.pop_back();
+  for (char c : s) {
+    if (c == ' ' && (out.empty() || out.back() == ' ' || out.back() == '\n')) continue;
+    if (c == '\n' && !out.empty() && out.back() == ' ') out.pop_back();
+    // At most one empty line in a row, none at the start.
+    if (c == '\n' && (out.empty() || (out.size() >= 2 && out.ends_with("\n\n")))) continue;
+    out += c;
+  }
+  while (!out.empty() && (out.back() == ' ' || out.back() == '\n')) out.pop_back();
   return out;
 }
 
 // Split prose after its first sentence. A sentence ends at ". " followed by a capital letter,
 // so "e.g. a circle" does not end it.
 std::pair<std::string, std::string> split_first_sentence(const std::string& prose) {
-  for (std::size_t i = 0; i + 2 < prose.size(); ++i)
+  for (std::size_t i = 0; i + 2 < prose.size(); ++i) {
+    if (prose[i] == '\n' && prose[i + 1] == '\n')  // a paragraph ends a sentence too
+      return {prose.substr(0, i), prose.substr(i + 2)};
     if ((prose[i] == '.' || prose[i] == '!' || prose[i] == '?') && prose[i + 1] == ' ' &&
         std::isupper(static_cast<unsigned char>(prose[i + 2])))
       return {prose.substr(0, i + 1), prose.substr(i + 2)};
+  }
   return {prose, ""};
 }
 
@@ -181,56 +199,17 @@ CommentTags comment_tags(const std::string& text) {
   return t;
 }
 
+// Only `overrides` is needed here (inherited docs); the pages list the other relations.
 struct Relations {
-  std::map<std::string, std::vector<std::string>> calls, called_by, bases, derived, overrides,
-      overridden_by;
+  std::map<std::string, std::vector<std::string>> overrides;
 };
 
 Relations index_relations(const Codebase& cb) {
   Relations r;
-  for (const auto& rel : cb.relations) {
-    if (rel.from == rel.to) continue;
-    switch (rel.kind) {
-      case RelationKind::calls:
-        r.calls[rel.from].push_back(rel.to);
-        r.called_by[rel.to].push_back(rel.from);
-        break;
-      case RelationKind::inherits:
-        r.bases[rel.from].push_back(rel.to);
-        r.derived[rel.to].push_back(rel.from);
-        break;
-      case RelationKind::overrides:
-        r.overrides[rel.from].push_back(rel.to);
-        r.overridden_by[rel.to].push_back(rel.from);
-        break;
-      default: break;
-    }
-  }
+  for (const auto& rel : cb.relations)
+    if (rel.kind == RelationKind::overrides && rel.from != rel.to)
+      r.overrides[rel.from].push_back(rel.to);
   return r;
-}
-
-// "`a`, `b` and `c`" for the codebase symbols among ids (unknown ids are skipped).
-std::string name_list(const Codebase& cb, const std::vector<std::string>& ids,
-                      std::size_t limit = 6) {
-  std::vector<std::string> names;
-  std::set<std::string> seen;
-  for (const auto& id : ids) {
-    const Symbol* s = cb.find(id);
-    if (!s || !seen.insert(s->qualified_name).second) continue;
-    names.push_back("`" + s->qualified_name + "`");
-  }
-  std::sort(names.begin(), names.end());
-  std::string more;
-  if (names.size() > limit) {
-    more = " and " + std::to_string(names.size() - limit) + " more";
-    names.resize(limit);
-  }
-  std::string out;
-  for (std::size_t i = 0; i < names.size(); ++i) {
-    if (i) out += (i + 1 == names.size() && more.empty()) ? " and " : ", ";
-    out += names[i];
-  }
-  return out + more;
 }
 
 const std::vector<std::string>& get(const std::map<std::string, std::vector<std::string>>& m,
@@ -240,8 +219,56 @@ const std::vector<std::string>& get(const std::map<std::string, std::vector<std:
   return it == m.end() ? empty : it->second;
 }
 
+// Whether a comment line is decoration or a pointer elsewhere rather than prose: a ruler
+// ("=====", "-----", "/* ***** */"), or zlib's "-- see zlib.h --" on a definition whose
+// documentation is at the declaration (the page links that one).
+bool noise_line(std::string_view line) {
+  std::size_t letters = 0, marks = 0;
+  for (char c : line) {
+    if (std::isalnum(static_cast<unsigned char>(c))) ++letters;
+    else if (c != ' ' && c != '\t' && c != '\r') ++marks;
+  }
+  if (letters == 0) return marks > 0;
+  std::string t;
+  for (char c : line)
+    if (c != '-' && c != '=' && c != '*') t += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  auto b = t.find_first_not_of(' ');
+  if (b == std::string::npos) return true;
+  t = t.substr(b, t.find_last_not_of(". ") - b + 1);  // "see zlib.h." -> "see zlib.h"
+  // "see zlib.h" points at a file (the declaration, which the page links); "See QueryIntValue"
+  // points at a sibling whose docs apply, and stays (as a link, see link_pointer).
+  return t.rfind("see ", 0) == 0 && t.find(' ', 4) == std::string::npos &&
+         t.find('.', 4) != std::string::npos;
+}
+
+// tinyxml2's "See QueryIntValue" / "See IntAttribute()": the name in a code span, so that the
+// page links it to the symbol whose docs apply.
+std::string link_pointer(const std::string& summary) {
+  if (summary.rfind("See ", 0) != 0) return summary;
+  std::string name = summary.substr(4);
+  while (!name.empty() && (name.back() == '.' || name.back() == ' ')) name.pop_back();
+  if (name.size() > 2 && name.ends_with("()")) name.resize(name.size() - 2);
+  if (name.empty() || !std::all_of(name.begin(), name.end(), [](char c) {
+        return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == ':';
+      }))
+    return summary;
+  return "See `" + name + "`.";
+}
+
 std::string own_comment(const Symbol& s) {
-  return !s.doc_comment.empty() ? s.doc_comment : s.brief;
+  const std::string& raw = !s.doc_comment.empty() ? s.doc_comment : s.brief;
+  std::string out;
+  std::size_t pos = 0;
+  while (pos <= raw.size()) {
+    std::size_t nl = raw.find('\n', pos);
+    std::string_view line = std::string_view(raw).substr(pos, nl == std::string::npos ? nl : nl - pos);
+    // A dropped line becomes an empty one: it still separates what it separated.
+    out += noise_line(line) ? std::string_view{} : line;
+    if (nl == std::string::npos) break;
+    out += '\n';
+    pos = nl + 1;
+  }
+  return out.find_first_not_of(" \t\r\n") == std::string::npos ? std::string{} : out;
 }
 
 // The documented symbol whose docs this one inherits: the method it overrides (followed up the
@@ -289,22 +316,30 @@ bool has_nodiscard(const Symbol& s) {
 
 // Sentences that inform: relations a reader follows, ownership, guarantees. Never the kind,
 // name or type alone.
-std::vector<std::string> fact_sentences(const Symbol& s, const Codebase& cb, const Relations& rel) {
+// What `= delete` tells a reader: the class cannot be copied or moved, or this overload
+// (often one taking a type that would convert silently) cannot be called.
+std::string deleted_fact(const Symbol& s) {
+  auto sep = s.qualified_name.rfind("::");
+  std::string cls = sep == std::string::npos ? "" : s.qualified_name.substr(0, sep);
+  std::string cls_name = cls.substr(cls.rfind("::") == std::string::npos ? 0 : cls.rfind("::") + 2);
+  std::string_view type = s.params.empty() ? std::string_view{} : std::string_view(s.params[0].type);
+  // The copy or move constructor / assignment: one parameter of the class's own type.
+  bool special = !cls.empty() && s.params.size() == 1 &&
+                 (s.kind == SymbolKind::constructor || s.name == "operator=") &&
+                 type.find(cls_name) != std::string_view::npos;
+  if (!special) return "Deleted: this overload cannot be called.";
+  bool move = type.find("&&") != std::string_view::npos;
+  return std::string(move ? "Moving" : "Copying") + " is disabled (deleted): `" + cls +
+         "` cannot be " + (move ? "moved." : "copied.");
+}
+
+std::vector<std::string> fact_sentences(const Symbol& s) {
   std::vector<std::string> out;
+  if (s.has(flags::is_deleted)) out.push_back(deleted_fact(s));
   if (s.has(flags::is_deprecated)) out.push_back("Deprecated.");
-  if (s.has(flags::is_pure)) {
-    std::string impl = name_list(cb, get(rel.overridden_by, s.id));
-    out.push_back("Pure virtual: derived classes implement it" +
-                  (impl.empty() ? std::string(".") : " (" + impl + ")."));
-  } else if (auto impl = name_list(cb, get(rel.overridden_by, s.id)); !impl.empty()) {
-    out.push_back("Overridden by " + impl + ".");
-  }
-  if (auto o = name_list(cb, get(rel.overrides, s.id)); !o.empty())
-    out.push_back("Overrides " + o + ".");
-  if (auto b = name_list(cb, get(rel.bases, s.id)); !b.empty())
-    out.push_back("Derives from " + b + ".");
-  if (auto d = name_list(cb, get(rel.derived, s.id)); !d.empty())
-    out.push_back("Base of " + d + ".");
+  // Bases, derived classes, overrides and callers are not repeated here: every page lists
+  // them under "Inherits from", "Overridden by", "Called by"..., once.
+  if (s.has(flags::is_pure)) out.push_back("Pure virtual: derived classes implement it.");
   if (is_callable(s.kind)) {
     if (type_has(s.return_type, "unique_ptr<"))
       out.push_back("The caller owns the returned object.");
@@ -313,10 +348,27 @@ std::vector<std::string> fact_sentences(const Symbol& s, const Codebase& cb, con
     if (has_nodiscard(s)) out.push_back("Its result must not be ignored ([[nodiscard]]).");
     if (s.has(flags::is_static) && s.kind == SymbolKind::method)
       out.push_back("Static: called without an object.");
-    if (auto c = name_list(cb, get(rel.called_by, s.id)); !c.empty())
-      out.push_back("Called by " + c + ".");
-    if (s.complexity >= 10)
-      out.push_back("Branchy code: cyclomatic complexity " + std::to_string(s.complexity) + ".");
+  }
+  return out;
+}
+
+// The description's paragraphs without repeats. The analyzer keeps both the header's and the
+// definition's comment; zlib writes the same text in both (compress2's doc appeared twice), so a
+// paragraph seen before, or one opening with the summary again, is the second copy.
+std::string without_repeats(const std::string& rest, const std::string& summary) {
+  std::string head = summary;
+  while (!head.empty() && (head.back() == '.' || head.back() == ' ')) head.pop_back();
+  std::set<std::string> seen;
+  std::string out;
+  bool second_copy = false;
+  std::size_t pos = 0;
+  while (pos < rest.size()) {
+    std::size_t end = rest.find("\n\n", pos);
+    std::string para = rest.substr(pos, end == std::string::npos ? std::string::npos : end - pos);
+    pos = end == std::string::npos ? rest.size() : end + 2;
+    if (!head.empty() && para.rfind(head, 0) == 0) second_copy = true;
+    if (second_copy || !seen.insert(para).second) continue;
+    out += (out.empty() ? "" : "\n\n") + para;
   }
   return out;
 }
@@ -332,18 +384,27 @@ SymbolDoc document(const Symbol& s, const Codebase& cb, const Relations& rel) {
   auto [summary, rest] = split_first_sentence(comment_prose(comment));
   // The summary keeps the comment's own spelling (it may start with a function's name).
   d.summary = summary;
+  // "... the compiler's view of z_stream:" announced code the summary does not carry.
+  if (!d.summary.empty() && (d.summary.back() == ':' || d.summary.back() == ';'))
+    d.summary.pop_back();
   if (!d.summary.empty() && d.summary.back() != '.' && d.summary.back() != '!' &&
       d.summary.back() != '?')
     d.summary += '.';
+  d.summary = link_pointer(d.summary);
   std::vector<std::string> sentences;
   if (base)
     sentences.push_back("Documentation inherited from `" + base->qualified_name +
                         "`, which it overrides.");
-  if (!rest.empty()) sentences.push_back(rest);
-  for (auto& f : fact_sentences(s, cb, rel))
-    if (!base || f.rfind("Overrides ", 0) != 0) sentences.push_back(std::move(f));
-  // Without any comment the most telling fact stands in as the summary.
-  if (d.summary.empty() && !sentences.empty()) {
+  if (std::string r = without_repeats(rest, d.summary); !r.empty()) sentences.push_back(r);
+  for (auto& f : fact_sentences(s)) sentences.push_back(std::move(f));
+  // Without any comment a fact about the contract stands in as the summary (deprecated,
+  // pure virtual, ownership); "static" or [[nodiscard]] alone would read as a non-summary.
+  auto contract = [](const std::string& f) {
+    return f == "Deprecated." || f.rfind("Pure virtual", 0) == 0 || f.rfind("The caller owns", 0) == 0 ||
+           f.rfind("Copying is", 0) == 0 || f.rfind("Moving is", 0) == 0 || f.rfind("Deleted:", 0) == 0 ||
+           f.rfind("The returned object", 0) == 0;
+  };
+  if (d.summary.empty() && !sentences.empty() && contract(sentences.front())) {
     d.summary = sentences.front();
     sentences.erase(sentences.begin());
   }
@@ -357,8 +418,6 @@ SymbolDoc document(const Symbol& s, const Codebase& cb, const Relations& rel) {
   if (!tags.returns.empty()) d.returns = sentence(comment_prose(tags.returns));
   if (!tags.throws.empty()) d.throws = sentence(comment_prose(tags.throws));
   else if (s.has(flags::is_noexcept)) d.throws = "Nothing: it is declared noexcept.";
-  for (const auto& id : get(rel.overrides, s.id)) d.see_also.push_back(id);
-  for (const auto& id : get(rel.bases, s.id)) d.see_also.push_back(id);
   return d;
 }
 

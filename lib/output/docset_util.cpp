@@ -115,8 +115,9 @@ std::vector<FileRank> rank_files(const DocSet& d) {
 }
 
 std::string summary_of(const DocSet& d, const Symbol& s) {
-  if (auto it = d.docs->find(s.id); it != d.docs->end() && !it->second.summary.empty())
-    return it->second.summary;
+  // A documented symbol's summary is the writer's verdict, even when empty (its comment was
+  // a ruler or a pointer elsewhere); the raw brief would bring the ruler back.
+  if (auto it = d.docs->find(s.id); it != d.docs->end()) return it->second.summary;
   return s.brief;
 }
 

@@ -25,6 +25,8 @@ namespace json = boost::json;
 namespace {
 
 constexpr std::string_view kExt = ".html";
+// Diagrams up to this size are inlined in diagrams.html; bigger ones get their own .svg file.
+constexpr std::size_t kInlineSvgLimit = 128 * 1024;
 
 std::string esc(std::string_view s) {
   std::string o;
@@ -144,8 +146,10 @@ class HtmlRenderer {
       std::vector<std::string> links;
       for (const auto& id : g.ids)
         if (auto e = m_.entry_of(id)) links.push_back(symbol_link(*e, page));
-        else links.push_back("<code>" + esc(id) + "</code>");
+        else links.push_back("<code>" + esc(m_.unlisted_name(id)) + "</code>");
       std::sort(links.begin(), links.end());
+      // Two unlisted symbols of one name (tinyxml2's two `main`s) read as one.
+      links.erase(std::unique(links.begin(), links.end()), links.end());
       o << "<p class=\"relations\"><strong>" << g.label << ":</strong> ";
       for (std::size_t i = 0; i < links.size() && i < 12; ++i) o << (i ? ", " : "") << links[i];
       if (links.size() > 12) o << " and " << links.size() - 12 << " more";
@@ -168,8 +172,8 @@ class HtmlRenderer {
     if (!summary.empty()) o << "<div class=\"summary\">" << prose(summary, page, &s) << "</div>\n";
     if (d && !d->description.empty())
       o << "<div class=\"description\">" << prose(d->description, page, &s) << "</div>\n";
-    if (!d && !s.doc_comment.empty() && s.doc_comment != s.brief)
-      o << "<div class=\"description\">" << prose(s.doc_comment, page, &s) << "</div>\n";
+    if (std::string more = SiteModel::comment_beyond_brief(s); !d && !more.empty())
+      o << "<div class=\"description\">" << prose(more, page, &s) << "</div>\n";
     if (d && !d->params.empty()) {
       o << "<p><strong>Parameters</strong></p>\n<table><tr><th>Name</th><th>Type</th>"
            "<th>Description</th></tr>\n";
@@ -182,13 +186,7 @@ class HtmlRenderer {
           << inline_html(p.description, page, &s) << "</td></tr>\n";
       }
       o << "</table>\n";
-    } else if (!s.params.empty() && is_callable(s.kind)) {
-      o << "<p><strong>Parameters</strong></p>\n<table><tr><th>Name</th><th>Type</th></tr>\n";
-      for (const Param& p : s.params)
-        o << "<tr><td><code>" << esc(p.name.empty() ? "(unnamed)" : p.name)
-          << "</code></td><td><code>" << esc(p.type) << "</code></td></tr>\n";
-      o << "</table>\n";
-    }
+    }  // no table of names and types alone: the signature shows them
     if (d && !d->returns.empty()) {
       o << "<p><strong>Returns</strong>";
       if (!s.return_type.empty()) o << " <code>" << esc(s.return_type) << "</code>";
@@ -201,10 +199,10 @@ class HtmlRenderer {
     if (d)
       for (const std::string& ex : d->examples)
         o << "<p><strong>Example</strong></p>\n<pre><code>" << esc(ex) << "</code></pre>\n";
-    if (d && !d->see_also.empty()) {
+    if (auto refs = d ? m_.see_also(e.symbol, *d) : std::vector<std::string>{}; !refs.empty()) {
       o << "<p class=\"see-also\"><strong>See also:</strong> ";
       bool first = true;
-      for (const std::string& ref : d->see_also) {
+      for (const std::string& ref : refs) {
         o << (first ? "" : ", ");
         first = false;
         if (auto t = m_.resolve(ref, &s)) o << symbol_link(*t, page);
@@ -265,7 +263,7 @@ class HtmlRenderer {
          "<a href=\"search.html\">Search</a><br>"
          "<a href=\"llms.txt\" type=\"text/plain\">llms.txt</a></p>\n";
     std::size_t shown = 0;
-    for (const char* kind : {"namespace", "header", "file"}) {
+    for (const char* kind : {"namespace", "class", "header", "file"}) {
       bool any = false;
       for (std::size_t pi = 0; pi < m_.pages().size(); ++pi) {
         const SitePage& p = m_.pages()[pi];
@@ -273,7 +271,10 @@ class HtmlRenderer {
         if (shown >= 300) break;  // huge codebases: the index lists every page
         if (!any)
           o << "<h3>"
-            << (p.kind == "namespace" ? "Namespaces" : p.kind == "header" ? "Headers" : "Files")
+            << (p.kind == "namespace" ? "Namespaces"
+                : p.kind == "class"   ? "Classes"
+                : p.kind == "header"  ? "Headers"
+                                      : "Files")
             << "</h3>\n<ul>\n";
         any = true;
         ++shown;
@@ -314,7 +315,7 @@ class HtmlRenderer {
         o << prose(ns.brief, pi, &ns);
       }
     }
-    if (!p.entries.empty())
+    if (!p.entries.empty() && p.kind != "class")
       o << "<p>" << p.symbols << " symbols, " << p.documented << " documented.</p>\n";
     if (!p.listed.empty()) {
       o << (p.kind == "header" ? "<h2>Declared in this header</h2>\n" : "<h2>Classes</h2>\n");
@@ -470,6 +471,14 @@ class HtmlWriter final : public Writer {
   }
 
  private:
+  static void failure_note(std::ostringstream& o, const std::string& title,
+                           const std::string& why, const RunContext& ctx) {
+    o << "<p class=\"note diagram-missing\">The diagram could not be drawn: " << esc(why)
+      << "</p>\n";
+    ctx.diagnostic("write", Diagnostic::Severity::warning,
+                   "diagram '" + title + "' not drawn: " + why);
+  }
+
   // One diagram: an SVG from dot, or a note saying why there is none; always followed by the
   // edges as a list, so the information is there without Graphviz too.
   std::string diagram(const std::string& title, const std::string& dot,
@@ -483,20 +492,26 @@ class HtmlWriter final : public Writer {
     }
     if (!options_.diagrams) {
       o << "<p class=\"note\">Diagrams were turned off for this build.</p>\n";
+    } else if (auto svg = render_dot_svg(dot, options_.dot_path, options_.dot_timeout_s, work);
+               !svg && svg.error().code == errc::not_found) {
+      o << "<p class=\"note diagram-missing\">Graphviz <code>dot</code> is not installed, so "
+           "this diagram was not drawn; install graphviz and rebuild to get it.</p>\n";
+      ctx.diagnostic("write", Diagnostic::Severity::warning,
+                     "diagram '" + title + "' not drawn: " + svg.error().what());
+    } else if (!svg) {
+      failure_note(o, title, svg.error().what(), ctx);
+    } else if (svg->size() <= kInlineSvgLimit) {
+      o << "<div class=\"diagram\">\n" << *svg << "</div>\n";
     } else {
-      auto svg = render_dot_svg(dot, options_.dot_path, options_.dot_timeout_s, work);
-      if (svg) {
-        o << "<div class=\"diagram\">\n" << *svg << "</div>\n";
-      } else {
-        if (svg.error().code == errc::not_found)
-          o << "<p class=\"note diagram-missing\">Graphviz <code>dot</code> is not installed, so "
-               "this diagram was not drawn; install graphviz and rebuild to get it.</p>\n";
-        else
-          o << "<p class=\"note diagram-missing\">The diagram could not be drawn: "
-            << esc(svg.error().what()) << "</p>\n";
-        ctx.diagnostic("write", Diagnostic::Severity::warning,
-                       "diagram '" + title + "' not drawn: " + svg.error().what());
-      }
+      // A big graph (spdlog's 150 classes) goes to its own file, so that no page of the site
+      // grows past a few hundred KB; <object> keeps the nodes' links working (they carry
+      // target="_top").
+      std::string file = "diagrams-" + slugify(title) + ".svg";
+      if (auto ok = write_text(work / file, *svg); !ok)
+        failure_note(o, title, ok.error().what(), ctx);
+      else
+        o << "<div class=\"diagram\"><object data=\"" << esc(file)
+          << "\" type=\"image/svg+xml\" aria-label=\"" << esc(title) << "\"></object></div>\n";
     }
     o << "<details><summary>" << edge_items.size()
       << (edge_items.size() == 1 ? " relation" : " relations") << " as a list</summary>\n<ul>\n";
@@ -538,7 +553,8 @@ class HtmlWriter final : public Writer {
       };
       for (const std::string& id : keep) {
         dot << "  " << dot_quote(id) << " [label=" << dot_quote(label(id));
-        if (auto e = m.entry_of(id)) dot << ", URL=" << dot_quote(m.link(SiteModel::npos, *e, kExt));
+        if (auto e = m.entry_of(id))
+          dot << ", URL=" << dot_quote(m.link(SiteModel::npos, *e, kExt)) << ", target=\"_top\"";
         dot << "];\n";
       }
       for (const Relation* rel : edges) {
@@ -583,7 +599,7 @@ class HtmlWriter final : public Writer {
       for (const std::string& id : keep) {
         dot << "  " << dot_quote(id) << " [label=" << dot_quote(path_of(id));
         if (auto it = file_page.find(path_of(id)); it != file_page.end())
-          dot << ", URL=" << dot_quote(m.page_link(it->second, kExt));
+          dot << ", URL=" << dot_quote(m.page_link(it->second, kExt)) << ", target=\"_top\"";
         dot << "];\n";
       }
       std::vector<std::string> items;

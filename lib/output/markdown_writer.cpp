@@ -102,8 +102,10 @@ class MarkdownRenderer {
       std::vector<std::string> links;
       for (const auto& id : g.ids)
         if (auto e = m_.entry_of(id)) links.push_back(symbol_link(*e, page));
-        else links.push_back(code_span(id));
+        else links.push_back(code_span(m_.unlisted_name(id)));
       std::sort(links.begin(), links.end());
+      // Two unlisted symbols of one name (tinyxml2's two `main`s) read as one.
+      links.erase(std::unique(links.begin(), links.end()), links.end());
       o << "**" << g.label << ":** ";
       for (std::size_t i = 0; i < links.size() && i < 12; ++i) o << (i ? ", " : "") << links[i];
       if (links.size() > 12) o << " and " << links.size() - 12 << " more";
@@ -124,8 +126,8 @@ class MarkdownRenderer {
     std::string summary = d ? d->summary : s.brief;
     if (!summary.empty()) o << prose(summary, page, &s) << "\n\n";
     if (d && !d->description.empty()) o << prose(d->description, page, &s) << "\n\n";
-    if (!d && !s.doc_comment.empty() && s.doc_comment != s.brief)
-      o << prose(s.doc_comment, page, &s) << "\n\n";
+    if (std::string more = SiteModel::comment_beyond_brief(s); !d && !more.empty())
+      o << prose(more, page, &s) << "\n\n";
     if (d && !d->params.empty()) {
       o << "**Parameters**\n\n| Name | Type | Description |\n|---|---|---|\n";
       for (const ParamDoc& p : d->params) {
@@ -137,13 +139,7 @@ class MarkdownRenderer {
           << cell(p.description, page, &s) << " |\n";
       }
       o << "\n";
-    } else if (!s.params.empty() && is_callable(s.kind)) {
-      o << "**Parameters**\n\n| Name | Type |\n|---|---|\n";
-      for (const Param& p : s.params)
-        o << "| " << md::table_cell(code_span(p.name.empty() ? "(unnamed)" : p.name)) << " | "
-          << md::table_cell(code_span(p.type)) << " |\n";
-      o << "\n";
-    }
+    }  // no table of names and types alone: the signature shows them
     if (d && !d->returns.empty()) {
       o << "**Returns**";
       if (!s.return_type.empty()) o << " " << code_span(s.return_type);
@@ -156,10 +152,10 @@ class MarkdownRenderer {
         o << "**Example**\n\n" << md::code_block(ex, s.language == "c++" ? "cpp" : s.language)
           << "\n";
       }
-    if (d && !d->see_also.empty()) {
+    if (auto refs = d ? m_.see_also(e.symbol, *d) : std::vector<std::string>{}; !refs.empty()) {
       o << "**See also:** ";
       bool first = true;
-      for (const std::string& ref : d->see_also) {
+      for (const std::string& ref : refs) {
         o << (first ? "" : ", ");
         first = false;
         if (auto t = m_.resolve(ref, &s)) o << symbol_link(*t, page);
@@ -254,7 +250,9 @@ class MarkdownRenderer {
         o << prose(ns.brief, pi) << "\n\n";
       }
     }
-    if (!p.entries.empty()) o << p.symbols << " symbols, " << p.documented << " documented.\n\n";
+    // A class page shows one class: its member count says nothing the page does not.
+    if (!p.entries.empty() && p.kind != "class")
+      o << p.symbols << " symbols, " << p.documented << " documented.\n\n";
     if (!p.listed.empty()) {
       o << (p.kind == "header" ? "## Declared in this header\n\n" : "## Classes\n\n")
         << "| Symbol | Kind | Summary |\n|---|---|---|\n";

@@ -398,6 +398,35 @@ std::vector<RelatedGroup> SiteModel::related(std::size_t symbol) const {
   return groups;
 }
 
+std::string SiteModel::unlisted_name(std::string_view id) const {
+  const Symbol* s = codebase().find(id);
+  return s ? display_name(*s) : std::string(id);
+}
+
+std::vector<std::string> SiteModel::see_also(std::size_t symbol, const SymbolDoc& doc) const {
+  std::set<std::string, std::less<>> listed;
+  for (const RelatedGroup& g : related(symbol)) listed.insert(g.ids.begin(), g.ids.end());
+  std::vector<std::string> out;
+  const Symbol& s = codebase().symbols[symbol];
+  for (const std::string& ref : doc.see_also) {
+    if (listed.count(ref)) continue;
+    if (auto e = resolve(ref, &s); e && listed.count(this->symbol(entries_[*e]).id)) continue;
+    out.push_back(ref);
+  }
+  return out;
+}
+
+std::string SiteModel::comment_beyond_brief(const Symbol& s) {
+  auto squeeze = [](std::string_view t) {
+    std::string o;
+    for (char c : t)
+      if (!std::isspace(static_cast<unsigned char>(c))) o += c;
+    return o;
+  };
+  if (s.doc_comment.empty() || squeeze(s.doc_comment) == squeeze(s.brief)) return {};
+  return s.doc_comment;
+}
+
 std::optional<std::size_t> SiteModel::entry_of(std::string_view id) const {
   auto i = docs_->codebase->index_of(id);
   if (!i || entry_by_symbol_[*i] == npos) return std::nullopt;
@@ -426,6 +455,18 @@ std::optional<std::size_t> SiteModel::resolve(std::string_view ref, const Symbol
   }
   const Symbol* s = resolver_.resolve(ref);
   if (!s) return std::nullopt;
+  // A bare member name (`keys()` in a dict-like class's docstring) that is not in the
+  // context's own scopes names some other type's member: linking the one class that happens
+  // to have it (RequestsCookieJar::keys) would send the reader to the wrong place.
+  if (context && normalize_reference(ref).find_first_of(":.") == std::string::npos &&
+      !s->parent_id.empty())
+    if (const Symbol* parent = codebase().find(s->parent_id); parent && is_record(parent->kind)) {
+      bool in_scope = false;
+      for (const Symbol* at = context; at && !in_scope;
+           at = at->parent_id.empty() ? nullptr : codebase().find(at->parent_id))
+        in_scope = at->id == parent->id;
+      if (!in_scope) return std::nullopt;
+    }
   return entry_of(s->id);
 }
 

@@ -90,6 +90,18 @@ class SiteModel {
   /// callers, used types), in the order the pages list them.
   std::vector<RelatedGroup> related(std::size_t symbol) const;
 
+  /// A related symbol that has no entry on the site (a test's function, a bundled library's):
+  /// its qualified name, never its id (a USR like `c:@F@main` means nothing to a reader).
+  std::string unlisted_name(std::string_view id) const;
+
+  /// The doc's "See also" references minus those the related groups already list, so that a
+  /// base or a caller is named once per entry.
+  std::vector<std::string> see_also(std::size_t symbol, const SymbolDoc& doc) const;
+
+  /// The comment shown for an undocumented symbol after its brief: its full comment when that
+  /// says more than the brief (compared without whitespace), else "".
+  static std::string comment_beyond_brief(const Symbol& s);
+
   /// Up to `limit` call sites of a symbol (by symbol index), tests and examples first.
   std::vector<UsageSite> usages(std::size_t symbol, std::size_t limit) const {
     return usage_.find(codebase().symbols[symbol].id, limit);

@@ -227,6 +227,7 @@ result<Analysed> Pipeline::Impl::run_analysis(std::string_view source, const Run
   if (a.codebase.symbols.empty()) return nothing_to_document(a.codebase);
   stats.symbols = a.codebase.symbols.size();
   a.roles = assign_file_roles(a.codebase);
+  restrict_public_api(a.codebase, a.roles);
   {
     StageTimer t(ctx, stats, "embed", a.codebase.symbols.size());
     auto e = impl.embedder->embed(a.codebase, ctx);

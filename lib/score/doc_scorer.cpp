@@ -40,11 +40,12 @@ bool documentable(SymbolKind k) {
 // Public API is never dropped merely for being small: a user who calls `area()` needs its doc
 // as much as the user of a 200-line function, yet size, fan-in and complexity all rate it low.
 // So a public symbol with a doc-worthy signature is selected whatever its score. Doc-worthy
-// excludes what has nothing to explain: deleted or defaulted functions, destructors and
-// parameterless constructors.
+// excludes what has nothing to explain: defaulted functions, destructors and parameterless
+// constructors. A deleted function does explain something ("cannot be copied").
 bool doc_worthy_public_api(const Symbol& s) {
   if (!s.is_public_api || s.access == Access::private_) return false;
-  if (s.has(flags::is_deleted) || s.has(flags::is_defaulted)) return false;
+  if (s.has(flags::is_deleted)) return s.kind == SymbolKind::constructor || documentable(s.kind);
+  if (s.has(flags::is_defaulted)) return false;
   if (s.kind == SymbolKind::destructor) return false;
   if (s.kind == SymbolKind::constructor) return !s.params.empty();
   return documentable(s.kind);

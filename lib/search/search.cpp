@@ -106,6 +106,9 @@ SearchIndex SearchIndex::build(const Docpack& dp) {
         d.text_terms += 1;
       }
     };
+    // The signature carries what prose no longer repeats: a class's bases ("class Circle :
+    // public geo::Shape" is found by "shape"), a function's parameter types.
+    text(s.signature);
     if (auto it = dp.docs().find(s.id); it != dp.docs().end()) {
       d.summary = it->second.summary;
       text(it->second.summary);

@@ -99,6 +99,12 @@ std::vector<UsageSite> UsageIndex::find(std::string_view id, std::size_t limit) 
     const Symbol& caller = codebase_->symbols[ci];
     std::string_view text = caller.source_text;
     std::size_t at = find_call(text, callee->name);
+    // A caller of the same name (an overload calling another, a recursion) first shows its
+    // own name in its signature: the call is the next match, not that line.
+    if (at != std::string_view::npos && caller.name == callee->name)
+      at = find_call(text.substr(at + 1), callee->name) == std::string_view::npos
+               ? std::string_view::npos
+               : at + 1 + find_call(text.substr(at + 1), callee->name);
     if (at == std::string_view::npos || caller.location.line <= 0) continue;
     UsageSite u;
     u.caller_id = caller.id;

@@ -79,7 +79,8 @@ TEST_CASE("offline docs come from the facts", "[llm][offline]") {
   SymbolDoc area = doc_of("c:@S@Shape@F@area#");
   CHECK(area.summary == "Area of the shape in square units.");
   CHECK(area.description.find("Pure virtual") != std::string::npos);
-  CHECK(area.description.find("Called by `total`") != std::string::npos);
+  // Callers, bases and overrides are listed by the page ("Called by: ..."), not repeated here.
+  CHECK(area.description.find("Called by") == std::string::npos);
   CHECK(area.returns.empty());  // nothing is known beyond the type, which the page shows
 
   SymbolDoc total = doc_of("c:@F@total");
@@ -186,8 +187,57 @@ TEST_CASE("an override without a comment inherits its base's docs and says so", 
   CHECK(d.description.find("Never negative.") != std::string::npos);
   CHECK(d.throws == "Nothing: it is declared noexcept.");
   SymbolDoc b = run_one(cb, "base");
-  CHECK(b.description.find("Pure virtual: derived classes implement it (`geo::Circle::area`)") !=
-        std::string::npos);
+  CHECK(b.description.find("Pure virtual: derived classes implement it.") != std::string::npos);
+  CHECK(b.description.find("geo::Circle::area") == std::string::npos);  // "Overridden by" lists it
+  CHECK(b.see_also.empty());
+}
+
+TEST_CASE("rulers and pointer comments are not prose and paragraphs survive", "[llm][offline]") {
+  Codebase cb;
+  // zlib's definitions: a ruler, "-- see zlib.h --", or a ruler after the real comment.
+  Symbol ruler = method("ruler", "adler32_combine");
+  ruler.doc_comment = "=========================================================================";
+  Symbol pointer = method("pointer", "deflateEnd");
+  pointer.doc_comment = "-- see zlib.h --";
+  Symbol after = method("after", "adler32_z");
+  after.doc_comment = "Same as adler32(), but with a size_t length.\n\n"
+                      "=========================================================================";
+  Symbol paras = method("paras", "deflate");
+  paras.doc_comment =
+      "deflate compresses as much data as possible.\n\nIt may introduce some output latency.\n"
+      "The detailed semantics are as follows:\n\n  - Compress more input.\n  - Generate more output.";
+  Symbol busy = method("busy", "deflate_slow");
+  busy.complexity = 40;
+  busy.flags = flags::is_static;
+  Symbol sibling = method("sibling", "tinyxml2::XMLElement::BoolAttribute");
+  sibling.doc_comment = "See IntAttribute()";
+  Symbol twice = method("twice", "compress2");
+  twice.doc_comment = "Compresses the source buffer. The level is as in deflateInit.\n\n"
+                      "Returns Z_OK on success.\n\n"
+                      "Compresses the source buffer. An older wording of the same.\n\n"
+                      "Returns Z_OK on success.";
+  cb.symbols = {ruler, pointer, after, paras, busy, sibling, twice};
+  cb.normalize();
+  CHECK(run_one(cb, "ruler").summary.empty());
+  CHECK(run_one(cb, "pointer").summary.empty());
+  // A pointer to a sibling symbol stays, as a code span the page turns into a link.
+  CHECK(run_one(cb, "sibling").summary == "See `IntAttribute`.");
+  SymbolDoc a = run_one(cb, "after");
+  CHECK(a.summary == "Same as adler32(), but with a size_t length.");
+  CHECK(a.description.empty());
+  SymbolDoc p = run_one(cb, "paras");
+  CHECK(p.summary == "deflate compresses as much data as possible.");
+  CHECK(p.description ==
+        "It may introduce some output latency. The detailed semantics are as follows:\n\n"
+        "- Compress more input.\n\n- Generate more output.");
+  // zlib's header and definition comments say the same: the second copy is left out.
+  SymbolDoc t = run_one(cb, "twice");
+  CHECK(t.summary == "Compresses the source buffer.");
+  CHECK(t.description == "The level is as in deflateInit.\n\nReturns Z_OK on success.");
+  // No comment: "Static" or a complexity figure is no summary.
+  SymbolDoc b = run_one(cb, "busy");
+  CHECK(b.summary.empty());
+  CHECK(b.description.find("complexity") == std::string::npos);
 }
 
 TEST_CASE("Python docstrings give summary and parameters, Sphinx fields end the prose",
@@ -232,4 +282,25 @@ TEST_CASE("offline writer stops on cancellation and keeps finished docs", "[llm]
   CHECK(out.docs.size() == 1);
   REQUIRE(out.fatal);
   CHECK(out.fatal->code == errc::cancelled);
+}
+
+TEST_CASE("a deleted copy or move says the class cannot be copied or moved", "[llm][offline]") {
+  Codebase cb;
+  Symbol copy = method("copy", "spdlog::logger::logger");
+  copy.kind = SymbolKind::constructor;
+  copy.flags = flags::is_deleted;
+  copy.params = {{"", "const logger &", ""}};
+  Symbol move = method("move", "spdlog::logger::operator=");
+  move.kind = SymbolKind::operator_;
+  move.name = "operator=";
+  move.flags = flags::is_deleted;
+  move.params = {{"", "logger &&", ""}};
+  Symbol other = method("other", "spdlog::logger::log");
+  other.flags = flags::is_deleted;
+  other.params = {{"msg", "const char *", ""}};
+  cb.symbols = {copy, move, other};
+  cb.normalize();
+  CHECK(run_one(cb, "copy").summary == "Copying is disabled (deleted): `spdlog::logger` cannot be copied.");
+  CHECK(run_one(cb, "move").summary == "Moving is disabled (deleted): `spdlog::logger` cannot be moved.");
+  CHECK(run_one(cb, "other").summary == "Deleted: this overload cannot be called.");
 }

@@ -135,3 +135,68 @@ TEST_CASE("roles are assigned from real files and keep tests out of the selectio
   CHECK(sites[0].snippet == "return api(1);");
   CHECK(sites[0].role == FileRole::test);
 }
+
+TEST_CASE("internal headers, generated tables and generated documentation sites are not public", "[roles]") {
+  // zlib's warning on deflate.h, inflate.h, zutil.h ...: implementation, not API.
+  const char* zlib_warning =
+      "/* deflate.h -- internal compression state */\n\n"
+      "/* WARNING: this file should *not* be used by applications. It is\n"
+      "   part of the implementation of the compression library and is\n"
+      "   subject to change. Applications should only use zlib.h.\n */\n";
+  CHECK(classify_file("include/z/deflate.h", zlib_warning) == FileRole::library);
+  CHECK(classify_file("include/z/zlib.h", "/* zlib.h -- interface of the library */\n") ==
+        FileRole::public_header);
+  // zlib's crc32.h and trees.h say so in their own words.
+  CHECK(classify_file("crc32.h", "/* crc32.h -- tables for rapid CRC calculation\n"
+                                 " * Generated automatically by crc32.c\n */\n") == FileRole::generated);
+  CHECK(classify_file("trees.h", "/* header created automatically with -DGEN_TREES_H */\n") ==
+        FileRole::generated);
+  // Minified code (a jquery.js pasted into a docs folder) is generated whatever its folder.
+  CHECK(classify_file("web/jquery.js", "/*! jQuery */\n!function(e,t){" + std::string(1500, 'x') + "}\n") ==
+        FileRole::generated);
+
+  auto root = test::scratch_dir("roles-internal");
+  std::filesystem::create_directories(root / "docs/search");
+  std::ofstream(root / "zlib.h") << "/* zlib.h -- interface */\nint deflate(int);\n";
+  std::ofstream(root / "deflate.h") << zlib_warning << "int deflate_slow(int);\n";
+  std::ofstream(root / "deflate.c") << "int deflate(int f) { return f; }\n";
+  std::ofstream(root / "docs/doxygen.css") << "body {}\n";  // Doxygen's HTML output
+  std::ofstream(root / "docs/search/search.js") << "function searchFor(x) { return x; }\n";
+  Codebase cb;
+  cb.root = root.string();
+  for (const char* f : {"zlib.h", "deflate.h", "deflate.c", "docs/search/search.js"})
+    cb.files.push_back({f, "c", 10, ""});
+  Symbol api = sym("deflate", "deflate.c", true);
+  api.declaration = SourceRange{"zlib.h", 2, 2};
+  cb.symbols = {api, sym("deflate_slow", "deflate.h", true), sym("searchFor", "docs/search/search.js", true)};
+  cb.symbols[2].language = "javascript";
+  cb.normalize();
+  FileRoles roles = assign_file_roles(cb);
+  CHECK(roles.at("zlib.h") == FileRole::public_header);
+  CHECK(roles.at("deflate.h") == FileRole::library);  // declares "public" symbols, says it is internal
+  CHECK(roles.at("docs/search/search.js") == FileRole::generated);
+
+  restrict_public_api(cb, roles);
+  CHECK(cb.find("deflate")->is_public_api);        // declared in zlib.h
+  CHECK_FALSE(cb.find("deflate_slow")->is_public_api);  // declared only in an internal header
+  CHECK(cb.find("searchFor")->is_public_api);       // not a header: its language decides
+}
+
+TEST_CASE("an overload calling its namesake shows the call line, not its own signature", "[usage]") {
+  // tinyxml2: LoadFile(const char*) calls LoadFile(FILE*) a few lines into its body.
+  Codebase cb;
+  Symbol by_name = sym("load_name", "doc.cpp");
+  by_name.name = "LoadFile";
+  by_name.location = {"doc.cpp", 10, 14};
+  by_name.source_text = "int Doc::LoadFile( const char* name )\n{\n  FILE* fp = open(name);\n  return LoadFile( fp );\n}";
+  Symbol by_file = sym("load_file", "doc.cpp");
+  by_file.name = "LoadFile";
+  cb.symbols = {by_name, by_file};
+  cb.relations = {{"load_name", "load_file", RelationKind::calls}};
+  cb.normalize();
+  UsageIndex usage(cb, nullptr);
+  auto sites = usage.find("load_file", 3);
+  REQUIRE(sites.size() == 1);
+  CHECK(sites[0].line == 13);
+  CHECK(sites[0].snippet == "return LoadFile( fp );");
+}
