@@ -327,7 +327,7 @@ TEST_CASE("after a burst of server errors the number in flight grows back", "[ll
   CHECK(r.outcome.docs.size() == 160);
   auto c = server.counters();
   CHECK(c.failed == 3);
-  CHECK(c.max_concurrent > 8);  // an eighth of the ~30 the limits admit would stay at 3 or 4
+  CHECK(c.max_concurrent > 16);  // without regrowth it stays at 7 or fewer; with it, 64
 }
 
 TEST_CASE("a --concurrency value stays a hard cap", "[llm]") {
