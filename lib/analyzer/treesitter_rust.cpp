@@ -203,7 +203,9 @@ void walk_members(FileCtx& ctx, TSNode item, const std::string& qname, const std
       ctx.out.symbols[k].is_public_api = inner.pub;
     } else if (t == "function_item" || t == "function_signature_item") {
       auto k = add_item(ctx, c, SymbolKind::method, name, inner.prefix + name, inner);
-      ctx.out.symbols[k].is_public_api = inner.pub;  // trait items are as public as the trait
+      // Trait items are as public as the trait (they carry no `pub` of their own).
+      ctx.out.symbols[k].is_public_api = inner.pub;
+      ctx.out.symbols[k].access = inner.pub ? Access::public_ : Access::private_;
       if (TSNode b = field(c, "body"); !ts_node_is_null(b))
         collect_calls(ctx, b, ctx.out.symbols[k].id, inner);
     } else if (t == "associated_type" || t == "const_item") {
@@ -238,7 +240,10 @@ void walk_impl(FileCtx& ctx, TSNode impl, const Scope& sc) {
                                            : SymbolKind::type_alias;
     auto k = add_item(ctx, c, kind, name, inner.prefix + name, inner);
     // Trait methods are public wherever the trait and type are; inherent ones say so.
-    if (!trait.empty()) ctx.out.symbols[k].is_public_api = sc.pub;
+    if (!trait.empty()) {
+      ctx.out.symbols[k].is_public_api = sc.pub;
+      ctx.out.symbols[k].access = sc.pub ? Access::public_ : Access::private_;
+    }
     ctx.out.impl_methods.push_back({k, type, trait});
     if (TSNode b = field(c, "body"); kind == SymbolKind::method && !ts_node_is_null(b))
       collect_calls(ctx, b, ctx.out.symbols[k].id, inner);
