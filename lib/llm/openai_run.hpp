@@ -83,6 +83,8 @@ class OpenAiRun {
     unsigned repairs = 0;
   };
 
+  /// Requests waiting to be sent (the request loop's queue; push_front to go first).
+  std::deque<Work>& queue() { return loop_.queue(); }
   void enqueue(Batch batch);
   void enqueue_rebatch(const std::vector<std::string>& ids, const std::string& why);
   std::vector<std::string> pending_ids(const Batch& batch) const;
@@ -143,7 +145,6 @@ class OpenAiRun {
                                    std::size_t count);
   result<boost::json::object> poll_batch(const std::string& batch_id);
   result<void> map_batch_file(const std::string& file_id, BatchRun& run);
-  std::deque<Work>& queue() { return loop_.queue(); }
   /// Chat Completions until no work of wave <= max_wave is left (or the run stops).
   void drive_sync(std::size_t max_wave);
 
