@@ -9,12 +9,12 @@
 
 #include "doctown/version.hpp"
 #include "doctown/writer.hpp"
-#include "output/dir_util.hpp"
-#include "output/docset_util.hpp"
-#include "output/graphviz.hpp"
-#include "output/html_assets.hpp"
-#include "output/llms_txt.hpp"
-#include "output/site_model.hpp"
+#include "output/docset/docset_util.hpp"
+#include "output/html/graphviz.hpp"
+#include "output/html/html_assets.hpp"
+#include "output/site/llms_txt.hpp"
+#include "output/site/site_model.hpp"
+#include "output/staging/dir_util.hpp"
 
 namespace doctown {
 namespace detail {

@@ -21,9 +21,9 @@
 #include "doctown/version.hpp"
 #include "doctown/writer.hpp"
 #include "format/format.hpp"
-#include "output/docpack_writer.hpp"
-#include "output/docset_util.hpp"
-#include "output/zip_io.hpp"
+#include "output/docpack/docpack_writer.hpp"
+#include "output/docpack/zip_io.hpp"
+#include "output/docset/docset_util.hpp"
 #include "verify/name_resolver.hpp"
 
 namespace doctown {

@@ -1,5 +1,5 @@
 // Staged output folders: written beside the destination, then renamed over it.
-#include "output/dir_util.hpp"
+#include "output/staging/dir_util.hpp"
 
 #include <fcntl.h>
 #include <signal.h>

@@ -8,11 +8,11 @@
 
 #include "doctown/version.hpp"
 #include "doctown/writer.hpp"
-#include "output/dir_util.hpp"
-#include "output/markdown_escape.hpp"
-#include "output/llms_txt.hpp"
-#include "output/docset_util.hpp"
-#include "output/site_model.hpp"
+#include "output/docset/docset_util.hpp"
+#include "output/markdown/markdown_escape.hpp"
+#include "output/site/llms_txt.hpp"
+#include "output/site/site_model.hpp"
+#include "output/staging/dir_util.hpp"
 
 #include "doctown/roles.hpp"
 #include "doctown/usage.hpp"

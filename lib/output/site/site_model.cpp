@@ -1,7 +1,7 @@
 // Page model of the human-readable outputs. Anchors derive from qualified names only (plus a
 // short hash of the id for overloads), so links from outside stay valid across runs as long as
 // the symbol keeps its name.
-#include "output/site_model.hpp"
+#include "output/site/site_model.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -11,7 +11,7 @@
 #include <unordered_map>
 
 #include "core/file_util.hpp"
-#include "output/dir_util.hpp"
+#include "output/staging/dir_util.hpp"
 #include "doctown/roles.hpp"
 
 namespace doctown::detail {

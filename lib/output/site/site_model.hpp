@@ -12,7 +12,7 @@
 #include "doctown/usage.hpp"
 #include "doctown/writer.hpp"
 #include "core/code_spans.hpp"
-#include "output/docset_util.hpp"
+#include "output/docset/docset_util.hpp"
 #include "verify/name_resolver.hpp"
 
 namespace doctown::detail {
