@@ -12,7 +12,7 @@
 #include "output/docset/docset_util.hpp"
 #include "output/html/graphviz.hpp"
 #include "output/html/html_assets.hpp"
-#include "output/site/llms_txt.hpp"
+#include "output/markdown/llms_txt.hpp"
 #include "output/site/site_model.hpp"
 #include "output/staging/dir_util.hpp"
 

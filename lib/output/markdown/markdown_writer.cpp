@@ -9,8 +9,8 @@
 #include "doctown/version.hpp"
 #include "doctown/writer.hpp"
 #include "output/docset/docset_util.hpp"
+#include "output/markdown/llms_txt.hpp"
 #include "output/markdown/markdown_escape.hpp"
-#include "output/site/llms_txt.hpp"
 #include "output/site/site_model.hpp"
 #include "output/staging/dir_util.hpp"
 

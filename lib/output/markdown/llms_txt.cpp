@@ -2,7 +2,7 @@
 // `- [name](url): note`. Every piece of text comes from the analysed repository (names,
 // summaries), so it is flattened to one line and the link syntax is escaped: a symbol called
 // "a](http://evil)" must not become a link.
-#include "output/site/llms_txt.hpp"
+#include "output/markdown/llms_txt.hpp"
 
 #include <sstream>
 
