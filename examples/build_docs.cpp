@@ -6,29 +6,8 @@
 #include <doctown/doctown.hpp>
 
 #include <cstdio>
+#include <iostream>
 #include <string>
-
-namespace {
-
-// Progress on stderr, one line per stage and per tenth of a stage's items.
-class StderrProgress final : public doctown::ProgressSink {
- public:
-  void on_event(const doctown::ProgressEvent& e) override {
-    using Type = doctown::ProgressEvent::Type;
-    switch (e.type) {
-      case Type::stage_started: std::fprintf(stderr, "[%s] started\n", e.stage.c_str()); break;
-      case Type::stage_finished: std::fprintf(stderr, "[%s] done\n", e.stage.c_str()); break;
-      case Type::item_done:
-        if (e.total && (e.done == e.total || e.done % (e.total / 10 + 1) == 0))
-          std::fprintf(stderr, "[%s] %zu/%zu\n", e.stage.c_str(), e.done, e.total);
-        break;
-      case Type::diagnostic:
-      case Type::note: std::fprintf(stderr, "[%s] %s\n", e.stage.c_str(), e.message.c_str());
-    }
-  }
-};
-
-}  // namespace
 
 int main(int argc, char** argv) {
   if (argc != 3) {
@@ -45,7 +24,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "%s\n", pipeline.error().what().c_str());
     return 2;
   }
-  StderrProgress progress;
+  doctown::StreamProgress progress(std::cerr);  // the CLI's progress lines, on stderr
   auto result = pipeline->build(argv[1], doctown::RunContext{&progress, {}});
   if (!result) {
     std::fprintf(stderr, "%s\n", result.error().what().c_str());

@@ -4,6 +4,7 @@
 #include <doctown/doctown.hpp>
 
 #include <cstdio>
+#include <iostream>
 
 namespace {
 
@@ -24,15 +25,6 @@ class PublicFunctionsOnly final : public doctown::DocScorer {
   }
 };
 
-// Prints each stage as it starts.
-class PrintStages final : public doctown::ProgressSink {
- public:
-  void on_event(const doctown::ProgressEvent& e) override {
-    if (e.type == doctown::ProgressEvent::Type::stage_started)
-      std::fprintf(stderr, "stage %s\n", e.stage.c_str());
-  }
-};
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -50,14 +42,17 @@ int main(int argc, char** argv) {
     return 2;
   }
   pipeline->set_doc_scorer(std::make_unique<PublicFunctionsOnly>());
-  PrintStages sink;
-  doctown::RunContext ctx{&sink, {}};
+  doctown::StreamProgress progress(std::cerr);  // each stage, its items and notes, on stderr
+  doctown::RunContext ctx{&progress, {}};
   auto result = pipeline->build(argv[1], ctx);
   if (!result) {
     std::fprintf(stderr, "%s\n", result.error().what().c_str());
     return 3;
   }
-  for (const auto& [id, doc] : result->docs) std::printf("%s\n  %s\n", id.c_str(), doc.summary.c_str());
+  // Ids and summaries come from the analysed code: no terminal escapes reach the screen.
+  for (const auto& [id, doc] : result->docs)
+    std::printf("%s\n  %s\n", doctown::terminal_safe(id).c_str(),
+                doctown::terminal_safe(doc.summary).c_str());
   std::printf("%zu documented; Markdown in %s\n", result->stats.documented,
               result->markdown_dir.string().c_str());
   return result->failures.empty() ? 0 : 1;

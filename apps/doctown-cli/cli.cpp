@@ -1,12 +1,10 @@
-// CLI plumbing shared by the subcommands: registry, .env, progress rendering, flag groups and
+// CLI plumbing shared by the subcommands: registry, .env, the progress sink, flag groups and
 // the environment → Config step (the library never reads the environment; this file does).
 #include "cli.hpp"
-#include "terminal_text.hpp"
 
 #include <fmt/core.h>
 
 #include <algorithm>
-#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <fstream>
@@ -106,76 +104,12 @@ void print_json(const boost::json::value& v) {
   std::cout << boost::json::serialize(v) << std::endl;
 }
 
-namespace {
-
-// Renders events: on a TTY one self-overwriting line per stage with a bar, else plain lines
-// (at most one item line per second per stage, so logs stay short).
-class StderrProgress final : public ProgressSink {
- public:
-  StderrProgress(bool tty, bool quiet) : tty_(tty), quiet_(quiet) {}
-
-  void on_event(const ProgressEvent& ev) override {
-    using T = ProgressEvent::Type;
-    if (ev.type == T::diagnostic && ev.severity == Diagnostic::Severity::error) {
-      clear_line();
-      fmt::print(stderr, "doctown: {}: {}\n", ev.stage, terminal_safe(ev.message));
-      return;
-    }
-    if (quiet_) return;
-    switch (ev.type) {
-      case T::stage_started:
-        clear_line();
-        started_ = std::chrono::steady_clock::now();
-        if (!tty_) fmt::print(stderr, "[{}] started{}\n", ev.stage,
-                              ev.total ? fmt::format(" ({} items)", ev.total) : "");
-        break;
-      case T::stage_finished: {
-        clear_line();
-        double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
-        fmt::print(stderr, "[{}] done in {:.2f} s\n", ev.stage, s);
-        break;
-      }
-      case T::item_done: {
-        auto now = std::chrono::steady_clock::now();
-        if (tty_) {
-          int width = 30;
-          int filled = ev.total ? static_cast<int>(width * ev.done / ev.total) : 0;
-          fmt::print(stderr, "\r[{}] [{}{}] {}/{}", ev.stage, std::string(filled, '#'),
-                     std::string(width - filled, '.'), ev.done, ev.total);
-          std::fflush(stderr);
-          bar_shown_ = true;
-        } else if (now - last_line_ > std::chrono::seconds(1) || ev.done == ev.total) {
-          fmt::print(stderr, "[{}] {}/{}\n", ev.stage, ev.done, ev.total);
-          last_line_ = now;
-        }
-        break;
-      }
-      case T::note:
-      case T::diagnostic:
-        clear_line();
-        fmt::print(stderr, "[{}] {}\n", ev.stage, terminal_safe(ev.message));
-        break;
-    }
-  }
-
- private:
-  void clear_line() {
-    if (bar_shown_) {
-      fmt::print(stderr, "\r\033[K");
-      bar_shown_ = false;
-    }
-  }
-  bool tty_;
-  bool quiet_;
-  bool bar_shown_ = false;
-  std::chrono::steady_clock::time_point started_{};
-  std::chrono::steady_clock::time_point last_line_{};
-};
-
-}  // namespace
-
 ProgressSink& Cli::progress() {
-  if (!progress_) progress_ = std::make_unique<StderrProgress>(stderr_is_tty, quiet);
+  // On a TTY one self-overwriting line per stage with a bar, else plain lines (at most one
+  // item line per second per stage, so logs stay short).
+  if (!progress_)
+    progress_ = std::make_unique<StreamProgress>(
+        std::cerr, StreamProgressOptions{.bar = stderr_is_tty, .quiet = quiet});
   return *progress_;
 }
 

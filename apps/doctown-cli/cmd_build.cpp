@@ -2,7 +2,6 @@
 #include <fmt/core.h>
 
 #include "cli.hpp"
-#include "terminal_text.hpp"
 
 namespace doctown::cli {
 namespace {

@@ -9,7 +9,6 @@
 #include <sstream>
 
 #include "cli.hpp"
-#include "terminal_text.hpp"
 #include "doctown/docpack.hpp"
 #include "doctown/format.hpp"
 

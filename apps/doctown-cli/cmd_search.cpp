@@ -8,7 +8,6 @@
 #include <iostream>
 
 #include "cli.hpp"
-#include "terminal_text.hpp"
 #include "doctown/search.hpp"
 
 namespace doctown::cli {

@@ -20,6 +20,7 @@
 #include "doctown/roles.hpp"
 #include "doctown/search.hpp"
 #include "doctown/source.hpp"
+#include "doctown/terminal.hpp"
 #include "doctown/tokenizer.hpp"
 #include "doctown/types.hpp"
 #include "doctown/url.hpp"

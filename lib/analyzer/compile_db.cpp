@@ -183,87 +183,168 @@ std::vector<std::string> split_command_line(std::string_view command) {
   return out;
 }
 
+namespace {
+
+using DbArgs = std::map<std::string, std::vector<std::string>>;  // relative path -> args
+
+// Arguments every translation unit ends with, database or not.
+std::vector<std::string> common_tail_args(const AnalyzerOptions& options,
+                                          const std::string& resource_dir) {
+  std::vector<std::string> tail;
+  std::error_code ec;
+  if (!resource_dir.empty() && fs::is_directory(resource_dir, ec)) {
+    tail.push_back("-resource-dir");
+    tail.push_back(resource_dir);
+  }
+  // Warnings about flags meant for another compiler are noise, not facts about the code.
+  tail.push_back("-Wno-unknown-warning-option");
+  tail.push_back("-Wno-unused-command-line-argument");
+  for (const auto& a : options.extra_args) tail.push_back(a);
+  return tail;
+}
+
+// The compiler's argv of one database entry: "arguments" when given, else "command" split.
+std::vector<std::string> entry_argv(const boost::json::object& o) {
+  std::vector<std::string> argv;
+  if (auto it = o.find("arguments"); it != o.end() && it->value().is_array()) {
+    for (const auto& a : it->value().as_array())
+      if (a.is_string()) argv.emplace_back(a.as_string());
+    return argv;
+  }
+  return split_command_line(json_string(o, "command"));
+}
+
+// The entries of a parsed database for files inside the tree, their arguments filtered by the
+// allowlist; notes for what was dropped and for entries that were not used.
+DbArgs database_entries(const AnalysisInput& in, const fs::path& db,
+                        const boost::json::array& entries, TuPlan& plan) {
+  DbArgs db_args;
+  std::error_code ec;
+  std::size_t outside = 0;
+  std::set<std::string> dropped;
+  for (const auto& v : entries) {
+    if (!v.is_object()) continue;
+    const auto& o = v.as_object();
+    std::string dir = json_string(o, "directory");
+    std::string file = json_string(o, "file");
+    if (file.empty()) continue;
+    fs::path fp = file;
+    if (fp.is_relative()) fp = fs::path(dir) / fp;
+    fp = fs::weakly_canonical(fp, ec);
+    auto rel = fp.lexically_relative(in.root).generic_string();
+    if (rel.empty() || leaves_base(rel) || fp.is_relative()) {
+      ++outside;  // never read: only the tree being documented is analysed
+      continue;
+    }
+    if (db_args.count(rel)) continue;
+    std::vector<std::string> argv = entry_argv(o);
+    if (argv.empty()) continue;
+    auto filtered = filter_compile_args(argv, file, dir.empty() ? in.root : fs::path(dir),
+                                        in.root);
+    for (auto& d : filtered.dropped) dropped.insert(std::move(d));
+    auto args = std::move(filtered.args);
+    if (!dir.empty()) {
+      args.insert(args.begin(), dir);
+      args.insert(args.begin(), "-working-directory");
+    }
+    db_args.emplace(rel, std::move(args));
+  }
+  if (!dropped.empty()) plan.diagnostics.push_back(dropped_note(db, dropped));
+  std::set<std::string> present;
+  for (const auto& f : in.files) present.insert(f.path);
+  std::size_t absent = 0;
+  for (const auto& [rel, args] : db_args) absent += !present.count(rel);
+  if (outside || absent)
+    plan.diagnostics.push_back(
+        {"", 0, Diagnostic::Severity::note,
+         "compile database " + db.string() + ": ignored " + std::to_string(outside) +
+             " entr" + (outside == 1 ? "y" : "ies") + " for files outside the source tree and " +
+             std::to_string(absent) + " for files that are missing or not selected"});
+  return db_args;
+}
+
+// The database's entries, or none (with a warning) when there is none, or it cannot be read.
+// Sets plan.database when one was used.
+DbArgs load_database(const AnalysisInput& in, const AnalyzerOptions& options, TuPlan& plan) {
+  fs::path db = find_database(in, options);
+  if (db.empty()) return {};
+  auto text = read_file(db);
+  if (!text) {
+    plan.diagnostics.push_back({"", 0, Diagnostic::Severity::warning,
+                                "cannot read compile database " + db.string() + ": " +
+                                    text.error().message + "; using fallback flags"});
+    return {};
+  }
+  auto json = parse_json(*text, db.string());
+  if (!json || !json->is_array()) {
+    plan.diagnostics.push_back({"", 0, Diagnostic::Severity::warning,
+                                "compile database " + db.string() +
+                                    " is not a JSON array of commands; using fallback flags"});
+    return {};
+  }
+  plan.database = db;
+  return database_entries(in, db, json->as_array(), plan);
+}
+
+// Headers parsed on their own see the database's defines and include folders too (those of
+// its first entry).
+void add_database_header_args(const DbArgs& db_args, std::vector<std::string>& header_args) {
+  if (db_args.empty()) return;
+  const auto& first = db_args.begin()->second;
+  for (std::size_t i = 0; i < first.size(); ++i) {
+    const auto& a = first[i];
+    if (a == "-working-directory" && i + 1 < first.size()) {
+      header_args.push_back(a);
+      header_args.push_back(first[++i]);
+    } else if (a.rfind("-D", 0) == 0 || a.rfind("-I", 0) == 0 || a.rfind("-std=", 0) == 0 ||
+               a.rfind("-isystem", 0) == 0) {
+      if ((a == "-D" || a == "-I" || a == "-isystem") && i + 1 < first.size()) {
+        header_args.push_back(a);
+        header_args.push_back(first[++i]);
+      } else {
+        header_args.push_back(a);
+      }
+    }
+  }
+}
+
+// Notes saying how many units were not parsed with their own database entry, and with what.
+void add_flag_notes(const AnalysisInput& in, const std::vector<std::string>& includes,
+                    std::size_t interpolated_count, std::size_t fallback_count, TuPlan& plan) {
+  if (interpolated_count > 0)
+    plan.diagnostics.push_back(
+        {"", 0, Diagnostic::Severity::note,
+         std::to_string(interpolated_count) + " translation unit(s) not listed in " +
+             plan.database.string() + " parsed with the flags of their nearest listed neighbour"});
+  if (fallback_count == 0) return;
+  std::string dirs;
+  for (const auto& d : includes) {
+    auto rel = fs::path(d).lexically_relative(in.root).generic_string();
+    dirs += " -I" + (rel.empty() || rel == "." ? std::string(".") : rel);
+  }
+  std::string why = plan.database.empty()
+                        ? "no compile_commands.json in the root or build/"
+                        : "not listed in " + plan.database.string();
+  plan.diagnostics.push_back(
+      {"", 0, Diagnostic::Severity::note,
+       std::to_string(fallback_count) + " translation unit(s) parsed with fallback flags (" +
+           why + "): -std=c++20 / -std=c17 by extension," + dirs +
+           "; pass --compile-commands for exact results"});
+}
+
+}  // namespace
+
 TuPlan plan_translation_units(const AnalysisInput& in, const AnalyzerOptions& options,
                               const std::string& resource_dir) {
   TuPlan plan;
-  std::error_code ec;
   const bool any_cpp = std::any_of(in.files.begin(), in.files.end(), [](const SourceFile& f) {
     return is_cpp_source_ext(f.path);
   });
-  std::vector<std::string> common_tail;
-  if (!resource_dir.empty() && fs::is_directory(resource_dir, ec)) {
-    common_tail.push_back("-resource-dir");
-    common_tail.push_back(resource_dir);
-  }
-  // Warnings about flags meant for another compiler are noise, not facts about the code.
-  common_tail.push_back("-Wno-unknown-warning-option");
-  common_tail.push_back("-Wno-unused-command-line-argument");
-  for (const auto& a : options.extra_args) common_tail.push_back(a);
+  const std::vector<std::string> common_tail = common_tail_args(options, resource_dir);
+  const DbArgs db_args = load_database(in, options, plan);
 
-  // Database entries by the relative path of their file.
-  std::map<std::string, std::vector<std::string>> db_args;
-  fs::path db = find_database(in, options);
-  if (!db.empty()) {
-    auto text = read_file(db);
-    if (!text) {
-      plan.diagnostics.push_back({"", 0, Diagnostic::Severity::warning,
-                                  "cannot read compile database " + db.string() + ": " +
-                                      text.error().message + "; using fallback flags"});
-    } else if (auto json = parse_json(*text, db.string()); !json || !json->is_array()) {
-      plan.diagnostics.push_back({"", 0, Diagnostic::Severity::warning,
-                                  "compile database " + db.string() +
-                                      " is not a JSON array of commands; using fallback flags"});
-    } else {
-      plan.database = db;
-      std::size_t outside = 0;
-      std::set<std::string> dropped;
-      for (const auto& v : json->as_array()) {
-        if (!v.is_object()) continue;
-        const auto& o = v.as_object();
-        std::string dir = json_string(o, "directory");
-        std::string file = json_string(o, "file");
-        if (file.empty()) continue;
-        fs::path fp = file;
-        if (fp.is_relative()) fp = fs::path(dir) / fp;
-        fp = fs::weakly_canonical(fp, ec);
-        auto rel = fp.lexically_relative(in.root).generic_string();
-        if (rel.empty() || leaves_base(rel) || fp.is_relative()) {
-          ++outside;  // never read: only the tree being documented is analysed
-          continue;
-        }
-        if (db_args.count(rel)) continue;
-        std::vector<std::string> argv;
-        if (auto it = o.find("arguments"); it != o.end() && it->value().is_array()) {
-          for (const auto& a : it->value().as_array())
-            if (a.is_string()) argv.emplace_back(a.as_string());
-        } else {
-          argv = split_command_line(json_string(o, "command"));
-        }
-        if (argv.empty()) continue;
-        auto filtered = filter_compile_args(argv, file, dir.empty() ? in.root : fs::path(dir),
-                                            in.root);
-        for (auto& d : filtered.dropped) dropped.insert(std::move(d));
-        auto args = std::move(filtered.args);
-        if (!dir.empty()) {
-          args.insert(args.begin(), dir);
-          args.insert(args.begin(), "-working-directory");
-        }
-        db_args.emplace(rel, std::move(args));
-      }
-      if (!dropped.empty()) plan.diagnostics.push_back(dropped_note(db, dropped));
-      std::set<std::string> present;
-      for (const auto& f : in.files) present.insert(f.path);
-      std::size_t absent = 0;
-      for (const auto& [rel, args] : db_args) absent += !present.count(rel);
-      if (outside || absent)
-        plan.diagnostics.push_back(
-            {"", 0, Diagnostic::Severity::note,
-             "compile database " + db.string() + ": ignored " + std::to_string(outside) +
-                 " entr" + (outside == 1 ? "y" : "ies") + " for files outside the source tree and " +
-                 std::to_string(absent) + " for files that are missing or not selected"});
-    }
-  }
-
+  // Each source's flags: its own database entry, else its nearest listed neighbour's, else
+  // the fallback flags.
   auto includes = fallback_include_dirs(in);
   std::size_t fallback_count = 0, interpolated_count = 0;
   for (const auto& f : in.files) {
@@ -286,47 +367,9 @@ TuPlan plan_translation_units(const AnalysisInput& in, const AnalyzerOptions& op
     plan.jobs.push_back(std::move(job));
   }
   plan.header_args = fallback_args(any_cpp || plan.jobs.empty() ? "c++" : "c", includes, true);
-  // Headers parsed on their own see the database's defines and include folders too.
-  if (!db_args.empty()) {
-    const auto& first = db_args.begin()->second;
-    for (std::size_t i = 0; i < first.size(); ++i) {
-      const auto& a = first[i];
-      if (a == "-working-directory" && i + 1 < first.size()) {
-        plan.header_args.push_back(a);
-        plan.header_args.push_back(first[++i]);
-      } else if (a.rfind("-D", 0) == 0 || a.rfind("-I", 0) == 0 || a.rfind("-std=", 0) == 0 ||
-                 a.rfind("-isystem", 0) == 0) {
-        if ((a == "-D" || a == "-I" || a == "-isystem") && i + 1 < first.size()) {
-          plan.header_args.push_back(a);
-          plan.header_args.push_back(first[++i]);
-        } else {
-          plan.header_args.push_back(a);
-        }
-      }
-    }
-  }
+  add_database_header_args(db_args, plan.header_args);
   plan.header_args.insert(plan.header_args.end(), common_tail.begin(), common_tail.end());
-
-  if (interpolated_count > 0)
-    plan.diagnostics.push_back(
-        {"", 0, Diagnostic::Severity::note,
-         std::to_string(interpolated_count) + " translation unit(s) not listed in " +
-             plan.database.string() + " parsed with the flags of their nearest listed neighbour"});
-  if (fallback_count > 0) {
-    std::string dirs;
-    for (const auto& d : includes) {
-      auto rel = fs::path(d).lexically_relative(in.root).generic_string();
-      dirs += " -I" + (rel.empty() || rel == "." ? std::string(".") : rel);
-    }
-    std::string why = plan.database.empty()
-                          ? "no compile_commands.json in the root or build/"
-                          : "not listed in " + plan.database.string();
-    plan.diagnostics.push_back(
-        {"", 0, Diagnostic::Severity::note,
-         std::to_string(fallback_count) + " translation unit(s) parsed with fallback flags (" +
-             why + "): -std=c++20 / -std=c17 by extension," + dirs +
-             "; pass --compile-commands for exact results"});
-  }
+  add_flag_notes(in, includes, interpolated_count, fallback_count, plan);
   return plan;
 }
 

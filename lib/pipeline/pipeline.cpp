@@ -9,7 +9,7 @@
 #include <set>
 
 #include "core/file_util.hpp"
-#include "output/dir_util.hpp"
+#include "output/staging/dir_util.hpp"
 #include "doctown/verify.hpp"
 #include "pipeline/steps.hpp"
 

@@ -343,72 +343,39 @@ class TokenPlanner final : public BatchPlanner {
     bool has_context = false;
   };
 
-  result<std::vector<Batch>> pack(const PlanInput& input, std::span<const std::string> ids,
-                                  std::size_t wave,
-                                  const std::set<std::string>& pending) const {
-    if (!input.codebase)
-      return fail(errc::invalid_argument, "the planner needs the analysed codebase (PlanInput::codebase)");
-    const Codebase& cb = *input.codebase;
-    auto idx = index_for(input);
-
-    // Items: one per distinct id, with its block rendered and counted.
+  // One wave being packed: its items, the token counts of their context pieces (computed on
+  // first use, since most pieces are shared by several items), and which items are placed.
+  struct Packing {
+    const TokenPlanner& planner;
+    const PlanInput& input;
+    const ContextIndex& idx;
+    const std::set<std::string>& pending;
     std::vector<Item> items;
     std::unordered_map<std::uint32_t, std::size_t> item_of;  // symbol → item
-    for (const auto& id : ids) {
-      auto i = cb.index_of(id);
-      if (!i)
-        return fail(errc::not_found,
-                    "symbol to document is not in the analysed codebase; re-run the analysis",
-                    id);
-      auto sym = static_cast<std::uint32_t>(*i);
-      if (item_of.count(sym)) continue;
-      item_of.emplace(sym, items.size());
-      Item it;
-      it.sym = sym;
-      SymbolContext ctx = context_of(cb, *idx, sym);
-      it.block = detail::render_block(*tok_, cb, cb.symbols[sym], ctx, default_limits());
-      it.block_tokens = tok_->count(it.block);
-      if (opt_.semantic_context) {
-        it.related = related_of(cb, *idx, sym, ctx);
-        it.file = idx->file_of[sym];
-      }
-      items.push_back(std::move(it));
-    }
-    if (items.empty()) return std::vector<Batch>{};
-
-    // Token counts of context pieces, computed on first use.
     std::unordered_map<std::uint32_t, std::size_t> related_tokens, file_tokens;
-    auto rel_cost = [&](std::uint32_t r) {
+    std::vector<std::size_t> order;  // items in locality order
+    std::vector<char> placed;
+    std::size_t cursor = 0;          // first unplaced position in `order`
+
+    std::size_t rel_cost(std::uint32_t r) {
       auto it = related_tokens.find(r);
       if (it != related_tokens.end()) return it->second;
-      std::size_t t = tok_->count(related_text(input, r));
-      if (pending.count(cb.symbols[r].id)) t += opt_.reserved_summary_tokens;
+      std::size_t t = planner.tok_->count(planner.related_text(input, r));
+      if (pending.count(input.codebase->symbols[r].id)) t += planner.opt_.reserved_summary_tokens;
       related_tokens.emplace(r, t);
       return t;
-    };
-    auto file_cost = [&](std::uint32_t f) {
+    }
+    std::size_t file_cost(std::uint32_t f) {
       auto it = file_tokens.find(f);
       if (it != file_tokens.end()) return it->second;
-      std::size_t t = tok_->count(file_text(*idx, f));
+      std::size_t t = planner.tok_->count(planner.file_text(idx, f));
       file_tokens.emplace(f, t);
       return t;
-    };
-
-    // Locality order: by file, then enclosing symbol, then line, so a class's members and a
-    // file's functions are adjacent and share their context.
-    std::vector<std::size_t> order(items.size());
-    std::iota(order.begin(), order.end(), std::size_t{0});
-    std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
-      const Symbol& x = cb.symbols[items[a].sym];
-      const Symbol& y = cb.symbols[items[b].sym];
-      if (x.location.file != y.location.file) return x.location.file < y.location.file;
-      if (x.parent_id != y.parent_id) return x.parent_id < y.parent_id;
-      return x.location.line < y.location.line;
-    });
+    }
 
     // Tokens that adding item `i` to batch `b` adds (its block and the context pieces the
     // batch does not hold yet), and whether it brings the first context piece.
-    auto added_tokens = [&](const Open& b, std::size_t i, bool& brings_context) {
+    std::size_t added_tokens(const Open& b, std::size_t i, bool& brings_context) {
       const Item& it = items[i];
       std::size_t t = it.block_tokens;
       brings_context = false;
@@ -425,15 +392,15 @@ class TokenPlanner final : public BatchPlanner {
       // A symbol already shown as context of a member is now a member: its line goes away.
       if (auto r = b.refs.find(it.sym); r != b.refs.end()) t = t > rel_cost(it.sym) ? t - rel_cost(it.sym) : 0;
       return t;
-    };
-    auto fits = [&](const Open& b, std::size_t i, std::size_t& new_pieces) {
+    }
+    bool fits(const Open& b, std::size_t i, std::size_t& new_pieces) {
       std::size_t k = b.members.size() + 1;
-      if (k > max_symbols_) return false;
+      if (k > planner.max_symbols_) return false;
       bool brings = false;
       new_pieces = b.pieces + added_tokens(b, i, brings);
-      return base_tokens(k, b.has_context || brings) + new_pieces <= input_cap(k);
-    };
-    auto add = [&](Open& b, std::size_t i, std::size_t new_pieces) {
+      return planner.base_tokens(k, b.has_context || brings) + new_pieces <= planner.input_cap(k);
+    }
+    void add(Open& b, std::size_t i, std::size_t new_pieces) {
       const Item& it = items[i];
       bool brings = false;
       (void)added_tokens(b, i, brings);
@@ -445,77 +412,133 @@ class TokenPlanner final : public BatchPlanner {
       for (std::uint32_t r : it.related)
         if (!b.member_syms.count(r)) ++b.refs[r];
       if (it.file != none) b.files.insert(it.file);
-    };
-
-    std::vector<char> placed(items.size(), 0);
-    std::vector<Batch> batches;
-    std::size_t cursor = 0;
-    auto advance = [&] {
+      placed[i] = 1;
+      advance();
+    }
+    void advance() {
       while (cursor < order.size() && placed[order[cursor]]) ++cursor;
+    }
+  };
+
+  // Items: one per distinct id, with its block rendered and counted.
+  result<void> collect_items(Packing& p, std::span<const std::string> ids) const {
+    const Codebase& cb = *p.input.codebase;
+    for (const auto& id : ids) {
+      auto i = cb.index_of(id);
+      if (!i)
+        return fail(errc::not_found,
+                    "symbol to document is not in the analysed codebase; re-run the analysis",
+                    id);
+      auto sym = static_cast<std::uint32_t>(*i);
+      if (p.item_of.count(sym)) continue;
+      p.item_of.emplace(sym, p.items.size());
+      Item it;
+      it.sym = sym;
+      SymbolContext ctx = context_of(cb, p.idx, sym);
+      it.block = detail::render_block(*tok_, cb, cb.symbols[sym], ctx, default_limits());
+      it.block_tokens = tok_->count(it.block);
+      if (opt_.semantic_context) {
+        it.related = related_of(cb, p.idx, sym, ctx);
+        it.file = p.idx.file_of[sym];
+      }
+      p.items.push_back(std::move(it));
+    }
+    return {};
+  }
+
+  // Locality order: by file, then enclosing symbol, then line, so a class's members and a
+  // file's functions are adjacent and share their context.
+  static std::vector<std::size_t> locality_order(const Codebase& cb, const std::vector<Item>& items) {
+    std::vector<std::size_t> order(items.size());
+    std::iota(order.begin(), order.end(), std::size_t{0});
+    std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+      const Symbol& x = cb.symbols[items[a].sym];
+      const Symbol& y = cb.symbols[items[b].sym];
+      if (x.location.file != y.location.file) return x.location.file < y.location.file;
+      if (x.parent_id != y.parent_id) return x.parent_id < y.parent_id;
+      return x.location.line < y.location.line;
+    });
+    return order;
+  }
+
+  // Fills batch `b` (holding its seed) with the items that share the most context with it:
+  // 1. the next symbol of the same file; 2. related symbols of the batch; 3. the next symbols
+  // in order (skipping ones that do not fit, so the batch is filled).
+  void fill_batch(Packing& p, Open& b) const {
+    std::deque<std::size_t> affinity;
+    // An added item's related symbols: they name it as context too (callers, subclasses).
+    auto push_related = [&](std::size_t i) {
+      for (std::uint32_t r : p.items[i].related)
+        if (auto it = p.item_of.find(r); it != p.item_of.end() && !p.placed[it->second])
+          affinity.push_back(it->second);
     };
-    advance();
-    while (cursor < order.size()) {
+    push_related(b.members.front());
+    while (b.members.size() < max_symbols_ && p.cursor < p.order.size()) {
+      std::size_t misses = 0;
+      bool added = false;
+      auto attempt = [&](std::size_t i) {
+        if (p.placed[i]) return false;
+        std::size_t np = 0;
+        if (p.fits(b, i, np)) {
+          p.add(b, i, np);
+          push_related(i);
+          return true;
+        }
+        ++misses;
+        return false;
+      };
+      const Item& last = p.items[b.members.back()];
+      if (p.cursor < p.order.size() && p.items[p.order[p.cursor]].file == last.file &&
+          last.file != none)
+        added = attempt(p.order[p.cursor]);
+      while (!added && !affinity.empty() && misses < max_misses) {
+        std::size_t i = affinity.front();
+        affinity.pop_front();
+        added = attempt(i);
+      }
+      for (std::size_t j = p.cursor; !added && j < p.order.size() && misses < max_misses; ++j)
+        added = attempt(p.order[j]);
+      if (!added) break;
+    }
+  }
+
+  result<std::vector<Batch>> pack(const PlanInput& input, std::span<const std::string> ids,
+                                  std::size_t wave,
+                                  const std::set<std::string>& pending) const {
+    if (!input.codebase)
+      return fail(errc::invalid_argument, "the planner needs the analysed codebase (PlanInput::codebase)");
+    auto idx = index_for(input);
+    Packing p{*this, input, *idx, pending};
+    if (auto ok = collect_items(p, ids); !ok) return ok.error();
+    if (p.items.empty()) return std::vector<Batch>{};
+    p.order = locality_order(*input.codebase, p.items);
+    p.placed.assign(p.items.size(), 0);
+
+    std::vector<Batch> batches;
+    p.advance();
+    while (p.cursor < p.order.size()) {
       Open b;
-      std::size_t seed = order[cursor];
+      std::size_t seed = p.order[p.cursor];
       std::size_t np = 0;
-      if (!fits(b, seed, np)) {
+      if (!p.fits(b, seed, np)) {
         // Too big alone: cut it to fit rather than drop it.
-        auto shrunk = shrink(input, *idx, items[seed], pending);
+        auto shrunk = shrink(input, *idx, p.items[seed], pending);
         if (!shrunk) return std::move(shrunk).error();
-        placed[seed] = 1;
+        p.placed[seed] = 1;
         batches.push_back(std::move(*shrunk));
         batches.back().wave = wave;
-        advance();
+        p.advance();
         continue;
       }
-      add(b, seed, np);
-      placed[seed] = 1;
-      advance();
-      std::deque<std::size_t> affinity;
-      auto push_related = [&](std::size_t i) {
-        for (std::uint32_t r : items[i].related)
-          if (auto it = item_of.find(r); it != item_of.end() && !placed[it->second])
-            affinity.push_back(it->second);
-        // Symbols that name this one as context (callers, subclasses) share it too.
-      };
-      push_related(seed);
-      while (b.members.size() < max_symbols_ && cursor < order.size()) {
-        std::size_t misses = 0;
-        bool added = false;
-        auto attempt = [&](std::size_t i) {
-          if (placed[i]) return false;
-          if (fits(b, i, np)) {
-            add(b, i, np);
-            placed[i] = 1;
-            push_related(i);
-            advance();
-            return true;
-          }
-          ++misses;
-          return false;
-        };
-        // 1. the next symbol of the same file; 2. related symbols of the batch; 3. the next
-        // symbols in order (skipping ones that do not fit, so the batch is filled).
-        const Item& last = items[b.members.back()];
-        if (cursor < order.size() && items[order[cursor]].file == last.file &&
-            last.file != none)
-          added = attempt(order[cursor]);
-        while (!added && !affinity.empty() && misses < max_misses) {
-          std::size_t i = affinity.front();
-          affinity.pop_front();
-          added = attempt(i);
-        }
-        for (std::size_t j = cursor; !added && j < order.size() && misses < max_misses; ++j)
-          added = attempt(order[j]);
-        if (!added) break;
-      }
-      auto done = finish(input, *idx, items, b.members, pending);
+      p.add(b, seed, np);
+      fill_batch(p, b);
+      auto done = finish(input, *idx, p.items, b.members, pending);
       if (!done) return std::move(done).error();
       for (auto& batch : *done) {
         batch.wave = wave;
         batches.push_back(std::move(batch));
       }
-      advance();
+      p.advance();
     }
     for (std::size_t i = 0; i < batches.size(); ++i) batches[i].index = i;
     return batches;

@@ -10,6 +10,7 @@
 #include <array>
 #include <fstream>
 #include <map>
+#include <optional>
 #include <set>
 #include <system_error>
 #include <utility>
@@ -254,6 +255,131 @@ bool in_default_excluded_dir(std::string_view path) {
   }
 }
 
+namespace {
+
+// The work tree's files as git lists them (every .gitignore rule applied), or nullopt, with a
+// note, when git cannot list it.
+std::optional<std::vector<std::string>> list_with_git(const fs::path& root,
+                                                      const FileSelectOptions& options,
+                                                      const RunContext& ctx, FileSelection& sel) {
+  // The repository's .git/config is hostile (core.fsmonitor runs a command on ls-files):
+  // git runs with every program it could start switched off.
+  auto listed = run_process(
+      git_argv(options.git_path, {"ls-files", "-z", "--cached", "--others", "--exclude-standard"}),
+      git_process_options(ProcessOptions{.cwd = root, .timeout_s = 120, .stop = ctx.stop}));
+  if (listed && listed->exit_code == 0) return split_nul(listed->out);
+  sel.diagnostics.push_back({"", 0, Diagnostic::Severity::note,
+                             "git could not list the work tree; .gitignore is not applied, "
+                             "the folder is walked instead"});
+  return std::nullopt;
+}
+
+// One note per skipped folder, saying why.
+struct SkippedFolders {
+  FolderRules& rules;
+  FileSelection& sel;
+  std::set<std::string> noted;
+
+  void note(const std::string& dir) {
+    if (!noted.insert(dir).second) return;
+    std::string shown = dir;
+    repair_utf8(shown);
+    sel.diagnostics.push_back({shown + "/", 0, Diagnostic::Severity::note,
+                               "skipped folder: " + rules.why(dir)});
+  }
+};
+
+// The files under `root`, walked without following directory links; version-control and
+// skipped folders are not entered.
+result<std::vector<std::string>> walk_tree(const fs::path& root, const RunContext& ctx,
+                                           SkippedFolders& skipped) {
+  std::error_code ec;
+  std::vector<std::string> out;
+  fs::recursive_directory_iterator it(root, fs::directory_options::skip_permission_denied, ec);
+  if (ec)
+    return fail(errc::io_error, "cannot read the source folder: " + ec.message(), root.string());
+  for (; it != fs::recursive_directory_iterator(); it.increment(ec)) {
+    if (ec) break;
+    if (ctx.stop_requested()) return fail(errc::cancelled, "file listing cancelled", root.string());
+    const auto& entry = *it;
+    auto name = entry.path().filename().string();
+    if (entry.is_directory(ec) && !entry.is_symlink(ec)) {
+      if (is_vcs_dir(name)) {
+        it.disable_recursion_pending();
+      } else if (auto rel = entry.path().lexically_relative(root).generic_string();
+                 !skipped.rules.why(rel).empty()) {
+        skipped.note(rel);
+        it.disable_recursion_pending();
+      }
+      continue;
+    }
+    out.push_back(entry.path().lexically_relative(root).generic_string());
+  }
+  return out;
+}
+
+// Why a symbolic link is not read, "" when it may be: a link to a file outside the tree is
+// not part of the project (and must not be read); a link that loops or dangles has nothing
+// to read.
+std::string_view link_problem(const fs::path& root, const fs::path& abs) {
+  std::error_code ec;
+  auto target = fs::weakly_canonical(abs, ec);
+  if (ec || !fs::exists(target, ec)) return "a symbolic link that loops or points nowhere";
+  auto t = target.generic_string();
+  auto base = root.generic_string();
+  if (t.compare(0, base.size(), base) != 0 || (t.size() > base.size() && t[base.size()] != '/'))
+    return "a symbolic link to a file outside the source tree";
+  return {};
+}
+
+// A candidate that passed the path filters, read and hashed; nullopt when it is not a readable
+// source file (with a diagnostic when the user would want to know).
+std::optional<SourceFile> read_candidate(const fs::path& root, const std::string& rel,
+                                         std::string lang, const FileSelectOptions& options,
+                                         FileSelection& sel) {
+  std::error_code ec;
+  auto skip = [&sel](std::string path, Diagnostic::Severity severity, std::string why) {
+    repair_utf8(path);
+    sel.diagnostics.push_back({std::move(path), 0, severity, "skipped: " + std::move(why)});
+  };
+  fs::path abs = root / rel;
+  if (fs::is_symlink(abs, ec))
+    if (auto problem = link_problem(root, abs); !problem.empty()) {
+      skip(rel, Diagnostic::Severity::note, std::string(problem));
+      return std::nullopt;
+    }
+  // Regular files only: submodules, sockets and links to folders are not source files.
+  if (!fs::is_regular_file(abs, ec)) return std::nullopt;
+  // Outputs are UTF-8 (JSON, HTML); a name that is not cannot be written faithfully.
+  if (!is_valid_utf8(rel)) {
+    skip(rel, Diagnostic::Severity::warning,
+         "the file name is not valid UTF-8 (rename the file to document it)");
+    return std::nullopt;
+  }
+  auto size = fs::file_size(abs, ec);
+  if (ec) return std::nullopt;
+  if (size > options.max_file_size) {
+    sel.diagnostics.push_back({rel, 0, Diagnostic::Severity::note,
+                               "skipped: " + std::to_string(size) + " bytes is over the " +
+                                   std::to_string(options.max_file_size) +
+                                   "-byte limit (raise --max-file-size to include it)"});
+    return std::nullopt;
+  }
+  if (looks_binary(abs)) {
+    skip(rel, Diagnostic::Severity::note, "binary content (NUL bytes) in a source file");
+    return std::nullopt;
+  }
+  auto content = read_file(abs);
+  if (!content) {
+    sel.diagnostics.push_back(
+        {rel, 0, Diagnostic::Severity::warning, "skipped: " + content.error().message});
+    return std::nullopt;
+  }
+  return SourceFile{rel, std::move(lang), size, sha256_hex(*content)};
+}
+
+}  // namespace
+
 result<FileSelection> select_files(const fs::path& root, const FileSelectOptions& options,
                                    const RunContext& ctx) {
   std::error_code ec;
@@ -263,120 +389,36 @@ result<FileSelection> select_files(const fs::path& root, const FileSelectOptions
 
   FileSelection sel;
   std::vector<std::string> candidates;
-
   // A git work tree: let git apply .gitignore. Only when the root itself has .git, so a plain
   // folder nested in some unrelated repository is still walked in full.
-  if (fs::exists(root / ".git", ec)) {
-    // The repository's .git/config is hostile (core.fsmonitor runs a command on ls-files):
-    // git runs with every program it could start switched off.
-    auto listed = run_process(
-        git_argv(options.git_path,
-                 {"ls-files", "-z", "--cached", "--others", "--exclude-standard"}),
-        git_process_options(ProcessOptions{.cwd = root, .timeout_s = 120, .stop = ctx.stop}));
-    if (listed && listed->exit_code == 0) {
-      candidates = split_nul(listed->out);
+  if (fs::exists(root / ".git", ec))
+    if (auto listed = list_with_git(root, options, ctx, sel)) {
+      candidates = std::move(*listed);
       sel.from_git = true;
-    } else {
-      sel.diagnostics.push_back({"", 0, Diagnostic::Severity::note,
-                                 "git could not list the work tree; .gitignore is not applied, "
-                                 "the folder is walked instead"});
     }
-  }
   FolderRules folders(root, options, sel.from_git);
-  std::set<std::string> noted;
-  auto note_folder = [&](const std::string& dir) {
-    if (!noted.insert(dir).second) return;
-    std::string shown = dir;
-    repair_utf8(shown);
-    sel.diagnostics.push_back({shown + "/", 0, Diagnostic::Severity::note,
-                               "skipped folder: " + folders.why(dir)});
-  };
+  SkippedFolders skipped{folders, sel, {}};
   if (!sel.from_git) {
-    fs::recursive_directory_iterator it(root, fs::directory_options::skip_permission_denied, ec);
-    if (ec)
-      return fail(errc::io_error, "cannot read the source folder: " + ec.message(),
-                  root.string());
-    for (; it != fs::recursive_directory_iterator(); it.increment(ec)) {
-      if (ec) break;
-      if (ctx.stop_requested()) return fail(errc::cancelled, "file listing cancelled", root.string());
-      const auto& entry = *it;
-      auto name = entry.path().filename().string();
-      if (entry.is_directory(ec) && !entry.is_symlink(ec)) {
-        if (is_vcs_dir(name)) {
-          it.disable_recursion_pending();
-        } else if (auto rel = entry.path().lexically_relative(root).generic_string();
-                   !folders.why(rel).empty()) {
-          note_folder(rel);
-          it.disable_recursion_pending();
-        }
-        continue;
-      }
-      auto rel = entry.path().lexically_relative(root).generic_string();
-      candidates.push_back(std::move(rel));
-    }
+    auto walked = walk_tree(root, ctx, skipped);
+    if (!walked) return std::move(walked).error();
+    candidates = std::move(*walked);
   }
   std::sort(candidates.begin(), candidates.end());
   candidates.erase(std::unique(candidates.begin(), candidates.end()), candidates.end());
 
-  auto skip = [&sel](std::string rel, Diagnostic::Severity severity, std::string why) {
-    repair_utf8(rel);
-    sel.diagnostics.push_back({std::move(rel), 0, severity, "skipped: " + std::move(why)});
-  };
   for (const auto& rel : candidates) {
     if (ctx.stop_requested()) return fail(errc::cancelled, "file listing cancelled", root.string());
     if (options.default_excludes && in_default_excluded_dir(rel)) continue;
     if (auto dir = folders.skipped_ancestor(rel); !dir.empty()) {
-      note_folder(dir);
+      skipped.note(dir);
       continue;
     }
     if (!options.include_globs.empty() && !any_glob(options.include_globs, rel)) continue;
     if (any_glob(options.exclude_globs, rel)) continue;
     auto lang = language_for_path(rel);
     if (lang.empty()) continue;
-    fs::path abs = root / rel;
-    // A link to a file outside the tree is not part of the project (and must not be read);
-    // a link that loops or dangles has nothing to read.
-    if (fs::is_symlink(abs, ec)) {
-      auto target = fs::weakly_canonical(abs, ec);
-      if (ec || !fs::exists(target, ec)) {
-        skip(rel, Diagnostic::Severity::note, "a symbolic link that loops or points nowhere");
-        continue;
-      }
-      auto t = target.generic_string();
-      auto base = root.generic_string();
-      if (t.compare(0, base.size(), base) != 0 || (t.size() > base.size() && t[base.size()] != '/')) {
-        skip(rel, Diagnostic::Severity::note, "a symbolic link to a file outside the source tree");
-        continue;
-      }
-    }
-    // Regular files only: submodules, sockets and links to folders are not source files.
-    if (!fs::is_regular_file(abs, ec)) continue;
-    // Outputs are UTF-8 (JSON, HTML); a name that is not cannot be written faithfully.
-    if (!is_valid_utf8(rel)) {
-      skip(rel, Diagnostic::Severity::warning,
-           "the file name is not valid UTF-8 (rename the file to document it)");
-      continue;
-    }
-    auto size = fs::file_size(abs, ec);
-    if (ec) continue;
-    if (size > options.max_file_size) {
-      sel.diagnostics.push_back({rel, 0, Diagnostic::Severity::note,
-                                 "skipped: " + std::to_string(size) + " bytes is over the " +
-                                     std::to_string(options.max_file_size) +
-                                     "-byte limit (raise --max-file-size to include it)"});
-      continue;
-    }
-    if (looks_binary(abs)) {
-      skip(rel, Diagnostic::Severity::note, "binary content (NUL bytes) in a source file");
-      continue;
-    }
-    auto content = read_file(abs);
-    if (!content) {
-      sel.diagnostics.push_back(
-          {rel, 0, Diagnostic::Severity::warning, "skipped: " + content.error().message});
-      continue;
-    }
-    sel.files.push_back(SourceFile{rel, lang, size, sha256_hex(*content)});
+    if (auto file = read_candidate(root, rel, std::move(lang), options, sel))
+      sel.files.push_back(std::move(*file));
   }
   return sel;
 }

@@ -127,12 +127,19 @@ struct ArchiveWriter {
   ~ArchiveWriter() { archive_write_free(a); }
 };
 
-result<ResolvedSource> extract_archive(const fs::path& file, const SourceOptions& o,
-                                       const RunContext& ctx) {
+// What an extraction has seen so far: counted against the limits as entries arrive.
+struct ExtractState {
+  const fs::path& dest;     // the extraction folder (canonical)
+  const std::string& src;   // the archive, as errors name it
+  std::uint64_t size = 0;   // of the archive file, for the compression-ratio guard
+  std::uint64_t entries = 0, total = 0;
+  std::set<std::string> top_names;  // first path segments
+  bool file_at_top = false;
+};
+
+// A fresh, empty extraction folder for `file` under work_dir.
+result<fs::path> fresh_extraction_folder(const fs::path& file, const SourceOptions& o) {
   std::error_code ec;
-  const std::string src = file.string();
-  auto size = fs::file_size(file, ec);
-  if (ec) return fail(errc::io_error, "cannot read the archive: " + ec.message(), src);
   fs::path dest = work_folder(o, "archive", fs::absolute(file, ec).string());
   fs::remove_all(dest, ec);
   fs::create_directories(dest, ec);
@@ -142,7 +149,117 @@ result<ResolvedSource> extract_archive(const fs::path& file, const SourceOptions
   // Entries are written to dest/<checked relative path>, an absolute path, so libarchive's
   // no-absolute-paths guard cannot be used; the links in dest's own path are resolved here
   // so its symlink guard only ever sees links the archive created.
-  dest = fs::canonical(dest, ec);
+  return fs::canonical(dest, ec);
+}
+
+// Refuses links that leave the archive (a hard link is re-pointed into the extraction
+// folder). False for entries that are skipped: devices and fifos.
+result<bool> accept_entry_type(archive_entry* entry, const std::string& name,
+                               const std::string& rel, const ExtractState& st) {
+  if (const char* hl = archive_entry_hardlink(entry)) {
+    auto hrel = safe_relative(hl);
+    if (!hrel || hrel->empty())
+      return fail(errc::invalid_argument,
+                  "archive entry '" + name + "' is a hard link to '" + hl +
+                      "' outside the archive; refused",
+                  st.src);
+    archive_entry_set_hardlink(entry, (st.dest / *hrel).string().c_str());
+  }
+  auto type = archive_entry_filetype(entry);
+  if (type != AE_IFREG && type != AE_IFDIR && type != AE_IFLNK && !archive_entry_hardlink(entry))
+    return false;
+  if (type == AE_IFLNK) {
+    const char* target = archive_entry_symlink(entry);
+    if (!target || !link_stays_inside(rel, target))
+      return fail(errc::invalid_argument,
+                  "archive entry '" + name + "' is a link to '" + (target ? target : "") +
+                      "', which leaves the archive; refused",
+                  st.src);
+  }
+  return true;
+}
+
+// Copies a regular file's data, checking the size and compression-ratio limits as the bytes
+// arrive (declared sizes can lie).
+result<void> copy_entry_data(archive* in, archive* out, const std::string& name,
+                             const SourceOptions& o, ExtractState& st) {
+  const void* buf = nullptr;
+  size_t len = 0;
+  la_int64_t offset = 0;
+  while (true) {
+    int rr = archive_read_data_block(in, &buf, &len, &offset);
+    if (rr == ARCHIVE_EOF) return {};
+    if (rr != ARCHIVE_OK)
+      return fail(errc::parse_error,
+                  "corrupt archive data in '" + name + "': " + archive_message(in), st.src);
+    st.total += len;
+    if (st.total > o.max_extracted_bytes)
+      return fail(errc::limit_exceeded,
+                  "archive expands beyond " + std::to_string(o.max_extracted_bytes) +
+                      " bytes; refused",
+                  st.src);
+    // The ratio guard starts after 1 MiB so small, very compressible files still pass.
+    if (st.total > (1u << 20) &&
+        static_cast<double>(st.total) >
+            o.max_compression_ratio * static_cast<double>(std::max<std::uint64_t>(st.size, 1)))
+      return fail(errc::limit_exceeded,
+                  "archive expands more than " +
+                      std::to_string(static_cast<int>(o.max_compression_ratio)) +
+                      "x its size (a zip bomb?); refused",
+                  st.src);
+    if (archive_write_data_block(out, buf, len, offset) != ARCHIVE_OK)
+      return fail(errc::io_error, "cannot write '" + name + "': " + archive_message(out),
+                  st.src);
+  }
+}
+
+// Checks one entry (its path, links, type and declared size) and writes it under the
+// extraction folder.
+result<void> extract_entry(archive* in, archive* out, archive_entry* entry,
+                           const SourceOptions& o, ExtractState& st) {
+  const char* raw = archive_entry_pathname(entry);
+  std::string name = raw ? raw : "";
+  auto rel = safe_relative(name);
+  if (!rel)
+    return fail(errc::invalid_argument,
+                "archive entry '" + name +
+                    "' has an absolute path or '..'; refusing to extract an archive that "
+                    "writes outside its folder",
+                st.src);
+  if (rel->empty()) return {};
+  auto accepted = accept_entry_type(entry, name, *rel, st);
+  if (!accepted) return std::move(accepted).error();
+  if (!*accepted) return {};
+  auto type = archive_entry_filetype(entry);
+  std::int64_t declared = archive_entry_size_is_set(entry) ? archive_entry_size(entry) : 0;
+  if (declared > 0 && st.total + static_cast<std::uint64_t>(declared) > o.max_extracted_bytes)
+    return fail(errc::limit_exceeded,
+                "archive expands beyond " + std::to_string(o.max_extracted_bytes) +
+                    " bytes; refused",
+                st.src);
+  st.top_names.insert(rel->substr(0, rel->find('/')));
+  if (rel->find('/') == std::string::npos && type != AE_IFDIR) st.file_at_top = true;
+  std::string out_path = (st.dest / *rel).string();
+  archive_entry_set_pathname(entry, out_path.c_str());
+  archive_entry_set_perm(entry, type == AE_IFDIR ? 0755 : 0644);
+  if (archive_write_header(out, entry) != ARCHIVE_OK)
+    return fail(errc::io_error, "cannot extract '" + name + "': " + archive_message(out),
+                st.src);
+  if (type == AE_IFREG)
+    if (auto ok = copy_entry_data(in, out, name, o, st); !ok) return ok;
+  archive_write_finish_entry(out);
+  return {};
+}
+
+result<ResolvedSource> extract_archive(const fs::path& file, const SourceOptions& o,
+                                       const RunContext& ctx) {
+  std::error_code ec;
+  const std::string src = file.string();
+  auto size = fs::file_size(file, ec);
+  if (ec) return fail(errc::io_error, "cannot read the archive: " + ec.message(), src);
+  auto made = fresh_extraction_folder(file, o);
+  if (!made) return std::move(made).error();
+  const fs::path dest = *made;
   // Whatever goes wrong, the partial extraction is removed.
   struct Cleanup {
     fs::path p;
@@ -170,9 +287,7 @@ result<ResolvedSource> extract_archive(const fs::path& file, const SourceOptions
       out.a, ARCHIVE_EXTRACT_SECURE_NODOTDOT | ARCHIVE_EXTRACT_SECURE_SYMLINKS |
                  ARCHIVE_EXTRACT_NO_OVERWRITE);
 
-  std::uint64_t entries = 0, total = 0;
-  std::set<std::string> top_names;  // first path segments
-  bool file_at_top = false;
+  ExtractState st{dest, src, size};
   archive_entry* entry = nullptr;
   while (true) {
     int r = archive_read_next_header(in.a, &entry);
@@ -181,92 +296,19 @@ result<ResolvedSource> extract_archive(const fs::path& file, const SourceOptions
       return fail(errc::parse_error,
                   std::string("corrupt archive: ") + archive_message(in.a), src);
     if (ctx.stop_requested()) return fail(errc::cancelled, "extraction cancelled", src);
-    if (++entries > o.max_entries)
+    if (++st.entries > o.max_entries)
       return fail(errc::limit_exceeded,
                   "archive has more than " + std::to_string(o.max_entries) +
                       " entries; refused (raise the entry limit if it is genuine)",
                   src);
-    const char* raw = archive_entry_pathname(entry);
-    std::string name = raw ? raw : "";
-    auto rel = safe_relative(name);
-    if (!rel)
-      return fail(errc::invalid_argument,
-                  "archive entry '" + name +
-                      "' has an absolute path or '..'; refusing to extract an archive that "
-                      "writes outside its folder",
-                  src);
-    if (rel->empty()) continue;
-    if (const char* hl = archive_entry_hardlink(entry)) {
-      auto hrel = safe_relative(hl);
-      if (!hrel || hrel->empty())
-        return fail(errc::invalid_argument,
-                    "archive entry '" + name + "' is a hard link to '" + hl +
-                        "' outside the archive; refused",
-                    src);
-      archive_entry_set_hardlink(entry, (dest / *hrel).string().c_str());
-    }
-    auto type = archive_entry_filetype(entry);
-    if (type != AE_IFREG && type != AE_IFDIR && type != AE_IFLNK && !archive_entry_hardlink(entry))
-      continue;  // no devices, fifos
-    if (type == AE_IFLNK) {
-      const char* target = archive_entry_symlink(entry);
-      if (!target || !link_stays_inside(*rel, target))
-        return fail(errc::invalid_argument,
-                    "archive entry '" + name + "' is a link to '" + (target ? target : "") +
-                        "', which leaves the archive; refused",
-                    src);
-    }
-    std::int64_t declared = archive_entry_size_is_set(entry) ? archive_entry_size(entry) : 0;
-    if (declared > 0 && total + static_cast<std::uint64_t>(declared) > o.max_extracted_bytes)
-      return fail(errc::limit_exceeded,
-                  "archive expands beyond " + std::to_string(o.max_extracted_bytes) +
-                      " bytes; refused",
-                  src);
-    top_names.insert(rel->substr(0, rel->find('/')));
-    if (rel->find('/') == std::string::npos && type != AE_IFDIR) file_at_top = true;
-    std::string out_path = (dest / *rel).string();
-    archive_entry_set_pathname(entry, out_path.c_str());
-    archive_entry_set_perm(entry, type == AE_IFDIR ? 0755 : 0644);
-    if (archive_write_header(out.a, entry) != ARCHIVE_OK)
-      return fail(errc::io_error,
-                  "cannot extract '" + name + "': " + archive_message(out.a), src);
-    if (type == AE_IFREG) {
-      const void* buf = nullptr;
-      size_t len = 0;
-      la_int64_t offset = 0;
-      while (true) {
-        int rr = archive_read_data_block(in.a, &buf, &len, &offset);
-        if (rr == ARCHIVE_EOF) break;
-        if (rr != ARCHIVE_OK)
-          return fail(errc::parse_error,
-                      "corrupt archive data in '" + name + "': " + archive_message(in.a),
-                      src);
-        total += len;
-        if (total > o.max_extracted_bytes)
-          return fail(errc::limit_exceeded,
-                      "archive expands beyond " + std::to_string(o.max_extracted_bytes) +
-                          " bytes; refused",
-                      src);
-        // The ratio guard starts after 1 MiB so small, very compressible files still pass.
-        if (total > (1u << 20) && static_cast<double>(total) >
-                                      o.max_compression_ratio * static_cast<double>(std::max<std::uint64_t>(size, 1)))
-          return fail(errc::limit_exceeded,
-                      "archive expands more than " +
-                          std::to_string(static_cast<int>(o.max_compression_ratio)) +
-                          "x its size (a zip bomb?); refused",
-                      src);
-        if (archive_write_data_block(out.a, buf, len, offset) != ARCHIVE_OK)
-          return fail(errc::io_error,
-                      "cannot write '" + name + "': " + archive_message(out.a), src);
-      }
-    }
-    archive_write_finish_entry(out.a);
+    if (auto ok = extract_entry(in.a, out.a, entry, o, st); !ok) return ok.error();
   }
-  if (entries == 0) return fail(errc::parse_error, "the archive is empty", src);
+  if (st.entries == 0) return fail(errc::parse_error, "the archive is empty", src);
   // GitHub-style archives hold one top folder: analyse inside it.
   fs::path root = dest;
-  if (top_names.size() == 1 && !file_at_top && fs::is_directory(dest / *top_names.begin(), ec))
-    root = dest / *top_names.begin();
+  if (st.top_names.size() == 1 && !st.file_at_top &&
+      fs::is_directory(dest / *st.top_names.begin(), ec))
+    root = dest / *st.top_names.begin();
   cleanup.keep = true;
   std::string type = lower(src).ends_with(".zip") ? "zip" : "tar";
   return ResolvedSource{root, SourceInfo{type, src, {}, {}}};

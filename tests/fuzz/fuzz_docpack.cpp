@@ -7,7 +7,7 @@
 
 #include "doctown/docpack.hpp"
 #include "fuzz_entries.hpp"
-#include "output/zip_io.hpp"
+#include "output/docpack/zip_io.hpp"
 
 namespace doctown::fuzz {
 

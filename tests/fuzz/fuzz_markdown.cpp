@@ -1,4 +1,4 @@
-// Fuzz entry: the Markdown escaper (lib/output/markdown_escape). The whole input is hostile
+// Fuzz entry: the Markdown escaper (lib/output/markdown/markdown_escape). The whole input is hostile
 // text, given to every routine; the checks are the promises the Markdown pages rely on: no raw
 // `<`, every backtick / bracket / pipe escaped in text, code spans that cannot be closed early,
 // fenced blocks that every line of the code cannot close, only http(s) or relative link
@@ -6,7 +6,7 @@
 #include <algorithm>
 
 #include "fuzz_entries.hpp"
-#include "output/markdown_escape.hpp"
+#include "output/markdown/markdown_escape.hpp"
 
 namespace doctown::fuzz {
 

@@ -15,7 +15,7 @@
 #include <thread>
 
 #include "doctown/writer.hpp"
-#include "output/dir_util.hpp"
+#include "output/staging/dir_util.hpp"
 #include "source/process.hpp"
 #include "support/output_fixture.hpp"
 #include "support/test_paths.hpp"

@@ -3,13 +3,17 @@
 // sequences that clear the screen, retitle the window or hide lines.
 #include <catch2/catch.hpp>
 
+#include <chrono>
+#include <sstream>
+#include <string>
+
+#include "doctown/terminal.hpp"
 #include "doctown/writer.hpp"
 #include "support/output_fixture.hpp"
 #include "support/test_paths.hpp"
-#include "terminal_text.hpp"
 
 namespace fs = std::filesystem;
-using doctown::cli::terminal_safe;
+using doctown::terminal_safe;
 using doctown::test::run_cli;
 
 namespace {
@@ -73,4 +77,51 @@ TEST_CASE("doctown search and inspect print no escape sequence from the analysed
   REQUIRE(inspect.exit_code == 0);
   CHECK(inspect.out.find("geo::Circle") != std::string::npos);
   CHECK_FALSE(has_control(inspect.out));
+}
+
+namespace {
+
+doctown::ProgressEvent event(doctown::ProgressEvent::Type type, std::size_t done = 0,
+                             std::size_t total = 0, std::string message = {},
+                             doctown::Diagnostic::Severity severity = doctown::Diagnostic::Severity::note) {
+  return {type, "analyze", done, total, std::move(message), severity};
+}
+
+}  // namespace
+
+TEST_CASE("StreamProgress writes one plain line per stage and escapes messages", "[terminal]") {
+  using T = doctown::ProgressEvent::Type;
+  std::ostringstream out;
+  // A zero interval: every item gets its line, so the count below is exact.
+  doctown::StreamProgress sink(out, {.item_interval = std::chrono::milliseconds(0)});
+  sink.on_event(event(T::stage_started, 0, 3));
+  for (std::size_t i = 1; i <= 3; ++i) sink.on_event(event(T::item_done, i, 3));
+  sink.on_event(event(T::note, 0, 0, "file a" + kClear + ".cpp skipped"));
+  sink.on_event(event(T::stage_finished));
+  const std::string text = out.str();
+  CHECK(text.find("[analyze] started (3 items)\n") == 0);
+  CHECK(text.find("[analyze] 1/3\n[analyze] 2/3\n[analyze] 3/3\n") != std::string::npos);
+  CHECK(text.find("[analyze] file a.cpp skipped\n") != std::string::npos);
+  CHECK(text.find("[analyze] done in ") != std::string::npos);
+  CHECK_FALSE(has_control(text));
+}
+
+TEST_CASE("StreamProgress keeps only errors when quiet and draws a bar when asked", "[terminal]") {
+  using T = doctown::ProgressEvent::Type;
+  std::ostringstream quiet_out;
+  doctown::StreamProgress quiet(quiet_out, {.quiet = true, .program = "tool"});
+  quiet.on_event(event(T::stage_started, 0, 2));
+  quiet.on_event(event(T::note, 0, 0, "a note"));
+  quiet.on_event(event(T::diagnostic, 0, 0, "cannot parse" + kTitle,
+                       doctown::Diagnostic::Severity::error));
+  CHECK(quiet_out.str() == "tool: analyze: cannot parse\n");
+
+  std::ostringstream bar_out;
+  doctown::StreamProgress bar(bar_out, {.bar = true});
+  bar.on_event(event(T::stage_started, 0, 2));
+  bar.on_event(event(T::item_done, 1, 2));
+  bar.on_event(event(T::note, 0, 0, "next"));
+  // The bar is redrawn in place (\r, half full), then erased before the note's line.
+  CHECK(bar_out.str() == "\r[analyze] [" + std::string(15, '#') + std::string(15, '.') +
+                             "] 1/2\r\x1b[K[analyze] next\n");
 }

@@ -10,7 +10,7 @@
 #include "core/file_util.hpp"
 #include "doctown/docpack.hpp"
 #include "doctown/writer.hpp"
-#include "output/zip_io.hpp"
+#include "output/docpack/zip_io.hpp"
 #include "support/output_fixture.hpp"
 #include "support/test_paths.hpp"
 

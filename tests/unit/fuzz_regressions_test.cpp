@@ -11,7 +11,7 @@
 #include "doctown/source.hpp"
 #include "doctown/tokenizer.hpp"
 #include "llm/chat_protocol.hpp"
-#include "output/zip_io.hpp"
+#include "output/docpack/zip_io.hpp"
 #include "support/test_paths.hpp"
 
 namespace fs = std::filesystem;

@@ -8,7 +8,7 @@
 #include <regex>
 
 #include "doctown/writer.hpp"
-#include "output/markdown_escape.hpp"
+#include "output/markdown/markdown_escape.hpp"
 #include "source/process.hpp"
 #include "support/skip.hpp"
 #include "support/test_paths.hpp"

@@ -1,7 +1,7 @@
 // Page model of the human-readable outputs. Anchors derive from qualified names only (plus a
 // short hash of the id for overloads), so links from outside stay valid across runs as long as
 // the symbol keeps its name.
-#include "output/site_model.hpp"
+#include "output/site/site_model.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -11,7 +11,7 @@
 #include <unordered_map>
 
 #include "core/file_util.hpp"
-#include "output/dir_util.hpp"
+#include "output/staging/dir_util.hpp"
 #include "doctown/roles.hpp"
 
 namespace doctown::detail {
@@ -86,26 +86,102 @@ bool can_hold_members(SymbolKind k) { return is_record(k) || k == SymbolKind::en
 
 }  // namespace
 
+// Where a symbol sits: its innermost namespace and the record holding it, looked up by
+// qualified name since parent ids may be missing.
+struct SiteModel::Scopes {
+  const std::vector<Symbol>& syms;
+  const Codebase& codebase;
+  std::map<std::string, std::size_t> namespaces;  // qualified name -> symbol index
+  std::unordered_map<std::string, std::size_t> record_by_qname;
+
+  explicit Scopes(const Codebase& cb) : syms(cb.symbols), codebase(cb) {
+    for (std::size_t i = 0; i < syms.size(); ++i) {
+      if (syms[i].kind == SymbolKind::namespace_) namespaces.emplace(syms[i].qualified_name, i);
+      if (can_hold_members(syms[i].kind)) record_by_qname.emplace(syms[i].qualified_name, i);
+    }
+  }
+  // Innermost enclosing namespace from the qualified name.
+  std::optional<std::size_t> namespace_of(const Symbol& s) const {
+    std::string q = s.qualified_name;
+    for (std::size_t p = q.rfind("::"); p != std::string::npos && p > 0; p = q.rfind("::")) {
+      q.resize(p);
+      if (auto it = namespaces.find(q); it != namespaces.end()) return it->second;
+    }
+    return std::nullopt;
+  }
+  std::optional<std::size_t> parent_of(const Symbol& s) const {
+    if (!s.parent_id.empty())
+      if (auto i = codebase.index_of(s.parent_id); i && can_hold_members(syms[*i].kind))
+        return *i;
+    auto p = s.qualified_name.rfind("::");
+    if (p == std::string::npos || p == 0) return std::nullopt;
+    if (auto it = record_by_qname.find(s.qualified_name.substr(0, p));
+        it != record_by_qname.end() && it->second != static_cast<std::size_t>(&s - syms.data()))
+      return it->second;
+    return std::nullopt;
+  }
+};
+
 SiteModel::SiteModel(const DocSet& docs)
     : docs_(&docs), resolver_(*docs.codebase), usage_(*docs.codebase, docs.roles) {
-  const auto& syms = docs.codebase->symbols;
-  entry_by_symbol_.assign(syms.size(), npos);
-  out_.resize(syms.size());
-  in_.resize(syms.size());
-  for (const Relation& r : docs.codebase->relations) {
+  index_relations();
+  choose_entries();
+  Scopes scopes(*docs.codebase);
+  nest_members(scopes);
+  place_entries(scopes);
+  add_header_pages();
+  order_entries();
+  split_large_pages();
+  count_page_symbols();
+  sort_pages();
+  name_pages();
+  name_anchors();
+}
+
+void SiteModel::index_relations() {
+  const Codebase& cb = codebase();
+  out_.resize(cb.symbols.size());
+  in_.resize(cb.symbols.size());
+  for (const Relation& r : cb.relations) {
     if (r.kind == RelationKind::contains || r.kind == RelationKind::similar) continue;
-    if (auto i = docs.codebase->index_of(r.from)) out_[*i].push_back(&r);
-    if (auto i = docs.codebase->index_of(r.to)) in_[*i].push_back(&r);
+    if (auto i = cb.index_of(r.from)) out_[*i].push_back(&r);
+    if (auto i = cb.index_of(r.to)) in_[*i].push_back(&r);
   }
+}
 
-  // Namespaces by qualified name, to place C/C++ symbols on their innermost namespace's page.
-  std::map<std::string, std::size_t> namespaces;
-  std::unordered_map<std::string, std::size_t> record_by_qname;
+// Shown: what was documented, and the library's own code. Tests, benchmarks and bundled code
+// feed usage and context but get no entries unless they were documented (--document).
+void SiteModel::choose_entries() {
+  const auto& syms = codebase().symbols;
+  entry_by_symbol_.assign(syms.size(), npos);
   for (std::size_t i = 0; i < syms.size(); ++i) {
-    if (syms[i].kind == SymbolKind::namespace_) namespaces.emplace(syms[i].qualified_name, i);
-    if (can_hold_members(syms[i].kind)) record_by_qname.emplace(syms[i].qualified_name, i);
+    const Symbol& s = syms[i];
+    if (s.kind == SymbolKind::namespace_) continue;
+    SiteEntry e;
+    e.symbol = i;
+    if (auto it = docs_->docs->find(s.id); it != docs_->docs->end()) e.doc = &it->second;
+    FileRole role = docs_->roles ? role_of(*docs_->roles, s) : FileRole::library;
+    if (!e.doc && role != FileRole::library && role != FileRole::public_header) continue;
+    entry_by_symbol_[i] = entries_.size();
+    entries_.push_back(std::move(e));
   }
+}
 
+// Nesting: members follow their parent.
+void SiteModel::nest_members(const Scopes& scopes) {
+  for (std::size_t ei = 0; ei < entries_.size(); ++ei) {
+    SiteEntry& e = entries_[ei];
+    if (auto parent = scopes.parent_of(symbol(e)); parent && entry_by_symbol_[*parent] != npos) {
+      e.top_level = false;
+      entries_[entry_by_symbol_[*parent]].members.push_back(ei);
+    }
+  }
+}
+
+// Each top-level entry's page: its namespace's (C/C++) or its file's; a C/C++ record with
+// members gets a page of its own, listed on that page.
+void SiteModel::place_entries(const Scopes& scopes) {
+  const auto& syms = codebase().symbols;
   std::map<std::string, std::size_t> page_by_key;
   auto page_for = [&](const std::string& key, const std::string& kind, const std::string& label,
                       std::string title, std::optional<std::size_t> ns) {
@@ -121,58 +197,11 @@ SiteModel::SiteModel(const DocSet& docs)
     }
     return it->second;
   };
-
-  // Innermost enclosing namespace from the qualified name (parent ids may be missing).
-  auto namespace_of = [&](const Symbol& s) -> std::optional<std::size_t> {
-    std::string q = s.qualified_name;
-    for (std::size_t p = q.rfind("::"); p != std::string::npos && p > 0; p = q.rfind("::")) {
-      q.resize(p);
-      if (auto it = namespaces.find(q); it != namespaces.end()) return it->second;
-    }
-    return std::nullopt;
-  };
-  auto parent_of = [&](const Symbol& s) -> std::optional<std::size_t> {
-    if (!s.parent_id.empty())
-      if (auto i = docs.codebase->index_of(s.parent_id); i && can_hold_members(syms[*i].kind))
-        return *i;
-    auto p = s.qualified_name.rfind("::");
-    if (p == std::string::npos || p == 0) return std::nullopt;
-    if (auto it = record_by_qname.find(s.qualified_name.substr(0, p));
-        it != record_by_qname.end() && it->second != static_cast<std::size_t>(&s - syms.data()))
-      return it->second;
-    return std::nullopt;
-  };
-
-  // Shown: what was documented, and the library's own code. Tests, benchmarks and bundled code
-  // feed usage and context but get no entries unless they were documented (--document).
-  for (std::size_t i = 0; i < syms.size(); ++i) {
-    const Symbol& s = syms[i];
-    if (s.kind == SymbolKind::namespace_) continue;
-    SiteEntry e;
-    e.symbol = i;
-    if (auto it = docs.docs->find(s.id); it != docs.docs->end()) e.doc = &it->second;
-    FileRole role = docs.roles ? role_of(*docs.roles, s) : FileRole::library;
-    if (!e.doc && role != FileRole::library && role != FileRole::public_header) continue;
-    entry_by_symbol_[i] = entries_.size();
-    entries_.push_back(std::move(e));
-  }
-
-  // Nesting: members follow their parent.
-  for (std::size_t ei = 0; ei < entries_.size(); ++ei) {
-    SiteEntry& e = entries_[ei];
-    const Symbol& s = syms[e.symbol];
-    if (auto parent = parent_of(s); parent && entry_by_symbol_[*parent] != npos) {
-      e.top_level = false;
-      entries_[entry_by_symbol_[*parent]].members.push_back(ei);
-    }
-  }
-  // Each top-level entry's page: its namespace's (C/C++) or its file's; a C/C++ record with
-  // members gets a page of its own, listed on that page.
   for (std::size_t ei = 0; ei < entries_.size(); ++ei) {
     if (!entries_[ei].top_level) continue;
     const Symbol& s = syms[entries_[ei].symbol];
     std::size_t home;
-    auto ns = is_cxx(s) ? namespace_of(s) : std::nullopt;
+    auto ns = is_cxx(s) ? scopes.namespace_of(s) : std::nullopt;
     if (ns) {
       const std::string& q = syms[*ns].qualified_name;
       home = page_for("ns:" + q, "namespace", q, "Namespace " + q, ns);
@@ -192,9 +221,11 @@ SiteModel::SiteModel(const DocSet& docs)
     entries_[ei].page = page;
     pages_[page].entries.push_back(ei);
   }
-  add_header_pages();
+}
 
-  // Display order: entries by group, then name, then id; members by kind group, then line.
+// Display order: entries by group, then name, then id; members by kind group, then line.
+void SiteModel::order_entries() {
+  const auto& syms = codebase().symbols;
   auto entry_less = [&](std::size_t a, std::size_t b) {
     const Symbol& x = syms[entries_[a].symbol];
     const Symbol& y = syms[entries_[b].symbol];
@@ -212,9 +243,10 @@ SiteModel::SiteModel(const DocSet& docs)
     std::sort(p.listed.begin(), p.listed.end(), entry_less);
   }
   for (SiteEntry& e : entries_) std::sort(e.members.begin(), e.members.end(), member_less);
-  split_large_pages();
+}
 
-  // Members live on their top-level entry's page; counts follow.
+// Members live on their top-level entry's page (split pages moved the tops); counts follow.
+void SiteModel::count_page_symbols() {
   for (std::size_t pi = 0; pi < pages_.size(); ++pi)
     for (std::size_t top : pages_[pi].entries) {
       std::vector<std::size_t> stack{top};
@@ -228,9 +260,10 @@ SiteModel::SiteModel(const DocSet& docs)
           if (m != x) stack.push_back(m);
       }
     }
-  sort_pages();
+}
 
-  // Page slugs, unique ("index" is reserved for the front page).
+// Page slugs, unique ("index", "search" and "diagrams" are the site's own pages).
+void SiteModel::name_pages() {
   std::map<std::string, int> used{{"index", 1}, {"search", 1}, {"diagrams", 1}};
   for (SitePage& p : pages_) {
     // Deep paths and long namespaces make slugs past the 255-byte file name limit: shortened
@@ -243,18 +276,20 @@ SiteModel::SiteModel(const DocSet& docs)
     used[slug] = 1;
     p.slug = slug;
   }
+}
 
-  // Anchors from qualified names; overloads and case clashes get a hash of the id.
+// Anchors from qualified names; overloads and case clashes get a hash of the id.
+void SiteModel::name_anchors() {
   std::map<std::string, std::vector<std::size_t>> by_base;
   for (std::size_t ei = 0; ei < entries_.size(); ++ei)
-    by_base[slugify(display_name(syms[entries_[ei].symbol]))].push_back(ei);
+    by_base[slugify(display_name(symbol(entries_[ei])))].push_back(ei);
   for (auto& [base, list] : by_base) {
     if (list.size() == 1) {
       entries_[list[0]].anchor = base;
       continue;
     }
     for (std::size_t ei : list)
-      entries_[ei].anchor = base + "-" + sha256_hex(syms[entries_[ei].symbol].id).substr(0, 8);
+      entries_[ei].anchor = base + "-" + sha256_hex(symbol(entries_[ei]).id).substr(0, 8);
   }
 }
 

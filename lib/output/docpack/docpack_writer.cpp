@@ -21,9 +21,10 @@
 #include "doctown/version.hpp"
 #include "doctown/writer.hpp"
 #include "format/format.hpp"
-#include "output/docpack_writer.hpp"
-#include "output/docset_util.hpp"
-#include "output/zip_io.hpp"
+#include "output/docpack/docpack_writer.hpp"
+#include "output/docpack/zip_io.hpp"
+#include "output/docset/docset_util.hpp"
+#include "output/staging/dir_util.hpp"
 #include "verify/name_resolver.hpp"
 
 namespace doctown {
@@ -400,8 +401,7 @@ class DocpackWriter final : public Writer {
   std::string_view format() const override { return "docpack"; }
   result<fs::path> write(const DocSet& docs, const fs::path& out_dir, const std::string& name,
                          const RunContext& ctx) override {
-    if (name.empty() || name.find('/') != std::string::npos || name == "." || name == "..")
-      return fail(errc::invalid_argument, "output name must be a plain file name", name);
+    if (auto ok = check_output_name(name); !ok) return ok.error();
     auto members = docpack_members(docs, name);
     if (!members) return std::move(members).error();
     fs::path path = out_dir / (name + ".docpack");

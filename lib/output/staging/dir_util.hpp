@@ -21,6 +21,12 @@ result<void> commit_staging_dir(const std::filesystem::path& staging,
                                 const std::filesystem::path& final_dir);
 /// Remove a staging folder after a failure (best effort).
 void discard_staging_dir(const std::filesystem::path& staging) noexcept;
+/// Builds the folder `final_dir` whole: `fill` writes into a fresh staging folder, which then
+/// replaces `final_dir`. After an error or an exception from `fill` (internal error "<what>
+/// failed: ..." naming `final_dir`) the staging folder is removed and `final_dir` is untouched.
+result<void> write_dir_staged(
+    const std::filesystem::path& final_dir, std::string_view what,
+    const std::function<result<void>(const std::filesystem::path& staging)>& fill);
 
 /// Staging names carry the writing process's id ("<name>.tmp<pid>-<n>", and "<name>.old<pid>-<n>"
 /// for the folder being replaced). Removes the ones beside `final_path` whose process is gone
@@ -28,6 +34,10 @@ void discard_staging_dir(const std::filesystem::path& staging) noexcept;
 void remove_stale_staging(const std::filesystem::path& final_path) noexcept;
 /// The temporary name for `final_path` ("<final>.tmp<pid>-<random>").
 std::filesystem::path staging_name(const std::filesystem::path& final_path, std::string_view tag = "tmp");
+
+/// invalid_argument naming `name` unless it is a plain file name (not empty, no '/', not "."
+/// or ".."): a writer's output name must not reach outside its output folder.
+result<void> check_output_name(std::string_view name);
 
 /// Most bytes of a file name made from analysed names (slugs, project names). Linux and macOS
 /// refuse names over 255 bytes; 200 leaves room for suffixes (".docpack.tmp<pid>-<n>", "-2.html").

@@ -1,7 +1,7 @@
 // Zip archives through libarchive. Writing goes to a temporary name and is renamed only after
 // libarchive closed the archive cleanly, so an interrupted write never leaves a docpack that
 // looks complete. Reading is bounded (member size, total size, member count).
-#include "output/zip_io.hpp"
+#include "output/docpack/zip_io.hpp"
 
 #include <archive.h>
 #include <archive_entry.h>
@@ -12,7 +12,7 @@
 #include <random>
 #include <system_error>
 
-#include "output/dir_util.hpp"
+#include "output/staging/dir_util.hpp"
 
 namespace doctown::detail {
 

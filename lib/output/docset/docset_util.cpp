@@ -1,7 +1,7 @@
 // Shared writer logic: DocSet validation and the facts-based overview. The overview is what a
 // reader needs first (which files and types matter, how they relate), so it is derived from
 // PageRank and the typed relations rather than left as a placeholder when no LLM wrote one.
-#include "output/docset_util.hpp"
+#include "output/docset/docset_util.hpp"
 
 #include "doctown/roles.hpp"
 

@@ -5,7 +5,7 @@
 #include <vector>
 
 #include "doctown/writer.hpp"
-#include "output/zip_io.hpp"
+#include "output/docpack/zip_io.hpp"
 
 namespace doctown::detail {
 

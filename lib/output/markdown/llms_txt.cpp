@@ -2,12 +2,12 @@
 // `- [name](url): note`. Every piece of text comes from the analysed repository (names,
 // summaries), so it is flattened to one line and the link syntax is escaped: a symbol called
 // "a](http://evil)" must not become a link.
-#include "output/llms_txt.hpp"
+#include "output/markdown/llms_txt.hpp"
 
 #include <sstream>
 
 #include "doctown/version.hpp"
-#include "output/docset_util.hpp"
+#include "output/docset/docset_util.hpp"
 
 namespace doctown::detail {
 

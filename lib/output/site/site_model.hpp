@@ -12,7 +12,7 @@
 #include "doctown/usage.hpp"
 #include "doctown/writer.hpp"
 #include "core/code_spans.hpp"
-#include "output/docset_util.hpp"
+#include "output/docset/docset_util.hpp"
 #include "verify/name_resolver.hpp"
 
 namespace doctown::detail {
@@ -124,9 +124,19 @@ class SiteModel {
   std::vector<std::size_t> entry_by_symbol_;  ///< symbol index -> entry index or npos
   std::vector<std::vector<const Relation*>> out_, in_;
 
-  void split_large_pages();
-  void sort_pages();
+  // The constructor's steps, in order.
+  struct Scopes;
+  void index_relations();
+  void choose_entries();
+  void nest_members(const Scopes& scopes);
+  void place_entries(const Scopes& scopes);
   void add_header_pages();
+  void order_entries();
+  void split_large_pages();
+  void count_page_symbols();
+  void sort_pages();
+  void name_pages();
+  void name_anchors();
 };
 
 }  // namespace doctown::detail

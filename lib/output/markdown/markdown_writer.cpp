@@ -8,11 +8,11 @@
 
 #include "doctown/version.hpp"
 #include "doctown/writer.hpp"
-#include "output/dir_util.hpp"
-#include "output/markdown_escape.hpp"
-#include "output/llms_txt.hpp"
-#include "output/docset_util.hpp"
-#include "output/site_model.hpp"
+#include "output/docset/docset_util.hpp"
+#include "output/markdown/llms_txt.hpp"
+#include "output/markdown/markdown_escape.hpp"
+#include "output/site/site_model.hpp"
+#include "output/staging/dir_util.hpp"
 
 #include "doctown/roles.hpp"
 #include "doctown/usage.hpp"
@@ -320,36 +320,22 @@ class MarkdownWriter final : public Writer {
   std::string_view format() const override { return "markdown"; }
   result<fs::path> write(const DocSet& docs, const fs::path& out_dir, const std::string& name,
                          const RunContext& ctx) override {
-    if (name.empty() || name.find('/') != std::string::npos || name == "." || name == "..")
-      return fail(errc::invalid_argument, "output name must be a plain file name", name);
+    if (auto ok = check_output_name(name); !ok) return ok.error();
     if (auto ok = validate_docset(docs); !ok) return ok.error();
     fs::path final_dir = out_dir / name / "markdown";
-    auto staging = make_staging_dir(final_dir);
-    if (!staging) return std::move(staging).error();
-    auto result = [&]() -> doctown::result<void> {
-      try {
-        SiteModel model(docs);
-        MarkdownRenderer r(model);
-        if (auto ok = write_text(*staging / "index.md", r.index(name)); !ok) return ok;
-        for (std::size_t pi = 0; pi < model.pages().size(); ++pi) {
-          if (ctx.stop_requested()) return fail(errc::cancelled, "cancelled", final_dir.string());
-          if (auto ok = write_text(*staging / (model.pages()[pi].slug + ".md"), r.page(pi)); !ok)
-            return ok;
-        }
-        return {};
-      } catch (const std::exception& e) {
-        return fail(errc::internal, std::string("rendering Markdown failed: ") + e.what(),
-                    final_dir.string());
+    auto written = write_dir_staged(final_dir, "rendering Markdown",
+                                    [&](const fs::path& staging) -> doctown::result<void> {
+      SiteModel model(docs);
+      MarkdownRenderer r(model);
+      if (auto ok = write_text(staging / "index.md", r.index(name)); !ok) return ok;
+      for (std::size_t pi = 0; pi < model.pages().size(); ++pi) {
+        if (ctx.stop_requested()) return fail(errc::cancelled, "cancelled", final_dir.string());
+        if (auto ok = write_text(staging / (model.pages()[pi].slug + ".md"), r.page(pi)); !ok)
+          return ok;
       }
-    }();
-    if (!result) {
-      discard_staging_dir(*staging);
-      return std::move(result).error();
-    }
-    if (auto ok = commit_staging_dir(*staging, final_dir); !ok) {
-      discard_staging_dir(*staging);
-      return ok.error();
-    }
+      return {};
+    });
+    if (!written) return std::move(written).error();
     ctx.note("write", "Markdown written to " + final_dir.string());
     return final_dir;
   }

@@ -7,7 +7,7 @@
 #include <utility>
 #include <vector>
 
-#include "output/site_model.hpp"
+#include "output/site/site_model.hpp"
 
 namespace doctown::detail {
 

@@ -2,7 +2,7 @@
 // punctuation may be backslash-escaped, so escaping more than strictly needed only costs bytes;
 // `<` and `&` become entities so that neither raw HTML nor an autolink can start; link
 // destinations are checked for their scheme because GitHub and cmark only blank some schemes.
-#include "output/markdown_escape.hpp"
+#include "output/markdown/markdown_escape.hpp"
 
 #include <algorithm>
 #include <cstdio>

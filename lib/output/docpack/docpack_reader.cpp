@@ -12,7 +12,7 @@
 #include "core/json_util.hpp"
 #include "doctown/docpack.hpp"
 #include "format/format.hpp"
-#include "output/zip_io.hpp"
+#include "output/docpack/zip_io.hpp"
 
 namespace doctown {
 

@@ -1,5 +1,5 @@
 // Staged output folders: written beside the destination, then renamed over it.
-#include "output/dir_util.hpp"
+#include "output/staging/dir_util.hpp"
 
 #include <fcntl.h>
 #include <signal.h>
@@ -71,6 +71,30 @@ result<void> commit_staging_dir(const fs::path& staging, const fs::path& final_d
 void discard_staging_dir(const fs::path& staging) noexcept {
   std::error_code ec;
   fs::remove_all(staging, ec);
+}
+
+result<void> check_output_name(std::string_view name) {
+  if (name.empty() || name.find('/') != std::string_view::npos || name == "." || name == "..")
+    return fail(errc::invalid_argument, "output name must be a plain file name",
+                std::string(name));
+  return {};
+}
+
+result<void> write_dir_staged(const fs::path& final_dir, std::string_view what,
+                              const std::function<result<void>(const fs::path&)>& fill) {
+  auto staging = make_staging_dir(final_dir);
+  if (!staging) return std::move(staging).error();
+  auto filled = [&]() -> result<void> {
+    // Rendering runs over hostile input: a throw must not leave a half-written folder behind.
+    try {
+      return fill(*staging);
+    } catch (const std::exception& e) {
+      return fail(errc::internal, std::string(what) + " failed: " + e.what(), final_dir.string());
+    }
+  }();
+  if (filled) filled = commit_staging_dir(*staging, final_dir);
+  if (!filled) discard_staging_dir(*staging);
+  return filled;
 }
 
 fs::path staging_name(const fs::path& final_path, std::string_view tag) {

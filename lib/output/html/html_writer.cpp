@@ -9,12 +9,12 @@
 
 #include "doctown/version.hpp"
 #include "doctown/writer.hpp"
-#include "output/dir_util.hpp"
-#include "output/docset_util.hpp"
-#include "output/graphviz.hpp"
-#include "output/html_assets.hpp"
-#include "output/llms_txt.hpp"
-#include "output/site_model.hpp"
+#include "output/docset/docset_util.hpp"
+#include "output/html/graphviz.hpp"
+#include "output/html/html_assets.hpp"
+#include "output/markdown/llms_txt.hpp"
+#include "output/site/site_model.hpp"
+#include "output/staging/dir_util.hpp"
 
 namespace doctown {
 namespace detail {
@@ -425,47 +425,33 @@ class HtmlWriter final : public Writer {
 
   result<fs::path> write(const DocSet& docs, const fs::path& out_dir, const std::string& name,
                          const RunContext& ctx) override {
-    if (name.empty() || name.find('/') != std::string::npos || name == "." || name == "..")
-      return fail(errc::invalid_argument, "output name must be a plain file name", name);
+    if (auto ok = check_output_name(name); !ok) return ok.error();
     if (auto ok = validate_docset(docs); !ok) return ok.error();
     fs::path final_dir = out_dir / name / "html";
-    auto staging = make_staging_dir(final_dir);
-    if (!staging) return std::move(staging).error();
-    auto result = [&]() -> doctown::result<void> {
-      try {
-        SiteModel model(docs);
-        HtmlRenderer r(model, name);
-        auto put = [&](const std::string& file, const std::string& text) {
-          return write_text(*staging / file, text);
-        };
-        for (auto [file, text] :
-             {std::pair<std::string, std::string>{"style.css", kHtmlStyle},
-              {"site.js", kHtmlScript},
-              {"search-index.js", r.search_index()},
-              {"index.html", r.index()},
-              {"search.html", r.search_page()},
-              {"diagrams.html", diagrams(model, r, *staging, ctx)}})
-          if (auto ok = put(file, text); !ok) return ok;
-        for (std::size_t pi = 0; pi < model.pages().size(); ++pi) {
-          if (ctx.stop_requested()) return fail(errc::cancelled, "cancelled", final_dir.string());
-          if (auto ok = put(model.pages()[pi].slug + ".html", r.page(pi)); !ok) return ok;
-        }
-        LlmsTxt llms = render_llms_txt(model, name, kExt);
-        if (auto ok = put("llms.txt", llms.index); !ok) return ok;
-        return put("llms-full.txt", llms.full);
-      } catch (const std::exception& e) {
-        return fail(errc::internal, std::string("rendering HTML failed: ") + e.what(),
-                    final_dir.string());
+    auto written = write_dir_staged(final_dir, "rendering HTML",
+                                    [&](const fs::path& staging) -> doctown::result<void> {
+      SiteModel model(docs);
+      HtmlRenderer r(model, name);
+      auto put = [&](const std::string& file, const std::string& text) {
+        return write_text(staging / file, text);
+      };
+      for (auto [file, text] :
+           {std::pair<std::string, std::string>{"style.css", kHtmlStyle},
+            {"site.js", kHtmlScript},
+            {"search-index.js", r.search_index()},
+            {"index.html", r.index()},
+            {"search.html", r.search_page()},
+            {"diagrams.html", diagrams(model, r, staging, ctx)}})
+        if (auto ok = put(file, text); !ok) return ok;
+      for (std::size_t pi = 0; pi < model.pages().size(); ++pi) {
+        if (ctx.stop_requested()) return fail(errc::cancelled, "cancelled", final_dir.string());
+        if (auto ok = put(model.pages()[pi].slug + ".html", r.page(pi)); !ok) return ok;
       }
-    }();
-    if (!result) {
-      discard_staging_dir(*staging);
-      return std::move(result).error();
-    }
-    if (auto ok = commit_staging_dir(*staging, final_dir); !ok) {
-      discard_staging_dir(*staging);
-      return ok.error();
-    }
+      LlmsTxt llms = render_llms_txt(model, name, kExt);
+      if (auto ok = put("llms.txt", llms.index); !ok) return ok;
+      return put("llms-full.txt", llms.full);
+    });
+    if (!written) return std::move(written).error();
     ctx.note("write", "HTML site written to " + final_dir.string());
     return final_dir;
   }

@@ -1,8 +1,8 @@
 // Terminal-safe text: a small ECMA-48 scanner. Sequences are dropped whole (not just their ESC
 // byte), or "ESC[2J" would leave "[2J" and an unterminated OSC would leak its payload.
-#include "terminal_text.hpp"
+#include "doctown/terminal.hpp"
 
-namespace doctown::cli {
+namespace doctown {
 
 namespace {
 
@@ -85,4 +85,4 @@ std::string terminal_safe(std::string_view s) {
   return out;
 }
 
-}  // namespace doctown::cli
+}  // namespace doctown

@@ -2,7 +2,7 @@
 // note in the page instead of a diagram. It runs through run_process (source/process.hpp):
 // both pipes are drained while the graph is fed, so a large SVG cannot block the child, and
 // the child dies with us.
-#include "output/graphviz.hpp"
+#include "output/html/graphviz.hpp"
 
 #include "source/process.hpp"
 
