@@ -274,14 +274,12 @@ void add_llm_flags(CLI::App& app, PipelineFlags& f) {
       ->capture_default_str();
   g->add_option("--timeout", l.server.timeout_s, "Per-request timeout in seconds")
       ->capture_default_str();
-  g->add_option("--llm-mode", l.mode, "sync or batch-api")
-      ->capture_default_str()
-      ->transform([](std::string s) { return s == "batch-api" ? std::string("batch_api") : s; })
-      ->check(CLI::IsMember({"sync", "batch_api"}));
-  g->add_option("--batch-api-fallback", l.batch_fallback,
-                "Batch API failures go to a follow-up batch or to sync requests")
-      ->capture_default_str()
-      ->check(CLI::IsMember({"batch", "sync"}));
+  // The flag spells it batch-api; the library's name (batch_api) is accepted too. transform
+  // runs before add_mode_option's parse.
+  add_mode_option(g, "--llm-mode", l.mode, parse_llm_mode, "sync or batch-api")
+      ->transform([](std::string s) { return s == "batch-api" ? std::string("batch_api") : s; });
+  add_mode_option(g, "--batch-api-fallback", l.batch_fallback, parse_batch_fallback,
+                  "Batch API failures go to a follow-up batch or to sync requests");
 }
 
 void add_embedder_flags(CLI::App& app, PipelineFlags& f) {

@@ -354,7 +354,9 @@ result<void> write_step(const Config& cfg, const Analysed& a, const std::string&
   out.stats.wall_s = seconds_since(start);
   set.stats = out.stats;
   set.llm_model = backend;
-  set.llm_mode = cfg.llm == LlmBackend::offline ? "offline" : cfg.llm_options.mode;
+  // The manifest's spelling is the mode's name ("offline", "sync", "batch_api").
+  set.llm_mode = cfg.llm == LlmBackend::offline ? std::string("offline")
+                                                : std::string(to_string(cfg.llm_options.mode));
   // The offline writer writes English whatever was asked (a note says so at the start).
   set.language = cfg.llm == LlmBackend::offline || cfg.planner.language.empty() ? "en" : cfg.planner.language;
   set.generated_at = detail::utc_now_iso8601();
