@@ -502,9 +502,8 @@ result<void> finish_config(Cli& cli, PipelineFlags& f, std::string_view source) 
 
   if (auto t = cli.getenv("GITHUB_TOKEN")) c.source.github_token = *t;
   std::string model = f.model;
-  if (model.empty()) model = cli.getenv("OPENAI_MODEL").value_or("gpt-4o-mini");
+  if (model.empty()) model = cli.getenv("OPENAI_MODEL").value_or(std::string(default_chat_model));
   c.llm_options.model = model;
-  c.planner.model = model;
   std::string base_url = f.base_url;
   if (base_url.empty()) base_url = cli.getenv("OPENAI_BASE_URL").value_or("");
   apply_llm_env(cli, f.base_url, c.llm_options);

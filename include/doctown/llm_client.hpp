@@ -25,8 +25,9 @@ namespace doctown {
 struct LlmOptions {
   /// The server: address, key, concurrency, rate limits, timeouts, retries, TLS, proxy.
   ServerOptions server;
-  /// Chat model.
-  std::string model = "gpt-4o-mini";
+  /// Chat model. In a pipeline this is the run's one model name: the planner plans for it and
+  /// the plan and the run are priced for it, from `models`.
+  std::string model = std::string(default_chat_model);
   /// Sampling temperature.
   double temperature = 0.2;
   /// Seed sent for reproducibility; negative = not sent.
