@@ -179,8 +179,9 @@ struct Packing {
 };
 
 result<Packing> pack(const std::string& name, const std::string& config, const Generated& g,
-                     PlannerOptions o, std::shared_ptr<const Tokenizer> tok) {
-  auto p = make_batch_planner(o, tok);
+                     PlannerOptions o, std::string_view model,
+                     std::shared_ptr<const Tokenizer> tok) {
+  auto p = make_batch_planner(o, tok, ModelTable::builtin().lookup(model));
   if (!p) return std::move(p).error();
   PlanInput in{&g.codebase, &g.graph};
   in.selected = g.selected;
@@ -328,6 +329,7 @@ int main(int argc, char** argv) {
   struct Config {
     std::string name;
     PlannerOptions o;
+    std::string model = std::string(default_chat_model);
   };
   std::vector<Config> configs = {
       {"defaults (batch 15, 25k tokens)", PlannerOptions{}},
@@ -337,7 +339,7 @@ int main(int argc, char** argv) {
   };
   // Output limits must not bind in the token-bound configurations: a small per-symbol budget.
   configs[1].o.output_tokens_per_symbol = configs[2].o.output_tokens_per_symbol = 80;
-  configs[1].o.model = configs[2].o.model = "gpt-4.1";
+  configs[1].model = configs[2].model = "gpt-4.1";
 
   fmt::print("\nPlanning and packing (model gpt-4o-mini unless noted; lower bound = "
              "ceil(input tokens / max-batch-tokens))\n");
@@ -346,7 +348,7 @@ int main(int argc, char** argv) {
   json::array pack_rows;
   for (const auto& [name, g] : sets) {
     for (const auto& c : configs) {
-      auto r = pack(name, c.name, g, c.o, o200k);
+      auto r = pack(name, c.name, g, c.o, c.model, o200k);
       if (!r) {
         fmt::print(stderr, "{} / {}: {}\n", name, c.name, r.error().what());
         return 3;

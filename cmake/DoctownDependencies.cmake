@@ -2,6 +2,7 @@
 find_package(Boost 1.81 REQUIRED COMPONENTS json url)
 find_package(OpenSSL REQUIRED)
 find_package(Threads REQUIRED)
+# fmt: the CLI, the benchmarks and the tests only; the library builds its messages with std.
 find_package(fmt 9 REQUIRED)
 find_package(Eigen3 3.4 REQUIRED NO_MODULE)
 find_package(LibClang 14 REQUIRED)

@@ -208,14 +208,12 @@ void add_llm_flags(CLI::App& app, PipelineFlags& f) {
       ->capture_default_str();
   g->add_option("--timeout", l.server.timeout_s, "Per-request timeout in seconds")
       ->capture_default_str();
-  g->add_option("--llm-mode", l.mode, "sync or batch-api")
-      ->capture_default_str()
-      ->transform([](std::string s) { return s == "batch-api" ? std::string("batch_api") : s; })
-      ->check(CLI::IsMember({"sync", "batch_api"}));
-  g->add_option("--batch-api-fallback", l.batch_fallback,
-                "Batch API failures go to a follow-up batch or to sync requests")
-      ->capture_default_str()
-      ->check(CLI::IsMember({"batch", "sync"}));
+  // The flag spells it batch-api; the library's name (batch_api) is accepted too. transform
+  // runs before add_mode_option's parse.
+  add_mode_option(g, "--llm-mode", l.mode, parse_llm_mode, "sync or batch-api")
+      ->transform([](std::string s) { return s == "batch-api" ? std::string("batch_api") : s; });
+  add_mode_option(g, "--batch-api-fallback", l.batch_fallback, parse_batch_fallback,
+                  "Batch API failures go to a follow-up batch or to sync requests");
 }
 
 void add_embedder_flags(CLI::App& app, PipelineFlags& f) {
@@ -438,9 +436,8 @@ result<void> finish_config(Cli& cli, PipelineFlags& f, std::string_view source) 
 
   if (auto t = cli.getenv("GITHUB_TOKEN")) c.source.github_token = *t;
   std::string model = f.model;
-  if (model.empty()) model = cli.getenv("OPENAI_MODEL").value_or("gpt-4o-mini");
+  if (model.empty()) model = cli.getenv("OPENAI_MODEL").value_or(std::string(default_chat_model));
   c.llm_options.model = model;
-  c.planner.model = model;
   std::string base_url = f.base_url;
   if (base_url.empty()) base_url = cli.getenv("OPENAI_BASE_URL").value_or("");
   apply_llm_env(cli, f.base_url, c.llm_options);

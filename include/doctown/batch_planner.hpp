@@ -40,10 +40,10 @@ struct Batch {
   std::size_t reserved_tokens = 0;
 };
 
-/// Planner options (the seed's flags).
+/// Planner options (the seed's flags). The model is not one of them: make_batch_planner takes
+/// it as a ModelInfo, and the pipeline passes the one LlmOptions::model names, so the prompts
+/// are always planned for the model that answers them.
 struct PlannerOptions {
-  /// Model the prompts are for (limits and encoding come from the model table).
-  std::string model = "gpt-4o-mini";
   /// Most symbols per request; 1 = the seed's per-symbol mode.
   std::size_t batch_size = 15;
   /// Most input tokens per request, system prompt and context included.
@@ -120,9 +120,11 @@ class BatchPlanner {
   virtual std::string model_name() const { return {}; }
 };
 
-/// Fails with invalid_argument for a zero batch size or a token limit below the system prompt.
-result<std::unique_ptr<BatchPlanner>> make_batch_planner(PlannerOptions options,
-                                                         std::shared_ptr<const Tokenizer> tokenizer,
-                                                         ModelTable models = ModelTable::builtin());
+/// A planner for `model` (its limits, and its name in fingerprints and Plan::model; look it up
+/// in the run's ModelTable). Fails with invalid_argument for a zero batch size, a token limit
+/// below the system prompt, or a context window too small for one symbol.
+result<std::unique_ptr<BatchPlanner>> make_batch_planner(
+    PlannerOptions options, std::shared_ptr<const Tokenizer> tokenizer,
+    ModelInfo model = ModelTable::builtin().lookup(default_chat_model));
 
 }  // namespace doctown

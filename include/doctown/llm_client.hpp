@@ -13,6 +13,7 @@
 #include "doctown/batch_planner.hpp"
 #include "doctown/error.hpp"
 #include "doctown/graph.hpp"
+#include "doctown/modes.hpp"
 #include "doctown/models.hpp"
 #include "doctown/net.hpp"
 #include "doctown/progress.hpp"
@@ -24,22 +25,23 @@ namespace doctown {
 struct LlmOptions {
   /// The server: address, key, concurrency, rate limits, timeouts, retries, TLS, proxy.
   ServerOptions server;
-  /// Chat model.
-  std::string model = "gpt-4o-mini";
+  /// Chat model. In a pipeline this is the run's one model name: the planner plans for it and
+  /// the plan and the run are priced for it, from `models`.
+  std::string model = std::string(default_chat_model);
   /// Sampling temperature.
   double temperature = 0.2;
   /// Seed sent for reproducibility; negative = not sent.
   long long seed = 42;
-  /// "auto" (json_schema, falling back to json_object on a 400), "json_schema", "json_object".
-  std::string response_format = "auto";
-  /// "sync" (chat completions) or "batch_api" (/v1/files + /v1/batches, 50% price).
-  std::string mode = "sync";
+  /// JSON answers by json_schema, falling back to json_object on a 400 (automatic), or one of them.
+  ResponseFormat response_format = ResponseFormat::automatic;
+  /// Chat completions (sync) or the Batch API (/v1/files + /v1/batches, 50% price).
+  LlmMode mode = LlmMode::sync;
   /// Folder where Batch API ids are saved for --resume.
   std::string state_dir;
   /// Seconds between Batch API status polls (grows with backoff up to 60 s).
   double batch_poll_s = 5;
-  /// What to do with Batch API failures: "batch" (a follow-up batch) or "sync".
-  std::string batch_fallback = "batch";
+  /// Where Batch API failures go: a follow-up batch or sync requests.
+  BatchFallback batch_fallback = BatchFallback::batch;
   /// Follow-up requests per symbol the model left out before it is marked failed.
   unsigned max_repairs = 3;
   /// Most USD the run may spend (0 = no limit): no request is sent that could take the spend

@@ -12,6 +12,9 @@
 
 namespace doctown {
 
+/// The chat model a run uses when none is named (LlmOptions::model, make_batch_planner).
+inline constexpr std::string_view default_chat_model = "gpt-4o-mini";
+
 /// Limits and prices of one model. Prices are USD per million tokens.
 struct ModelInfo {
   std::string name;

@@ -60,12 +60,15 @@ struct Config {
   /// Which file roles are documented (library and public headers by default).
   RoleOptions roles;
   TokenizerOptions tokenizer;
-  /// Extra model-table JSON file; empty = built-in table only.
+  /// Model-table JSON file added to llm_options.models; empty = that table as it is.
   std::filesystem::path models_file;
+  /// Batching and prompts; they are planned for llm_options.model.
   PlannerOptions planner;
   /// Offline, openai, or automatic (openai when llm_options has a key or a non-default base
   /// URL; see resolve_llm_backend).
   LlmBackend llm = LlmBackend::offline;
+  /// The client's options. Its `model` is the run's one model name and its `models` the one
+  /// table that prices the plan and the run, whichever backend writes the docs.
   LlmOptions llm_options;
   OutputOptions output;
 };

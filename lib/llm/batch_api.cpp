@@ -311,7 +311,7 @@ LlmOutcome OpenAiRun::run_batch_api() {
     std::size_t wave = SIZE_MAX;
     for (const auto& w : queue()) wave = std::min(wave, w.batch.wave);
     std::size_t& round = rounds[wave];
-    if (unavailable || (round > 0 && opt_.batch_fallback == "sync")) {
+    if (unavailable || (round > 0 && opt_.batch_fallback == BatchFallback::sync)) {
       drive_sync(wave);
       continue;
     }
@@ -333,7 +333,7 @@ LlmOutcome OpenAiRun::run_batch_api() {
     auto r = batch_round(works, round++);
     if (!r) {
       if (!batch_submitted_ && r.error().code == errc::http_status &&
-          opt_.batch_fallback == "sync") {
+          opt_.batch_fallback == BatchFallback::sync) {
         diagnostic("the Batch API is not available (" + r.error().message +
                    "); documenting through chat completions instead");
         unavailable = true;

@@ -54,8 +54,9 @@ OpenAiRun::OpenAiRun(const LlmOptions& options, const LlmJob& job, const RunCont
   settings_.model = opt_.model;
   settings_.temperature = opt_.temperature;
   settings_.seed = opt_.seed;
-  settings_.format = opt_.response_format == "json_object" ? ResponseFormat::json_object
-                                                           : ResponseFormat::json_schema;
+  settings_.format = opt_.response_format == doctown::ResponseFormat::json_object
+                         ? ResponseFormat::json_object
+                         : ResponseFormat::json_schema;
   for (const auto& b : job_.batches) {
     for (const auto& id : b.symbol_ids)
       if (syms_.emplace(id, Sym{}).second) order_.push_back(id);
@@ -366,7 +367,7 @@ void OpenAiRun::on_rejected(Work w, const net::Refusal& r) {
       queue().push_front(std::move(w));
       return;
     }
-    if (w.sent_json_schema && opt_.response_format == "auto" &&
+    if (w.sent_json_schema && opt_.response_format == doctown::ResponseFormat::automatic &&
         (contains(m, "response_format") || contains(m, "json_schema"))) {
       if (settings_.format == ResponseFormat::json_schema)
         diagnostic("the server does not support json_schema answers; using json_object with the "
@@ -522,7 +523,7 @@ class OpenAiClient final : public LlmClient {
   LlmOutcome run(const LlmJob& job, const RunContext& ctx) override {
     try {
       detail::OpenAiRun run(options_, job, ctx, state_);
-      return options_.mode == "batch_api" ? run.run_batch_api() : run.run_sync();
+      return options_.mode == LlmMode::batch_api ? run.run_batch_api() : run.run_sync();
     } catch (const std::exception& e) {
       LlmOutcome out;
       out.fatal = fail(errc::internal, std::string("LLM client failed: ") + e.what());
@@ -558,19 +559,6 @@ result<std::unique_ptr<LlmClient>> make_openai_client(LlmOptions options) {
   if (s.rpm_limit < 0 || s.tpm_limit < 0 || !(s.rate_window_s > 0))
     return fail(errc::invalid_argument, "rate limits must be >= 0 and the window positive",
                 "rpm_limit/tpm_limit");
-  if (options.mode != "sync" && options.mode != "batch_api")
-    return fail(errc::invalid_argument, "unknown LLM mode '" + options.mode + "'; use sync or batch_api",
-                "mode");
-  if (options.response_format != "auto" && options.response_format != "json_schema" &&
-      options.response_format != "json_object")
-    return fail(errc::invalid_argument,
-                "unknown response format '" + options.response_format +
-                    "'; use auto, json_schema or json_object",
-                "response_format");
-  if (options.batch_fallback != "batch" && options.batch_fallback != "sync")
-    return fail(errc::invalid_argument,
-                "unknown Batch API fallback '" + options.batch_fallback + "'; use batch or sync",
-                "batch_fallback");
   return std::unique_ptr<LlmClient>(new OpenAiClient(std::move(options)));
 }
 

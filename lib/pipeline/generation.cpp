@@ -109,7 +109,7 @@ class Generation {
   // request. A slice keeps 16 requests queued per request slot, so the client stays busy; the
   // Batch API takes the wave whole (one uploaded file per wave).
   std::size_t slice_size(std::size_t pending) const {
-    if (cfg_.llm_options.mode == "batch_api") return pending;
+    if (cfg_.llm_options.mode == LlmMode::batch_api) return pending;
     const unsigned slots = cfg_.llm_options.server.concurrency;
     return std::size_t{slots ? slots : 64u} * 16 * std::max<std::size_t>(1, cfg_.planner.batch_size);
   }

@@ -32,20 +32,22 @@ struct Pipeline::Impl {
   std::shared_ptr<const Tokenizer> tokenizer;
   std::unique_ptr<LlmClient> llm;
   std::vector<std::unique_ptr<Writer>> writers;
-  ModelTable models = ModelTable::builtin();
+
+  // The run's one model: named by llm_options.model, described by llm_options.models (the
+  // built-ins plus --models). The planner, the plan's estimate and the client all use it.
+  ModelInfo model() const { return config.llm_options.models.lookup(config.llm_options.model); }
 
   result<BatchPlanner*> get_planner() {
     if (planner) return planner.get();
     // The model decides the encoding unless the caller picked one explicitly.
     TokenizerOptions topt = config.tokenizer;
-    if (topt.encoding.empty() || topt.encoding == TokenizerOptions{}.encoding) {
-      ModelInfo m = models.lookup(config.planner.model);
-      topt.encoding = m.known ? m.encoding : encoding_for_model(config.planner.model);
-    }
+    ModelInfo m = model();
+    if (topt.encoding.empty() || topt.encoding == TokenizerOptions{}.encoding)
+      topt.encoding = m.known ? m.encoding : encoding_for_model(m.name);
     auto tok = load_tokenizer(topt);
     if (!tok) return std::move(tok).error();
     tokenizer = *tok;
-    auto p = make_batch_planner(config.planner, tokenizer, models);
+    auto p = make_batch_planner(config.planner, tokenizer, m);
     if (!p) return std::move(p).error();
     planner = std::move(*p);
     return planner.get();
@@ -125,8 +127,11 @@ result<Pipeline> Pipeline::create(Config config) {
   if (auto d = resolve_defaults(config); !d) return std::move(d).error();
   if (auto v = validate(config); !v) return std::move(v).error();
   auto impl = std::make_unique<Impl>();
+  // One model table prices the plan and the run: the caller's (built-ins by default) plus
+  // --models.
   if (!config.models_file.empty()) {
-    if (auto r = impl->models.load_json_file(config.models_file); !r) return std::move(r).error();
+    if (auto r = config.llm_options.models.load_json_file(config.models_file); !r)
+      return std::move(r).error();
   }
   // Our outputs are never inputs: `doctown build .` twice must not document the first run's
   // pages, cache or extracted archives.
@@ -150,8 +155,6 @@ result<Pipeline> Pipeline::create(Config config) {
   if (!scorer) return std::move(scorer).error();
   impl->doc_scorer = std::move(*scorer);
 
-  // One model table prices the plan and the run (built-ins plus --models).
-  config.llm_options.models = impl->models;
   auto llm = config.llm == LlmBackend::openai ? make_openai_client(config.llm_options) : make_offline_writer();
   if (!llm) return std::move(llm).error();
   impl->llm = std::move(*llm);
@@ -271,7 +274,7 @@ result<PlanReport> Pipeline::plan(std::string_view source, const RunContext& ctx
   report.symbols = a->codebase.symbols.size();
   report.selected = a->selected.size();
   report.roles = summarize_selection(a->codebase, a->roles, a->scores, impl_->config.roles);
-  report.model = impl_->models.lookup(impl_->config.planner.model);
+  report.model = impl_->model();
   if (!report.model.known)
     ctx.note("plan", "model '" + report.model.name +
                          "' is not in the model table: using conservative limits (8k context) "
@@ -282,7 +285,7 @@ result<PlanReport> Pipeline::plan(std::string_view source, const RunContext& ctx
 
   PlannerOptions single = impl_->config.planner;
   single.batch_size = 1;
-  auto per_symbol_planner = make_batch_planner(single, impl_->tokenizer, impl_->models);
+  auto per_symbol_planner = make_batch_planner(single, impl_->tokenizer, report.model);
   if (!per_symbol_planner) return std::move(per_symbol_planner).error();
   auto ps = (*per_symbol_planner)->plan(input);
   if (!ps) return std::move(ps).error();
@@ -354,7 +357,9 @@ result<void> write_step(const Config& cfg, const Analysed& a, const std::string&
   out.stats.wall_s = seconds_since(start);
   set.stats = out.stats;
   set.llm_model = backend;
-  set.llm_mode = cfg.llm == LlmBackend::offline ? "offline" : cfg.llm_options.mode;
+  // The manifest's spelling is the mode's name ("offline", "sync", "batch_api").
+  set.llm_mode = cfg.llm == LlmBackend::offline ? std::string("offline")
+                                                : std::string(to_string(cfg.llm_options.mode));
   // The offline writer writes English whatever was asked (a note says so at the start).
   set.language = cfg.llm == LlmBackend::offline || cfg.planner.language.empty() ? "en" : cfg.planner.language;
   set.generated_at = detail::utc_now_iso8601();

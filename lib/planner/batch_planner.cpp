@@ -235,7 +235,7 @@ class TokenPlanner final : public BatchPlanner {
 
   std::string fingerprint(const PlanInput& input, const std::string& id) const override {
     std::string material(detail::prompt_version);
-    material += "\nmodel=" + opt_.model + "\nencoding=" + std::string(tok_->name()) +
+    material += "\nmodel=" + model_.name + "\nencoding=" + std::string(tok_->name()) +
                 "\ncode_tokens=" + std::to_string(opt_.max_code_tokens) +
                 "\ncontext=" + (opt_.semantic_context ? "1" : "0") +
                 "\nneighbors=" + std::to_string(opt_.semantic_neighbors) +
@@ -263,7 +263,7 @@ class TokenPlanner final : public BatchPlanner {
   }
 
   std::size_t batch_token_limit() const override { return opt_.max_batch_tokens; }
-  std::string model_name() const override { return opt_.model; }
+  std::string model_name() const override { return model_.name; }
 
  private:
   BlockLimits default_limits() const {
@@ -737,7 +737,7 @@ result<Plan> BatchPlanner::plan(const PlanInput& input) const {
 
 result<std::unique_ptr<BatchPlanner>> make_batch_planner(PlannerOptions options,
                                                          std::shared_ptr<const Tokenizer> tokenizer,
-                                                         ModelTable models) {
+                                                         ModelInfo model) {
   if (!tokenizer)
     return fail(errc::invalid_argument, "the batch planner needs a tokenizer (load_tokenizer)");
   if (options.batch_size == 0)
@@ -761,7 +761,8 @@ result<std::unique_ptr<BatchPlanner>> make_batch_planner(PlannerOptions options,
     return fail(errc::invalid_argument,
                 "--language '" + lang + "' is not a BCP 47 language tag; use e.g. fr, de, zh-CN, pt-BR",
                 "--language");
-  ModelInfo model = models.lookup(options.model);
+  if (model.name.empty())
+    return fail(errc::invalid_argument, "no model given; pass --model", "model");
   auto p = std::make_unique<TokenPlanner>(options, std::move(tokenizer), model);
   std::size_t need = p->smallest_request();
   if (options.max_batch_tokens < need)
@@ -772,11 +773,11 @@ result<std::unique_ptr<BatchPlanner>> make_batch_planner(PlannerOptions options,
                 "max_batch_tokens");
   if (p->input_cap(1) < need)
     return fail(errc::invalid_argument,
-                "model '" + options.model + "' has a context window of " +
+                "model '" + model.name + "' has a context window of " +
                     std::to_string(model.context_window) +
                     " tokens, too small for one symbol plus its output budget; pick a larger "
                     "model or describe it with --models FILE",
-                options.model);
+                model.name);
   return std::unique_ptr<BatchPlanner>(std::move(p));
 }
 

@@ -63,6 +63,16 @@ TEST_CASE("usage errors exit 2 and say what is wrong", "[cli]") {
   auto bad_weights = run_cli({"plan", doctown::test::sample_project().string(),
                               "--doc-score-structural", "0.9"});
   CHECK(bad_weights.exit_code == 2);
+  // Mode flags parse through doctown/modes.hpp: the error names the value and the choices.
+  const std::string modes_out = doctown::test::scratch_dir("bad-modes").string();
+  auto bad_mode = run_cli({"build", doctown::test::sample_project().string(), "-o", modes_out,
+                           "--llm-mode", "bulk"});
+  CHECK(bad_mode.exit_code == 2);
+  CHECK(bad_mode.err.find("unknown LLM mode 'bulk'; use sync or batch_api") != std::string::npos);
+  auto bad_fallback = run_cli({"build", doctown::test::sample_project().string(), "-o", modes_out,
+                               "--batch-api-fallback", "retry"});
+  CHECK(bad_fallback.exit_code == 2);
+  CHECK(bad_fallback.err.find("'retry'; use batch or sync") != std::string::npos);
 }
 
 TEST_CASE("analyze --json lists the sample's symbols with files and lines", "[cli]") {

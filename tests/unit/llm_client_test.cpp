@@ -642,7 +642,7 @@ TEST_CASE("Batch API mode uploads, polls, maps and bills at half price", "[llm][
   auto batches = make_batches(12, 4);
   auto options = options_for(server);
   options.server.api_key = "sk-batch";
-  options.mode = "batch_api";
+  options.mode = LlmMode::batch_api;
   options.batch_poll_s = 0.02;
   options.state_dir = test::scratch_dir("llm-batch").string();
   Recorder rec;
@@ -669,20 +669,20 @@ TEST_CASE("Batch API mode uploads, polls, maps and bills at half price", "[llm][
 }
 
 TEST_CASE("Batch API failures go into a follow-up batch, or sync when asked", "[llm][batch]") {
-  for (std::string fallback : {"batch", "sync"}) {
-    DYNAMIC_SECTION("fallback " << fallback) {
+  for (BatchFallback fallback : all_batch_fallbacks()) {
+    DYNAMIC_SECTION("fallback " << to_string(fallback)) {
       LoopbackOpenAiServer server({.batch_step_s = 0.02});
       server.script({Fault::none, Fault::status_500, Fault::drop_first_id});
       auto batches = make_batches(9, 3);
       auto options = options_for(server);
-      options.mode = "batch_api";
+      options.mode = LlmMode::batch_api;
       options.batch_poll_s = 0.01;
       options.batch_fallback = fallback;
       auto r = run_client(options, batches);
       check_every_symbol_accounted(r, batches);
       CHECK(r.outcome.docs.size() == 9);
       auto c = server.counters();
-      if (fallback == "batch") {
+      if (fallback == BatchFallback::batch) {
         CHECK(c.batches_created == 2);
         CHECK(c.chat_requests == 0);
       } else {
@@ -697,7 +697,7 @@ TEST_CASE("a submitted batch is resumed by a later run", "[llm][batch]") {
   LoopbackOpenAiServer server({.batch_step_s = 0.3});
   auto batches = make_batches(6, 3);
   auto options = options_for(server);
-  options.mode = "batch_api";
+  options.mode = LlmMode::batch_api;
   options.batch_poll_s = 0.02;
   options.state_dir = test::scratch_dir("llm-resume").string();
   {
@@ -730,7 +730,6 @@ TEST_CASE("make_openai_client validates its options", "[llm]") {
   for (const char* url : {"not a url", "ftp://x/v1"})
     CHECK(make_openai_client({.server = {.base_url = url}}).error().code == errc::invalid_argument);
   CHECK(make_openai_client({.max_cost_usd = -1}).error().code == errc::invalid_argument);
-  CHECK(make_openai_client({.mode = "bulk"}).error().code == errc::invalid_argument);
   auto ok = make_openai_client(
       {.server = {.base_url = "http://127.0.0.1:11434/v1"}, .model = "qwen2.5-coder"});
   REQUIRE(ok);

@@ -31,7 +31,13 @@ TEST_CASE("every mode parses back from its name", "[modes]") {
   CHECK(round_trip(doctown::all_llm_backends(), doctown::parse_llm_backend) == 3);
   CHECK(round_trip(doctown::all_embedder_kinds(), doctown::parse_embedder_kind) == 2);
   CHECK(round_trip(doctown::all_output_formats(), doctown::parse_output_format) == 3);
+  CHECK(round_trip(doctown::all_llm_modes(), doctown::parse_llm_mode) == 2);
+  CHECK(round_trip(doctown::all_batch_fallbacks(), doctown::parse_batch_fallback) == 2);
+  CHECK(round_trip(doctown::all_response_formats(), doctown::parse_response_format) == 3);
   CHECK(to_string(doctown::LlmBackend::automatic) == "auto");
+  CHECK(to_string(doctown::ResponseFormat::automatic) == "auto");
+  // The docpack manifest records the mode by this name: it is a file format, not a label.
+  CHECK(to_string(doctown::LlmMode::batch_api) == "batch_api");
 }
 
 TEST_CASE("an unknown mode names the value and lists the accepted ones", "[modes]") {
@@ -42,6 +48,16 @@ TEST_CASE("an unknown mode names the value and lists the accepted ones", "[modes
   auto emb = doctown::parse_embedder_kind("Local");  // one spelling: names are case-sensitive
   REQUIRE(!emb);
   CHECK(emb.error().message.find("use local or remote") != std::string::npos);
+  auto mode = doctown::parse_llm_mode("bulk");
+  REQUIRE(!mode);
+  CHECK(mode.error().message == "unknown LLM mode 'bulk'; use sync or batch_api");
+  auto fallback = doctown::parse_batch_fallback("retry");
+  REQUIRE(!fallback);
+  CHECK(fallback.error().message == "unknown Batch API fallback 'retry'; use batch or sync");
+  auto format = doctown::parse_response_format("xml");
+  REQUIRE(!format);
+  CHECK(format.error().message ==
+        "unknown response format 'xml'; use auto, json_schema or json_object");
 }
 
 TEST_CASE("make_writer and the pipeline accept the same format names", "[modes]") {

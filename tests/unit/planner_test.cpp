@@ -44,8 +44,9 @@ Symbol sym(std::string id, SymbolKind kind, std::string file, int line, std::str
   return s;
 }
 
-std::unique_ptr<BatchPlanner> planner(PlannerOptions o, ModelTable models = ModelTable::builtin()) {
-  auto p = make_batch_planner(std::move(o), tok(), std::move(models));
+std::unique_ptr<BatchPlanner> planner(PlannerOptions o, std::string_view model = default_chat_model,
+                                      const ModelTable& models = ModelTable::builtin()) {
+  auto p = make_batch_planner(std::move(o), tok(), models.lookup(model));
   if (!p) FAIL(p.error().what());
   return std::move(*p);
 }
@@ -152,15 +153,15 @@ TEST_CASE("no request exceeds the batch-size, token, context or output limits", 
                                 RelationKind::calls});
     cb.normalize();
     PlannerOptions o;
-    o.model = model_names[round % 4];
+    std::string model = model_names[round % 4];
     o.batch_size = 1 + rng() % 20;
     o.max_batch_tokens = 2500 + rng() % 20000;
     o.output_tokens_per_symbol = 200 + rng() % 900;
     o.max_code_tokens = 200 + rng() % 3000;
     o.dependency_waves = false;
-    INFO("round " << round << " model " << o.model << " batch " << o.batch_size << " tokens "
+    INFO("round " << round << " model " << model << " batch " << o.batch_size << " tokens "
                   << o.max_batch_tokens << " out/sym " << o.output_tokens_per_symbol);
-    auto p = planner(o, models);
+    auto p = planner(o, model, models);
     std::vector<std::string> ids;
     for (const auto& s : cb.symbols) ids.push_back(s.id);
     std::shuffle(ids.begin(), ids.end(), rng);
@@ -168,7 +169,7 @@ TEST_CASE("no request exceeds the batch-size, token, context or output limits", 
     in.selected = ids;
     auto plan = p->plan(in);
     REQUIRE(plan);
-    ModelInfo m = models.lookup(o.model);
+    ModelInfo m = models.lookup(model);
     std::multiset<std::string> seen;
     std::size_t total = 0;
     for (const auto& b : plan->batches) {
@@ -197,7 +198,7 @@ TEST_CASE("an oversized symbol is cut to fit, never dropped", "[planner]") {
   REQUIRE(r);
   std::size_t found = 0;
   for (const auto& b : *r) {
-    check_limits(b, o, ModelTable::builtin().lookup(o.model));
+    check_limits(b, o, ModelTable::builtin().lookup(default_chat_model));
     if (std::find(b.symbol_ids.begin(), b.symbol_ids.end(), "huge") != b.symbol_ids.end()) {
       ++found;
       CHECK(b.user_prompt.find("int huge(int x) {") != std::string::npos);  // head kept
@@ -344,9 +345,8 @@ TEST_CASE("batch size 1 and the model's output limit bound the symbols per reque
   for (const auto& b : *one) CHECK(b.symbol_ids.size() == 1);
 
   // An unknown model gets conservative limits (4096 output tokens): 700 per symbol → ≤ 5.
-  PlannerOptions o{.model = "not-a-real-model", .batch_size = 15, .max_batch_tokens = 25000,
-                   .output_tokens_per_symbol = 700};
-  auto few = planner(o)->plan_wave(PlanInput{&cb}, ids, 0);
+  PlannerOptions o{.batch_size = 15, .max_batch_tokens = 25000, .output_tokens_per_symbol = 700};
+  auto few = planner(o, "not-a-real-model")->plan_wave(PlanInput{&cb}, ids, 0);
   REQUIRE(few);
   REQUIRE(few->size() == 3);  // before the loop: an empty plan must not pass it
   for (const auto& b : *few) {
@@ -385,7 +385,7 @@ TEST_CASE("fingerprints follow what shapes a symbol's prompt", "[planner]") {
   with_docs.known_docs = &known;
   CHECK(p->fingerprint(with_docs, "a") != fa);  // the callee's summary is in a's prompt
 
-  CHECK(planner({.model = "gpt-4o"})->fingerprint(in, "a") != fa);
+  CHECK(planner({}, "gpt-4o")->fingerprint(in, "a") != fa);
 }
 
 TEST_CASE("the factory rejects options no request could satisfy", "[planner]") {
@@ -398,7 +398,7 @@ TEST_CASE("the factory rejects options no request could satisfy", "[planner]") {
   CHECK_THAT(r2.error().what(), Catch::Contains("--max-batch-tokens"));
   ModelTable small = ModelTable::builtin();
   REQUIRE(small.load_json(R"([{"name":"pico","context_window":1200,"max_output_tokens":1000}])"));
-  auto r3 = make_batch_planner({.model = "pico"}, tok(), small);
+  auto r3 = make_batch_planner({}, tok(), small.lookup("pico"));
   REQUIRE_FALSE(r3);
   CHECK_THAT(r3.error().what(), Catch::Contains("pico"));
   auto r4 = make_batch_planner({}, nullptr);
