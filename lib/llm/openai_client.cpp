@@ -58,6 +58,15 @@ OpenAiRun::OpenAiRun(const LlmOptions& options, const LlmJob& job, const RunCont
       if (syms_.emplace(id, Sym{}).second) order_.push_back(id);
     enqueue(b);
   }
+  // The first request probes the server's limits and nothing else starts until it answers,
+  // so it should answer soon: the smallest batch of the first wave goes first.
+  if (!st_.heard_back && queue_.size() > 1) {
+    auto smallest = std::min_element(queue_.begin(), queue_.end(), [](const Work& a, const Work& b) {
+      return std::pair(a.batch.wave, a.batch.symbol_ids.size()) <
+             std::pair(b.batch.wave, b.batch.symbol_ids.size());
+    });
+    std::rotate(queue_.begin(), smallest, std::next(smallest));
+  }
 }
 
 // The endpoint goes into the base URL's path, before any query (`/v1?api-version=X` gives
@@ -156,16 +165,37 @@ const json::value& OpenAiRun::schema_of(const Batch& batch) {
   return it->second;
 }
 
-std::uint64_t OpenAiRun::counted_tokens(const Batch& batch) const {
-  // Servers count a request as OpenAI documents it: about one token per 4 characters of the
-  // messages, plus max_completion_tokens; exact BPE can be lower than that, so the limiter
-  // takes whichever is higher and never undercounts against the server's bucket.
+std::uint64_t OpenAiRun::prompt_tokens_by_chars(const Batch& batch) const {
   std::size_t chars = batch.system_prompt.size() + batch.user_prompt.size();
   if (settings_.format == ResponseFormat::json_object)
     chars += (batch.response_schema.empty() ? default_response_schema().size()
                                             : batch.response_schema.size()) + 80;
-  std::uint64_t by_chars = (chars + 3) / 4 + chat_message_overhead_tokens;
-  return std::max<std::uint64_t>(batch.input_tokens, by_chars) + batch.max_output_tokens;
+  return (chars + 3) / 4 + chat_message_overhead_tokens;
+}
+
+std::uint64_t OpenAiRun::counted_tokens(const Batch& batch) const {
+  // Servers count a request as OpenAI documents it: about one token per 4 characters of the
+  // messages, plus max_completion_tokens; exact BPE can be lower than that, so the limiter
+  // takes whichever is higher and never undercounts against the server's bucket, until the
+  // server has shown that it charges by characters (learn_counting).
+  std::uint64_t by_chars = prompt_tokens_by_chars(batch);
+  std::uint64_t prompt = st_.counts_by_chars ? by_chars : std::max<std::uint64_t>(batch.input_tokens, by_chars);
+  return prompt + batch.max_output_tokens;
+}
+
+void OpenAiRun::learn_counting(const Work& w,
+                               const std::function<std::string_view(std::string_view)>& header) {
+  if (w.id != st_.probe_id || st_.probe_id == 0) return;
+  st_.probe_id = 0;  // one reading, from the one request that was alone in the bucket
+  double limit = net::RateLimiter::parse_number(header("x-ratelimit-limit-tokens"));
+  double remaining = net::RateLimiter::parse_number(header("x-ratelimit-remaining-tokens"));
+  if (limit <= 0 || remaining < 0 || remaining > limit) return;
+  // A bucket that was not full (another client on the key) makes the charge look larger,
+  // never smaller, so a misreading can only keep the cautious count.
+  double charged = limit - remaining;
+  double by_chars = static_cast<double>(st_.probe_by_chars);
+  if (st_.probe_by_chars < st_.probe_exact && charged <= by_chars * 1.02 + 8)
+    st_.counts_by_chars = true;
 }
 
 std::size_t OpenAiRun::right_sized_output(const Work& w) const {
@@ -293,6 +323,8 @@ void OpenAiRun::handle_response(Work w, int status, std::string_view body,
   if (kind == net::StatusClass::ok) {
     // Each good answer regrows the in-flight target a little after errors halved it.
     if (!batch_api) st_.pressure = std::min(1.0, st_.pressure + 0.1);
+    // Only an accepted request was charged: a 429's headers say nothing about its cost.
+    if (!batch_api) learn_counting(w, header);
     handle_answer(std::move(w), body, batch_api);
     return;
   }
@@ -555,6 +587,11 @@ void OpenAiRun::drive_sync(std::size_t max_wave) {
       ++w.attempts;
       ++out_.requests;
       w.sent_at = now;
+      if (!st_.heard_back && st_.probe_id == 0) {
+        st_.probe_id = w.id;
+        st_.probe_by_chars = prompt_tokens_by_chars(w.batch) + w.batch.max_output_tokens;
+        st_.probe_exact = w.batch.input_tokens + w.batch.max_output_tokens;
+      }
       (*pool)->submit(w.id, chat_request(w));
       in_flight.emplace(w.id, std::move(w));
     }

@@ -15,7 +15,9 @@ RateLimiter::Clock::duration to_duration(double s) {
       std::chrono::duration<double>(std::max(0.0, s)));
 }
 
-double parse_number(std::string_view s) {
+}  // namespace
+
+double RateLimiter::parse_number(std::string_view s) {
   if (s.empty()) return -1;
   std::string text(s);
   char* end = nullptr;
@@ -23,8 +25,6 @@ double parse_number(std::string_view s) {
   if (end == text.c_str() || *end != '\0' || !std::isfinite(v) || v < 0) return -1;
   return v;
 }
-
-}  // namespace
 
 void RateLimiter::Bucket::set_limit(double l, Clock::time_point now) {
   if (limit == 0) {

@@ -40,6 +40,8 @@ class RateLimiter {
   double rpm() const { return requests_.limit; }
   double tpm() const { return tokens_.limit; }
 
+  /// Parse a header's number (a finite value >= 0); negative when absent or malformed.
+  static double parse_number(std::string_view text);
   /// Parse OpenAI's durations ("20ms", "1s", "6m0s", "1h2m3.5s"); negative when malformed.
   static double parse_duration(std::string_view text);
 

@@ -284,6 +284,32 @@ TEST_CASE("without limit flags the first answer's headers set the pace and nothi
   CHECK(r.outcome.rate_limited == 0);
 }
 
+TEST_CASE("a server seen to charge chars/4 is paced by chars/4, not by a higher exact count",
+          "[llm]") {
+  // Prompts whose exact BPE count is three times ceil(chars/4) (dense code does this), against
+  // a server charging chars/4 as OpenAI documents: 10,000 tokens a minute, each request
+  // ~2,100 by the server's count, ~5,700 by the exact one. The probe's headers show the
+  // server's count; then both others fit at once. Counting exactly, the third would wait
+  // (5,700 - 2,200) / 167 per s = 21 s for tokens the server never charges.
+  LoopbackOpenAiServer server({.tpm = 10000, .window_s = 60, .latency_s = 1.0});
+  auto batches = make_batches(3, 1);
+  for (auto& b : batches) {
+    b.user_prompt += std::string(7000, 'x');
+    b.input_tokens = 3 * test::chat_prompt_tokens(b.system_prompt, b.user_prompt);
+  }
+  auto options = options_for(server);
+  options.server.concurrency = 0;
+  auto start = std::chrono::steady_clock::now();
+  auto r = run_client(options, batches);
+  double took = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  check_every_symbol_accounted(r, batches);
+  CHECK(r.outcome.docs.size() == 3);
+  auto c = server.counters();
+  CHECK(c.rate_limited == 0);
+  CHECK(c.max_concurrent == 2);  // the two after the probe went together
+  CHECK(took < 12);
+}
+
 TEST_CASE("a server without rate headers gets a modest number in flight and no 429", "[llm]") {
   // llama.cpp and vLLM send no x-ratelimit-* headers: one request probes, then a fixed few.
   LoopbackOpenAiServer server({.rate_headers = false, .latency_s = 0.05});
