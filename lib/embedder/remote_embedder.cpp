@@ -1,10 +1,11 @@
 // The OpenAI-compatible /v1/embeddings embedder (OpenAI, Ollama, llama.cpp server, vLLM). Texts
 // are the symbols' facts (embedding_text), truncated to the per-input token limit and grouped
 // in order into requests that respect both the input count and the per-request token budget.
-// Requests run N at a time on the private HTTP client, paced by the LLM client's RPM/TPM
-// limiter and retried with its backoff (lib/net/retry.hpp): 429 honours retry-after,
-// 5xx, resets and timeouts back off with full jitter, 400/401/403/404 end the run with a
-// message naming the server and the model (never the key). Answers are checked against
+// Requests run N at a time on the request loop every OpenAI-compatible call shares
+// (lib/net/request_loop.hpp: RPM/TPM pacing, 429 honours retry-after, 5xx, resets and
+// timeouts back off with full jitter); this file keeps the request builder and the answer
+// handlers: 400/401/403/404 end the run with a message naming the server and the model (never
+// the key). Answers are checked against
 // OpenAI's CreateEmbeddingResponse: rows are placed by `data[i].index`, every index exactly
 // once, one dimension for all rows, finite values; then each row is L2-normalised, because the
 // k-NN, graph and search stages compute cosine as a dot product. Servers that leave out
@@ -17,21 +18,15 @@
 #include <cmath>
 #include <cstdio>
 #include <deque>
-#include <map>
 #include <optional>
-#include <random>
 
 #include "doctown/embedder.hpp"
-#include "net/http_client.hpp"
-#include "net/rate_limiter.hpp"
-#include "net/retry.hpp"
-#include "net/server_error.hpp"
+#include "net/request_loop.hpp"
 
 namespace doctown {
 namespace {
 
 namespace json = boost::json;
-using Clock = std::chrono::steady_clock;
 
 // OpenAI's CreateEmbeddingRequest allows at most 2048 inputs per request.
 constexpr std::size_t kMaxInputsPerRequest = 2048;
@@ -41,10 +36,6 @@ constexpr std::size_t kSpecialTokens = 2;
 // Requests in flight when ServerOptions::concurrency is 0 (automatic): embedding servers state
 // few limits worth growing toward, and a local one serves a handful at once at best.
 constexpr unsigned kDefaultConcurrency = 4;
-
-Clock::duration secs(double s) {
-  return std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(std::max(0.0, s)));
-}
 
 bool mentions(std::string_view text, std::string_view word) {
   std::string lower(text);
@@ -67,13 +58,9 @@ void trim_partial_utf8(std::string& s) {
 }
 
 // One request: inputs [begin, end) of the run.
-struct Work {
-  std::uint64_t id = 0;
+struct Work : net::Attempt {
   std::size_t begin = 0, end = 0;
   std::uint64_t tokens = 0;  ///< counted tokens of its inputs
-  unsigned attempts = 0;
-  Clock::time_point not_before{};
-  Clock::time_point sent_at{};
   bool sent_dims = false;
 };
 
@@ -252,15 +239,11 @@ class RemoteEmbedder final : public Embedder {
 
   // --- the run ---
 
-  result<EmbeddingMatrix> run(std::vector<std::string> texts, const RunContext& ctx) {
-    const std::size_t n = texts.size();
-    dims_ = 0;
-    EmbeddingMatrix m;
-    m.model = options_.model;
-    m.dims = options_.dims;
-    if (n == 0) return m;
+  using Loop = net::RequestLoop<Work>;
 
-    // Truncate, count, and cut the inputs in order into requests.
+  // Truncate and count the texts, then cut them in order into requests.
+  std::deque<Work> plan_requests(std::vector<std::string>& texts, const RunContext& ctx) const {
+    const std::size_t n = texts.size();
     std::size_t truncated = 0;
     std::vector<std::uint64_t> tokens(n);
     for (std::size_t i = 0; i < n; ++i) {
@@ -286,165 +269,117 @@ class RemoteEmbedder final : public Embedder {
       w.end = i;
       queue.push_back(w);
     }
+    return queue;
+  }
 
-    auto pool = net::HttpClientPool::create(http_options(), concurrency());
-    if (!pool) return fatal(pool.error().code, pool.error().message, "check the TLS and proxy settings");
-    const ServerOptions& so = options_.server;
-    net::RateLimiter limiter(so.rpm_limit, so.tpm_limit, so.rate_window_s);
-    std::vector<std::vector<float>> rows(n);
-    std::map<std::uint64_t, Work> in_flight;
-    std::optional<error> stop;
+  // What one run counts and fills in.
+  struct Tally {
+    std::vector<std::vector<float>> rows;
     std::size_t done = 0, requests = 0, retries = 0;
     std::uint64_t billed = 0;
+  };
+
+  // The request builder and answer handlers of /embeddings on the shared request loop: every
+  // failure that retries cannot fix ends the whole run (an embedding matrix has no holes).
+  void set_hooks(Loop& loop, const std::vector<std::string>& texts, Tally& t,
+                 const RunContext& ctx) {
     const std::string retry_advice =
         "check that the server is up and serves the model, or use --embedder local (no network)";
-
-    auto retry = [&](Work w, double delay_s, errc code, const std::string& what) {
-      if (w.attempts >= options_.server.max_attempts) {
-        stop = fatal(code, what + " (gave up after " + std::to_string(w.attempts) + " attempts)",
-                     retry_advice);
-        return;
-      }
-      ++retries;
+    auto& h = loop.hooks();
+    h.admit = [](Work& w, std::uint64_t& cost) {
+      cost = w.tokens;
+      return net::Admit::send;
+    };
+    h.build = [this, &texts](Work& w) { return request_for(w, texts); };
+    h.sent = [&t](Work&, std::uint64_t) { ++t.requests; };
+    h.answer = [this, &loop, &t, &ctx](Work w, net::HttpResponse& resp, bool) {
+      auto got = read_answer(resp.body, w, t.rows);
+      if (!got) return loop.halt(std::move(got).error());
+      t.billed += *got;
+      t.done += w.end - w.begin;
+      ctx.item_done("embed", t.done, t.rows.size());
+    };
+    h.failed = [this, &loop, retry_advice](Work, errc code, const std::string& why) {
+      loop.halt(fatal(code, why, retry_advice));
+    };
+    h.retrying = [this, &t, &ctx](const Work& w, double delay_s, const std::string& why) {
+      ++t.retries;
       // Say why the stage is waiting: a retried request can hold it for a minute.
       char delay[32];
       std::snprintf(delay, sizeof delay, "%.1f", delay_s);
       ctx.diagnostic("embed", Diagnostic::Severity::warning,
                      "request for texts " + std::to_string(w.begin + 1) + "-" +
-                         std::to_string(w.end) + " failed (" + what + "); retry " +
+                         std::to_string(w.end) + " failed (" + why + "); retry " +
                          std::to_string(w.attempts + 1) + " of " +
                          std::to_string(options_.server.max_attempts) + " in " + delay + " s");
-      w.not_before = Clock::now() + secs(delay_s);
-      queue.push_back(w);
     };
-    auto backoff = [&](unsigned attempt) { return backoff_.after_failure(attempt); };
-    auto handle = [&](net::HttpClientPool::Completion& c) {
-      auto node = in_flight.extract(c.tag);
-      if (node.empty()) return;
-      Work w = node.mapped();
-      if (!c.response) {
-        const error& e = c.response.error();
-        if (e.code == errc::cancelled) return;  // only while stopping
-        if (c.transient) retry(w, backoff(w.attempts), e.code, e.message);
-        else stop = fatal(e.code, e.message, retry_advice);
-        return;
-      }
-      const net::HttpResponse& resp = *c.response;
-      auto header = [&resp](std::string_view name) { return resp.header(name); };
-      auto now = Clock::now();
-      limiter.observe(header, w.sent_at, now);
-      const net::StatusClass kind = net::classify_status(resp.status, resp.body);
-      if (kind == net::StatusClass::ok) {
-        auto got = read_answer(resp.body, w, rows);
-        if (!got) {
-          stop = std::move(got).error();
-          return;
-        }
-        billed += *got;
-        done += w.end - w.begin;
-        ctx.item_done("embed", done, n);
-        return;
-      }
-      std::string message =
-          mask_url_secrets(net::server_error_message(resp.body, options_.server.api_key), endpoint_);
-      std::string what = "HTTP " + std::to_string(resp.status) + ": " + message;
-      int s = resp.status;
-      if (kind == net::StatusClass::unauthorized) {
-        stop = fatal(errc::unauthorized, "the server refused the credentials (" + what + ")",
-                     "check the API key (OPENAI_API_KEY) and the model's access, or use "
-                     "--embedder local");
-        return;
-      }
-      if (kind == net::StatusClass::no_quota) {
-        stop = fatal(errc::rate_limited, "the account has no quota left (" + message + ")",
+    h.refused = [this](const net::Refusal& r) {
+      if (r.kind == net::StatusClass::no_quota)
+        return fatal(errc::rate_limited, "the account has no quota left (" + r.message + ")",
                      "add credit, or use --embedder local");
-        return;
-      }
-      if (kind == net::StatusClass::rate_limited) {
-        double delay = backoff_.after_rate_limit(header, w.attempts);
-        // Everybody waits: more requests now would only collect more 429s.
-        limiter.pause_until(now + secs(delay));
-        retry(w, delay, errc::rate_limited, what);
-        return;
-      }
-      if (s == 400 && w.sent_dims && mentions(message, "dimension")) {
+      return fatal(errc::unauthorized, "the server refused the credentials (" + r.what + ")",
+                   "check the API key (OPENAI_API_KEY) and the model's access, or use "
+                   "--embedder local");
+    };
+    h.rejected = [this, &loop, &ctx](Work w, const net::Refusal& r) {
+      if (r.status == 400 && w.sent_dims && mentions(r.message, "dimension")) {
         // Older models (text-embedding-ada-002) and some servers refuse `dimensions`: ask
         // again without it; read_answer then checks the size the model gives.
         if (send_dims_)
           ctx.diagnostic("embed", Diagnostic::Severity::warning,
-                         "the server refused `dimensions` (" + message + "); asking for the "
+                         "the server refused `dimensions` (" + r.message + "); asking for the "
                          "model's own size");
         send_dims_ = false;
         --w.attempts;
-        queue.push_front(w);
-        return;
-      }
-      if (kind == net::StatusClass::transient) {
-        retry(w, backoff(w.attempts), errc::http_status, what);
+        loop.queue().push_front(w);
         return;
       }
       std::string advice =
-          s == 404 ? "check that the base URL ends in /v1 and the server has the model (e.g. "
-                     "`ollama pull " + options_.model + "`), or use --embedder local"
-                   : "check the embedding model and --embedding-dims, or use --embedder local";
-      stop = fatal(errc::http_status, what, advice);
+          r.status == 404
+              ? "check that the base URL ends in /v1 and the server has the model (e.g. "
+                "`ollama pull " + options_.model + "`), or use --embedder local"
+              : "check the embedding model and --embedding-dims, or use --embedder local";
+      loop.halt(fatal(errc::http_status, r.what, advice));
     };
+    h.cancelled = [this] {
+      return fail(errc::cancelled, "embedding cancelled at " + server() + "; nothing was kept");
+    };
+  }
 
-    const std::size_t limit = concurrency();
-    while (true) {
-      auto now = Clock::now();
-      if (!stop && ctx.stop_requested())
-        stop = fail(errc::cancelled, "embedding cancelled at " + server() + "; nothing was kept");
-      if (stop) break;
-      Clock::time_point wake = now + std::chrono::milliseconds(100);
-      while (in_flight.size() < limit) {
-        auto it = queue.end();
-        for (auto q = queue.begin(); q != queue.end(); ++q) {
-          if (q->not_before > now) {
-            wake = std::min(wake, q->not_before);
-            continue;
-          }
-          it = q;
-          break;
-        }
-        if (it == queue.end()) break;
-        auto t = limiter.when(it->tokens, now);
-        if (t > now) {
-          wake = std::min(wake, t);
-          break;
-        }
-        limiter.commit(it->tokens, now);
-        Work w = *it;
-        queue.erase(it);
-        ++w.attempts;
-        ++requests;
-        w.sent_at = now;
-        (*pool)->submit(w.id, request_for(w, texts));
-        in_flight.emplace(w.id, w);
-      }
-      if (in_flight.empty() && queue.empty()) break;
-      for (auto& c : (*pool)->wait(wake)) {
-        handle(c);
-        if (stop) break;
-      }
-    }
-    if ((*pool)->outstanding() > 0) {
-      (*pool)->cancel_all();
-      auto deadline = Clock::now() + std::chrono::seconds(2);
-      while ((*pool)->outstanding() > 0 && Clock::now() < deadline) (void)(*pool)->wait(deadline);
-    }
+  result<EmbeddingMatrix> run(std::vector<std::string> texts, const RunContext& ctx) {
+    const std::size_t n = texts.size();
+    dims_ = 0;
+    EmbeddingMatrix m;
+    m.model = options_.model;
+    m.dims = options_.dims;
+    if (n == 0) return m;
+
+    const ServerOptions& so = options_.server;
+    net::RateLimiter limiter(so.rpm_limit, so.tpm_limit, so.rate_window_s);
+    std::optional<error> stop;
+    // Nothing is kept of a cancelled run, so the requests in flight are aborted (drain_s 0).
+    Loop loop({.http = http_options(), .workers = concurrency(), .max_attempts = so.max_attempts,
+               .api_key = so.api_key, .mask_url = endpoint_, .label = "", .drain_s = 0},
+              limiter, backoff_, stop);
+    loop.queue() = plan_requests(texts, ctx);
+    Tally t;
+    t.rows.resize(n);
+    set_hooks(loop, texts, t, ctx);
+    if (auto r = loop.run(ctx); !r)
+      return fatal(r.error().code, r.error().message, "check the TLS and proxy settings");
     if (stop) return *stop;
 
     m.rows = n;
     m.dims = dims_;
     m.values.resize(n * dims_);
     for (std::size_t i = 0; i < n; ++i)
-      std::copy(rows[i].begin(), rows[i].end(), m.values.begin() + static_cast<std::ptrdiff_t>(i * dims_));
+      std::copy(t.rows[i].begin(), t.rows[i].end(),
+                m.values.begin() + static_cast<std::ptrdiff_t>(i * dims_));
     ctx.note("embed", std::to_string(n) + " text(s) embedded by " + server() + " in " +
-                          std::to_string(requests) + " request(s), " + std::to_string(retries) +
-                          " retried; " +
-                          (billed ? std::to_string(billed) + " tokens billed"
-                                  : std::string("the server reported no usage")));
+                          std::to_string(t.requests) + " request(s), " +
+                          std::to_string(t.retries) + " retried; " +
+                          (t.billed ? std::to_string(t.billed) + " tokens billed"
+                                    : std::string("the server reported no usage")));
     return m;
   }
 

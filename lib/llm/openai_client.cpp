@@ -1,6 +1,8 @@
-// The OpenAI-compatible LlmClient: Chat Completions with N requests in flight, paced by a
-// client-side RPM/TPM limiter tuned from the server's headers; 429s honour retry-after, 5xx and
-// transport failures retry with full-jitter backoff, 401/403 stop the run at once. Answers are
+// The OpenAI-compatible LlmClient: Chat Completions with N requests in flight on the shared
+// request loop (lib/net/request_loop.hpp: pacing by a client-side RPM/TPM limiter tuned from
+// the server's headers; 429s honour retry-after, 5xx and transport failures retry with
+// full-jitter backoff, 401/403 stop the run at once). This file keeps the chat client's part:
+// the request builder, how many to keep in flight, and what answers mean. Answers are
 // validated per entry; missing ids are asked again, truncated or unreadable answers are split
 // in halves down to single symbols, so every symbol ends documented or failed with a reason.
 // The HTTP work runs on this thread inside HttpClientPool::wait, so callbacks (on_docs,
@@ -25,10 +27,6 @@ using Clock = OpenAiRun::Clock;
 
 namespace {
 
-Clock::duration secs(double s) {
-  return std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(std::max(0.0, s)));
-}
-
 bool contains(std::string_view hay, std::string_view needle) {
   return hay.find(needle) != std::string_view::npos;
 }
@@ -38,21 +36,26 @@ std::string lower(std::string s) {
   return s;
 }
 
+std::string trimmed_base_url(std::string url) {
+  while (!url.empty() && url.back() == '/') url.pop_back();
+  return url;
+}
+
 }  // namespace
 
 OpenAiRun::OpenAiRun(const LlmOptions& options, const LlmJob& job, const RunContext& ctx,
                      ClientState& state)
-    : opt_(options), job_(job), ctx_(ctx),
+    : opt_(options), job_(job), ctx_(ctx), base_url_(trimmed_base_url(options.server.base_url)),
       backoff_(options.server,
                static_cast<std::uint64_t>(options.seed >= 0 ? options.seed : 7) * 0x9E3779B97F4A7C15ULL + 1),
-      st_(state), limiter_(state.limiter), model_(options.models.lookup(options.model)) {
+      st_(state), limiter_(state.limiter), model_(options.models.lookup(options.model)),
+      loop_(loop_options(), state.limiter, backoff_, fatal_) {
+  set_loop_hooks();
   settings_.model = opt_.model;
   settings_.temperature = opt_.temperature;
   settings_.seed = opt_.seed;
   settings_.format = opt_.response_format == "json_object" ? ResponseFormat::json_object
                                                            : ResponseFormat::json_schema;
-  base_url_ = opt_.server.base_url;
-  while (!base_url_.empty() && base_url_.back() == '/') base_url_.pop_back();
   for (const auto& b : job_.batches) {
     for (const auto& id : b.symbol_ids)
       if (syms_.emplace(id, Sym{}).second) order_.push_back(id);
@@ -60,12 +63,12 @@ OpenAiRun::OpenAiRun(const LlmOptions& options, const LlmJob& job, const RunCont
   }
   // The first request probes the server's limits and nothing else starts until it answers,
   // so it should answer soon: the smallest batch of the first wave goes first.
-  if (!st_.heard_back && queue_.size() > 1) {
-    auto smallest = std::min_element(queue_.begin(), queue_.end(), [](const Work& a, const Work& b) {
+  if (auto& q = queue(); !st_.heard_back && q.size() > 1) {
+    auto smallest = std::min_element(q.begin(), q.end(), [](const Work& a, const Work& b) {
       return std::pair(a.batch.wave, a.batch.symbol_ids.size()) <
              std::pair(b.batch.wave, b.batch.symbol_ids.size());
     });
-    std::rotate(queue_.begin(), smallest, std::next(smallest));
+    std::rotate(q.begin(), smallest, std::next(smallest));
   }
 }
 
@@ -84,7 +87,7 @@ void OpenAiRun::enqueue(Batch batch) {
   Work w;
   w.id = next_work_id_++;
   w.batch = std::move(batch);
-  queue_.push_back(std::move(w));
+  queue().push_back(std::move(w));
 }
 
 std::vector<std::string> OpenAiRun::pending_ids(const Batch& batch) const {
@@ -140,7 +143,7 @@ void OpenAiRun::enqueue_rebatch(const std::vector<std::string>& ids, const std::
     Work w;
     w.id = next_work_id_++;
     w.batch = std::move(b);
-    queue_.push_front(std::move(w));
+    queue().push_front(std::move(w));
   }
   std::vector<std::string> lost;
   for (const auto& id : ids)
@@ -273,13 +276,7 @@ net::HttpRequest OpenAiRun::chat_request(Work& w) {
 }
 
 void OpenAiRun::retry(Work w, double delay_s, const std::string& reason) {
-  if (w.attempts >= opt_.server.max_attempts) {
-    fail_work(w, reason + " (gave up after " + std::to_string(w.attempts) + " attempts)");
-    return;
-  }
-  ++out_.retries;
-  w.not_before = Clock::now() + secs(delay_s);
-  queue_.push_back(std::move(w));
+  loop_.retry(std::move(w), delay_s, errc::http_status, reason);
 }
 
 void OpenAiRun::split_or_fail(Work w, const std::string& reason, bool retry_single) {
@@ -302,75 +299,108 @@ void OpenAiRun::split_or_fail(Work w, const std::string& reason, bool retry_sing
   fail_ids(ids, reason);
 }
 
-void OpenAiRun::handle_transport_error(Work w, const error& e, bool transient) {
-  if (e.code == errc::cancelled) {
-    // Only happens when the run is stopping; the symbols stay pending and are reported below.
-    return;
-  }
-  if (transient) {
-    retry(std::move(w), backoff_s(w.attempts), e.message);
-    return;
-  }
-  fail_work(w, e.message);
+net::LoopOptions OpenAiRun::loop_options() const {
+  return {.http = http_options(),
+          .workers = opt_.server.concurrency ? opt_.server.concurrency : 64u,
+          .max_attempts = opt_.server.max_attempts,
+          .api_key = opt_.server.api_key,
+          .mask_url = base_url_,
+          .label = " from " + redact_url(url("/chat/completions")),
+          // Cancellation lets the requests already sent finish: their tokens are paid for.
+          .drain_s = std::min(opt_.server.timeout_s, 30.0)};
 }
 
-void OpenAiRun::handle_response(Work w, int status, std::string_view body,
-                                const std::function<std::string_view(std::string_view)>& header,
-                                bool batch_api) {
-  auto now = Clock::now();
-  if (!batch_api) limiter_.observe(header, w.sent_at, now);
-  const net::StatusClass kind = net::classify_status(status, body);
-  if (kind == net::StatusClass::ok) {
-    // Each good answer regrows the in-flight target a little after errors halved it.
-    if (!batch_api) st_.pressure = std::min(1.0, st_.pressure + 0.1);
+void OpenAiRun::set_loop_hooks() {
+  auto& h = loop_.hooks();
+  h.target = [this] { return in_flight_target(); };
+  h.round = [this] { min_wave_ = current_wave(); };
+  h.in_scope = [this](const Work& w) { return w.batch.wave <= max_wave_; };
+  h.in_order = [this](const Work& w) { return w.batch.wave == min_wave_; };
+  h.admit = [this](Work& w, std::uint64_t& cost) { return admit(w, cost); };
+  h.build = [this](Work& w) { return chat_request(w); };
+  h.sent = [this](Work& w, std::uint64_t cost) { on_sent(w, cost); };
+  h.heard = [this](Work& w) { on_heard(w); };
+  h.status = [this](const Work&, int status, net::StatusClass kind, bool live) {
+    on_status(status, kind, live);
+  };
+  h.answer = [this](Work w, net::HttpResponse& r, bool live) {
     // Only an accepted request was charged: a 429's headers say nothing about its cost.
-    if (!batch_api) learn_counting(w, header);
-    handle_answer(std::move(w), body, batch_api);
-    return;
+    if (live) learn_counting(w, [&r](std::string_view name) { return r.header(name); });
+    handle_answer(std::move(w), r.body, !live);
+  };
+  h.rejected = [this](Work w, const net::Refusal& r) { on_rejected(std::move(w), r); };
+  // A transport failure that is not transient, or retries used up: this request fails.
+  h.failed = [this](Work w, errc, const std::string& why) { fail_work(w, why); };
+  h.retrying = [this](const Work&, double, const std::string&) { ++out_.retries; };
+  h.refused = [this](const net::Refusal& r) { return refused_error(r); };
+  h.cancelled = [] { return fail(errc::cancelled, "the run was cancelled; finished docs are kept"); };
+}
+
+std::size_t OpenAiRun::current_wave() const {
+  std::size_t wave = SIZE_MAX;
+  for (const auto& w : loop_.in_flight()) wave = std::min(wave, w.second.batch.wave);
+  for (const auto& w : loop_.queue())
+    wave = std::min(wave, w.batch.wave);
+  return wave;
+}
+
+net::Admit OpenAiRun::admit(Work& w, std::uint64_t& cost) {
+  if (pending_ids(w.batch).empty()) return net::Admit::drop;  // finished meanwhile by another answer
+  if (w.planned_output == 0) w.planned_output = w.batch.max_output_tokens;
+  w.batch.max_output_tokens = right_sized_output(w);
+  cost = counted_tokens(w.batch);
+  if (over_budget(w, cost - w.batch.max_output_tokens)) return net::Admit::hold;
+  return net::Admit::send;
+}
+
+void OpenAiRun::on_sent(Work& w, std::uint64_t cost) {
+  st_.avg_cost = st_.avg_cost <= 0 ? static_cast<double>(cost)
+                                   : 0.8 * st_.avg_cost + 0.2 * static_cast<double>(cost);
+  w.reserved_usd = price_usd({cost - w.batch.max_output_tokens, 0, w.batch.max_output_tokens}, false);
+  st_.committed_usd += w.reserved_usd;
+  ++out_.requests;
+  if (!st_.heard_back && st_.probe_id == 0) {
+    st_.probe_id = w.id;
+    st_.probe_by_chars = prompt_tokens_by_chars(w.batch) + w.batch.max_output_tokens;
+    st_.probe_exact = w.batch.input_tokens + w.batch.max_output_tokens;
   }
-  // The server may quote the request URL back: its query and user info are credentials too.
-  std::string message =
-      mask_url_secrets(net::server_error_message(body, opt_.server.api_key), base_url_);
-  std::string what = "HTTP " + std::to_string(status) + " from " +
-                     redact_url(url("/chat/completions")) + ": " + message;
-  if (kind == net::StatusClass::unauthorized) {
-    if (!fatal_)
-      fatal_ = fail(errc::unauthorized,
-                    "the server refused the credentials (HTTP " + std::to_string(status) + ": " +
-                        message + "); check OPENAI_API_KEY and the model's access",
-                    redact_url(base_url_));
-    return;
-  }
-  // Overload and server errors halve the in-flight target (a good answer regrows it, above).
-  if (!batch_api && (status == 429 || status >= 500))
-    st_.pressure = std::max(0.125, st_.pressure / 2);
+}
+
+void OpenAiRun::on_heard(const Work& w) {
+  st_.committed_usd = std::max(0.0, st_.committed_usd - w.reserved_usd);
+  st_.heard_back = true;
+  double took = std::chrono::duration<double>(Clock::now() - w.sent_at).count();
+  st_.latency_s = st_.latency_s <= 0 ? took : 0.7 * st_.latency_s + 0.3 * took;
+}
+
+void OpenAiRun::on_status(int status, net::StatusClass kind, bool live) {
+  // Each good answer regrows the in-flight target a little after errors halved it; overload
+  // and server errors halve it. Batch API lines say nothing about the chat endpoint's load.
+  if (live && kind == net::StatusClass::ok) st_.pressure = std::min(1.0, st_.pressure + 0.1);
+  if (live && (status == 429 || status >= 500)) st_.pressure = std::max(0.125, st_.pressure / 2);
   if (status == 429) ++out_.rate_limited;
-  if (kind == net::StatusClass::no_quota) {
-      if (!fatal_)
-        fatal_ = fail(errc::rate_limited,
-                      "the account has no quota left (" + message + "); add credit and resume",
-                      redact_url(base_url_));
-    return;
-  }
-  if (kind == net::StatusClass::rate_limited) {
-    double delay = backoff_.after_rate_limit(header, w.attempts);
-    // Everybody waits: more requests now would only collect more 429s.
-    if (!batch_api) limiter_.pause_until(now + secs(delay));
-    retry(std::move(w), delay, what);
-    return;
-  }
-  if (kind == net::StatusClass::transient) {
-    retry(std::move(w), backoff_s(w.attempts), what);
-    return;
-  }
-  if (status == 400) {
-    std::string m = lower(message);
+}
+
+error OpenAiRun::refused_error(const net::Refusal& r) const {
+  if (r.kind == net::StatusClass::no_quota)
+    return fail(errc::rate_limited,
+                "the account has no quota left (" + r.message + "); add credit and resume",
+                redact_url(base_url_));
+  return fail(errc::unauthorized,
+              "the server refused the credentials (HTTP " + std::to_string(r.status) + ": " +
+                  r.message + "); check OPENAI_API_KEY and the model's access",
+              redact_url(base_url_));
+}
+
+void OpenAiRun::on_rejected(Work w, const net::Refusal& r) {
+  if (r.status == 400) {
+    std::string m = lower(r.message);
     if (w.sent_max_completion_tokens && contains(m, "max_completion_tokens")) {
       if (!settings_.use_max_tokens)
         diagnostic("the server does not accept max_completion_tokens; sending max_tokens instead");
       settings_.use_max_tokens = true;
       --w.attempts;
-      queue_.push_front(std::move(w));
+      queue().push_front(std::move(w));
       return;
     }
     if (w.sent_json_schema && opt_.response_format == "auto" &&
@@ -380,13 +410,11 @@ void OpenAiRun::handle_response(Work w, int status, std::string_view body,
                    "schema in the prompt");
       settings_.format = ResponseFormat::json_object;
       --w.attempts;
-      queue_.push_front(std::move(w));
+      queue().push_front(std::move(w));
       return;
     }
-    fail_work(w, what);
-    return;
   }
-  fail_work(w, what);
+  fail_work(w, r.what);
 }
 
 void OpenAiRun::handle_answer(Work w, std::string_view body, bool batch_api) {
@@ -395,33 +423,13 @@ void OpenAiRun::handle_answer(Work w, std::string_view body, bool batch_api) {
     // Count what the server billed even if the envelope is broken.
     boost::system::error_code ec;
     json::value v = json::parse(body, ec);
-    if (!ec) {
-      TokenUsage u = parse_usage(v);
-      st_.spent_usd += price_usd(u, batch_api);
-      out_.tokens.input += u.input;
-      out_.tokens.cached += u.cached;
-      out_.tokens.output += u.output;
-      if (batch_api) {
-        batch_tokens_.input += u.input;
-        batch_tokens_.cached += u.cached;
-        batch_tokens_.output += u.output;
-      }
-    }
+    if (!ec) add_usage(parse_usage(v), batch_api);
     retry(std::move(w), batch_api ? 0 : backoff_s(w.attempts),
           "unreadable answer from " + redact_url(url("/chat/completions")) + ": " + answer.error().message);
     return;
   }
-  const TokenUsage& u = answer->usage;
-  st_.spent_usd += price_usd(u, batch_api);
-  if (!batch_api) learn_output(w, u.output, answer->finish_reason == "length");
-  out_.tokens.input += u.input;
-  out_.tokens.cached += u.cached;
-  out_.tokens.output += u.output;
-  if (batch_api) {
-    batch_tokens_.input += u.input;
-    batch_tokens_.cached += u.cached;
-    batch_tokens_.output += u.output;
-  }
+  add_usage(answer->usage, batch_api);
+  if (!batch_api) learn_output(w, answer->usage.output, answer->finish_reason == "length");
   if (!answer->refusal.empty()) {
     split_or_fail(std::move(w),
                   "the model refused: " + net::mask_secrets(answer->refusal, opt_.server.api_key),
@@ -458,11 +466,29 @@ void OpenAiRun::handle_answer(Work w, std::string_view body, bool batch_api) {
                   true);
     return;
   }
+  take_docs(w, *parsed);
+}
+
+void OpenAiRun::add_usage(const TokenUsage& u, bool batch_api) {
+  st_.spent_usd += price_usd(u, batch_api);
+  out_.tokens.input += u.input;
+  out_.tokens.cached += u.cached;
+  out_.tokens.output += u.output;
+  if (batch_api) {
+    batch_tokens_.input += u.input;
+    batch_tokens_.cached += u.cached;
+    batch_tokens_.output += u.output;
+  }
+}
+
+// Keep the answer's docs for ids the request asked for (once each, if still pending); ask
+// again for the ids it left out.
+void OpenAiRun::take_docs(const Work& w, ParsedDocs& parsed) {
   std::set<std::string> wanted(w.batch.symbol_ids.begin(), w.batch.symbol_ids.end());
   std::set<std::string> seen;
   std::vector<SymbolDoc> fresh;
   std::string req = "request " + std::to_string(w.batch.index);
-  for (auto& d : parsed->docs) {
+  for (auto& d : parsed.docs) {
     if (!wanted.count(d.id)) {
       diagnostic(req + ": dropped an answer for '" + d.id + "', which the request did not ask for");
       continue;
@@ -474,7 +500,7 @@ void OpenAiRun::handle_answer(Work w, std::string_view body, bool batch_api) {
     if (syms_[d.id].state != SymState::pending) continue;  // documented by an earlier answer
     fresh.push_back(std::move(d));
   }
-  for (const auto& [id, problem] : parsed->invalid)
+  for (const auto& [id, problem] : parsed.invalid)
     diagnostic(req + ": an entry" + (id.empty() ? "" : " for '" + id + "'") +
                " did not match the schema (" + problem + ")");
   commit(std::move(fresh));
@@ -519,97 +545,8 @@ LlmOutcome OpenAiRun::run_sync() {
 }
 
 void OpenAiRun::drive_sync(std::size_t max_wave) {
-  auto pool = net::HttpClientPool::create(http_options(),
-                                          opt_.server.concurrency ? opt_.server.concurrency : 64u);
-  if (!pool) {
-    fatal_ = pool.error();
-    return;
-  }
-  std::map<std::uint64_t, Work> in_flight;
-  auto handle = [&](net::HttpClientPool::Completion& c) {
-    auto node = in_flight.extract(c.tag);
-    if (node.empty()) return;
-    Work w = std::move(node.mapped());
-    st_.committed_usd = std::max(0.0, st_.committed_usd - w.reserved_usd);
-    st_.heard_back = true;
-    double took = std::chrono::duration<double>(Clock::now() - w.sent_at).count();
-    st_.latency_s = st_.latency_s <= 0 ? took : 0.7 * st_.latency_s + 0.3 * took;
-    if (!c.response) {
-      handle_transport_error(std::move(w), c.response.error(), c.transient);
-      return;
-    }
-    const net::HttpResponse& resp = *c.response;
-    handle_response(std::move(w), resp.status, resp.body,
-                    [&resp](std::string_view name) { return resp.header(name); }, false);
-  };
-  while (true) {
-    auto now = Clock::now();
-    if (!fatal_ && ctx_.stop_requested())
-      fatal_ = fail(errc::cancelled, "the run was cancelled; finished docs are kept");
-    if (fatal_) break;
-    Clock::time_point wake = now + std::chrono::milliseconds(100);
-    // Waves run in order: nothing of wave k+1 starts while wave k has work left.
-    std::size_t min_wave = SIZE_MAX;
-    for (const auto& w : queue_) min_wave = std::min(min_wave, w.batch.wave);
-    for (const auto& [tag, w] : in_flight) min_wave = std::min(min_wave, w.batch.wave);
-    while (in_flight.size() < in_flight_target()) {
-      auto it = queue_.end();
-      for (auto q = queue_.begin(); q != queue_.end(); ++q) {
-        if (q->batch.wave != min_wave || min_wave > max_wave) continue;
-        if (q->not_before > now) {
-          wake = std::min(wake, q->not_before);
-          continue;
-        }
-        it = q;
-        break;
-      }
-      if (it == queue_.end()) break;
-      if (pending_ids(it->batch).empty()) {  // finished meanwhile by another answer
-        queue_.erase(it);
-        continue;
-      }
-      if (it->planned_output == 0) it->planned_output = it->batch.max_output_tokens;
-      it->batch.max_output_tokens = right_sized_output(*it);
-      std::uint64_t cost = counted_tokens(it->batch);
-      if (over_budget(*it, cost - it->batch.max_output_tokens)) break;
-      auto t = limiter_.when(cost, now);
-      if (t > now) {
-        wake = std::min(wake, t);
-        break;
-      }
-      limiter_.commit(cost, now);
-      st_.avg_cost = st_.avg_cost <= 0 ? static_cast<double>(cost)
-                                       : 0.8 * st_.avg_cost + 0.2 * static_cast<double>(cost);
-      Work w = std::move(*it);
-      queue_.erase(it);
-      w.reserved_usd = price_usd({cost - w.batch.max_output_tokens, 0, w.batch.max_output_tokens}, false);
-      st_.committed_usd += w.reserved_usd;
-      ++w.attempts;
-      ++out_.requests;
-      w.sent_at = now;
-      if (!st_.heard_back && st_.probe_id == 0) {
-        st_.probe_id = w.id;
-        st_.probe_by_chars = prompt_tokens_by_chars(w.batch) + w.batch.max_output_tokens;
-        st_.probe_exact = w.batch.input_tokens + w.batch.max_output_tokens;
-      }
-      (*pool)->submit(w.id, chat_request(w));
-      in_flight.emplace(w.id, std::move(w));
-    }
-    if (in_flight.empty() && (queue_.empty() || min_wave > max_wave || fatal_)) break;
-    for (auto& c : (*pool)->wait(wake)) handle(c);
-  }
-  if (fatal_ && fatal_->code == errc::cancelled) {
-    // Cancellation finishes the requests already sent (their tokens are paid for) but starts
-    // nothing new: retries and follow-ups stay in the queue and end as failures.
-    auto deadline = Clock::now() + secs(std::min(opt_.server.timeout_s, 30.0));
-    while (!in_flight.empty() && Clock::now() < deadline)
-      for (auto& c : (*pool)->wait(deadline)) handle(c);
-  }
-  if (!in_flight.empty()) {
-    (*pool)->cancel_all();
-    auto deadline = Clock::now() + std::chrono::seconds(2);
-    while ((*pool)->outstanding() > 0 && Clock::now() < deadline) (void)(*pool)->wait(deadline);
-  }
+  max_wave_ = max_wave;
+  if (auto r = loop_.run(ctx_); !r) fatal_ = r.error();
 }
 
 }  // namespace detail

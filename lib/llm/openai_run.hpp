@@ -18,24 +18,22 @@
 #include "doctown/llm_client.hpp"
 #include "doctown/models.hpp"
 #include "llm/chat_protocol.hpp"
-#include "net/rate_limiter.hpp"
-#include "net/retry.hpp"
-#include "net/server_error.hpp"
-#include "net/http_client.hpp"
+#include "net/request_loop.hpp"
 
 namespace doctown::detail {
 
-/// One request to make (or remake).
-struct Work {
-  std::uint64_t id = 0;
+/// One request to make (or remake); the request loop tracks its attempts and timing.
+struct Work : net::Attempt {
   Batch batch;
-  unsigned attempts = 0;  ///< times sent
-  std::chrono::steady_clock::time_point not_before{};
-  std::chrono::steady_clock::time_point sent_at{};  ///< when the last attempt was sent
   std::size_t planned_output = 0;  ///< the planner's max_output_tokens, before right-sizing
   double reserved_usd = 0;         ///< worst-case price of the attempt in flight
   bool sent_max_completion_tokens = false;  ///< how the last attempt was sent
   bool sent_json_schema = false;
+};
+
+/// One call to the Batch API's files/batches endpoints.
+struct Call : net::Attempt {
+  net::HttpRequest request;
 };
 
 /// What a client learns in one run() and keeps for the next (the pipeline calls run() once
@@ -94,6 +92,8 @@ class OpenAiRun {
     unsigned repairs = 0;
   };
 
+  /// Requests waiting to be sent (the request loop's queue; push_front to go first).
+  std::deque<Work>& queue() { return loop_.queue(); }
   void enqueue(Batch batch);
   void enqueue_rebatch(const std::vector<std::string>& ids, const std::string& why);
   std::vector<std::string> pending_ids(const Batch& batch) const;
@@ -103,13 +103,26 @@ class OpenAiRun {
   void diagnostic(const std::string& message);
   LlmOutcome finish();
 
+  // --- the chat client's hooks on the request loop (answers of both modes pass through it) ---
+  void set_loop_hooks();
+  net::LoopOptions loop_options() const;
+  /// Whether `w` goes out now: drop (nothing left to ask), hold (over --max-cost), or send
+  /// with its rate-limit cost.
+  net::Admit admit(Work& w, std::uint64_t& cost);
+  void on_sent(Work& w, std::uint64_t cost);
+  void on_heard(const Work& w);
+  /// Errors halve the in-flight target, good answers regrow it.
+  void on_status(int status, net::StatusClass kind, bool live);
+  /// 400 and other statuses no retry fixes (some 400s only mean "send it another way").
+  void on_rejected(Work w, const net::Refusal& r);
+  error refused_error(const net::Refusal& r) const;
+  /// The lowest wave queued or in flight: waves run in order.
+  std::size_t current_wave() const;
+
   // --- answer handling (both modes) ---
-  /// Decide what an HTTP answer means for `w`. Requeued work goes to queue_.
-  void handle_response(Work w, int status, std::string_view body,
-                       const std::function<std::string_view(std::string_view)>& header,
-                       bool batch_api);
-  void handle_transport_error(Work w, const error& e, bool transient);
   void handle_answer(Work w, std::string_view body, bool batch_api);
+  void add_usage(const TokenUsage& u, bool batch_api);
+  void take_docs(const Work& w, ParsedDocs& parsed);
   void retry(Work w, double delay_s, const std::string& reason);
   void split_or_fail(Work w, const std::string& reason, bool retry_single);
   double backoff_s(unsigned attempt);
@@ -134,7 +147,18 @@ class OpenAiRun {
   void auth_headers(net::HttpRequest& r) const;
 
   // --- Batch API ---
+  /// One round's requests and which of them the output and error files answered.
+  struct BatchRun {
+    std::vector<Work>& works;
+    std::map<std::string, std::size_t> by_custom_id;
+    std::vector<bool> answered;
+  };
   result<void> batch_round(std::vector<Work>& works, std::size_t round);
+  result<net::HttpResponse> call(net::HttpRequest req, std::string_view what);
+  result<std::string> submit_batch(const std::string& jsonl, const std::string& key,
+                                   std::size_t count);
+  result<boost::json::object> poll_batch(const std::string& batch_id);
+  result<void> map_batch_file(const std::string& file_id, BatchRun& run);
   /// Chat Completions until no work of wave <= max_wave is left (or the run stops).
   void drive_sync(std::size_t max_wave);
 
@@ -148,7 +172,6 @@ class OpenAiRun {
   std::unordered_map<std::string, Sym> syms_;
   std::vector<std::string> order_;  ///< ids in first-seen order, for stable failure lists
   std::size_t finished_ = 0;
-  std::deque<Work> queue_;
   std::uint64_t next_work_id_ = 1;
   std::optional<error> fatal_;
   bool batch_submitted_ = false;
@@ -157,6 +180,10 @@ class OpenAiRun {
   net::RateLimiter& limiter_;
   ModelInfo model_;
   std::map<std::string, boost::json::value> schemas_;
+  std::size_t max_wave_ = SIZE_MAX;  ///< drive_sync's last wave
+  std::size_t min_wave_ = 0;         ///< the wave running now
+  /// Queue, pacing, status handling and cancel-and-drain of the chat requests.
+  net::RequestLoop<Work> loop_;
 };
 
 }  // namespace doctown::detail
