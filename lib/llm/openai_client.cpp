@@ -61,15 +61,40 @@ OpenAiRun::OpenAiRun(const LlmOptions& options, const LlmJob& job, const RunCont
       if (syms_.emplace(id, Sym{}).second) order_.push_back(id);
     enqueue(b);
   }
+}
+
+void OpenAiRun::pick_probe() {
   // The first request probes the server's limits and nothing else starts until it answers,
-  // so it should answer soon: the smallest batch of the first wave goes first.
-  if (auto& q = queue(); !st_.heard_back && q.size() > 1) {
-    auto smallest = std::min_element(q.begin(), q.end(), [](const Work& a, const Work& b) {
-      return std::pair(a.batch.wave, a.batch.symbol_ids.size()) <
-             std::pair(b.batch.wave, b.batch.symbol_ids.size());
-    });
-    std::rotate(q.begin(), smallest, std::next(smallest));
-  }
+  // so it should answer soon: the smallest batch of the first wave goes first, cut down to a
+  // few symbols when others wait behind it (an answer's time grows with its symbols).
+  constexpr std::size_t probe_symbols = 4;
+  auto& q = queue();
+  if (st_.heard_back || q.size() < 2 || opt_.server.concurrency == 1) return;
+  auto smallest = std::min_element(q.begin(), q.end(), [](const Work& a, const Work& b) {
+    return std::pair(a.batch.wave, a.batch.symbol_ids.size()) <
+           std::pair(b.batch.wave, b.batch.symbol_ids.size());
+  });
+  std::rotate(q.begin(), smallest, std::next(smallest));
+  const auto& ids = q.front().batch.symbol_ids;
+  // Cutting pays when the probe at least halves (its prompt is sent once more).
+  if (ids.size() < 2 * probe_symbols || !job_.rebatch) return;
+  std::vector<std::string> head(ids.begin(), ids.begin() + probe_symbols);
+  std::vector<std::string> tail(ids.begin() + probe_symbols, ids.end());
+  auto probe = job_.rebatch(head);
+  auto rest = job_.rebatch(tail);
+  std::size_t covered = 0;
+  if (probe && rest)
+    for (const auto* part : {&*probe, &*rest})
+      for (const auto& b : *part) covered += b.symbol_ids.size();
+  if (!probe || !rest || probe->empty() || covered != ids.size()) return;  // keep the plan
+  q.pop_front();
+  for (auto* part : {&*rest, &*probe})
+    for (auto b = part->rbegin(); b != part->rend(); ++b) {
+      Work w;
+      w.id = next_work_id_++;
+      w.batch = std::move(*b);
+      q.push_front(std::move(w));
+    }
 }
 
 // The endpoint goes into the base URL's path, before any query (`/v1?api-version=X` gives
@@ -540,6 +565,7 @@ LlmOutcome OpenAiRun::finish() {
 }
 
 LlmOutcome OpenAiRun::run_sync() {
+  pick_probe();
   drive_sync(SIZE_MAX);
   return finish();
 }

@@ -95,6 +95,8 @@ class OpenAiRun {
   /// Requests waiting to be sent (the request loop's queue; push_front to go first).
   std::deque<Work>& queue() { return loop_.queue(); }
   void enqueue(Batch batch);
+  /// Put a short request first: it probes the server before anything else is sent.
+  void pick_probe();
   void enqueue_rebatch(const std::vector<std::string>& ids, const std::string& why);
   std::vector<std::string> pending_ids(const Batch& batch) const;
   void fail_ids(const std::vector<std::string>& ids, const std::string& reason);
