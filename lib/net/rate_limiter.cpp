@@ -72,6 +72,12 @@ RateLimiter::Clock::time_point RateLimiter::when(std::uint64_t tokens, Clock::ti
   return t;
 }
 
+double RateLimiter::tokens_available(Clock::time_point now) {
+  if (tokens_.limit <= 0) return 0;
+  tokens_.refill(now, window_s_);
+  return std::max(0.0, tokens_.level);
+}
+
 void RateLimiter::commit(std::uint64_t tokens, Clock::time_point now) {
   requests_.refill(now, window_s_);
   tokens_.refill(now, window_s_);

@@ -23,6 +23,8 @@ class RateLimiter {
 
   /// Earliest time a request counting `tokens` may be sent; `now` when it fits already.
   Clock::time_point when(std::uint64_t tokens, Clock::time_point now);
+  /// Tokens the TPM bucket holds at `now` (0 while no TPM limit is known).
+  double tokens_available(Clock::time_point now);
   /// Record a request sent at `now`.
   void commit(std::uint64_t tokens, Clock::time_point now);
   /// Send nothing before `t` (after a 429 with retry-after).
