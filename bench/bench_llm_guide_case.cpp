@@ -15,7 +15,7 @@
 //   output reserved/used, cached share of input tokens, documented / selected.
 //
 // Usage: bench_llm_guide_case [--doctown PATH] [--project DIR] [--tus N --headers N] [--tpm N]
-//                       [--rpm N] [--ms-per-token N] [--label NAME] [--json PATH] [-- ARGS...]
+//                       [--rpm N] [--ms-per-token N] [--label NAME] [--json PATH] [--timeline] [-- ARGS...]
 #include <fmt/core.h>
 
 #include <boost/json.hpp>
@@ -45,6 +45,7 @@ struct Args {
   double tpm = 30000, rpm = 500, ms_per_token = 10;
   std::string label = "run";
   std::string json_path;
+  bool timeline = false;  ///< print every chat request as the server saw it
   std::vector<std::string> extra;  ///< more doctown flags
 };
 
@@ -57,7 +58,7 @@ std::string quote(const std::string& s) {
 int usage(const char* why) {
   fmt::print(stderr, "bench_llm_guide_case: {}\nusage: bench_llm_guide_case [--doctown PATH] [--project DIR] "
                      "[--tus N --headers N] [--tpm N] [--rpm N] [--ms-per-token N] [--label NAME] "
-                     "[--json PATH] [-- DOCTOWN-FLAGS...]\n", why);
+                     "[--json PATH] [--timeline] [-- DOCTOWN-FLAGS...]\n", why);
   return 2;
 }
 
@@ -86,6 +87,7 @@ int main(int argc, char** argv) {
     else if (k == "--ms-per-token") a.ms_per_token = std::atof(next().c_str());
     else if (k == "--label") a.label = next();
     else if (k == "--json") a.json_path = next();
+    else if (k == "--timeline") a.timeline = true;
     else return usage(("unknown argument " + k).c_str());
   }
   if (a.doctown.empty()) a.doctown = DOCTOWN_CLI_PATH;  // the CLI built beside this benchmark
@@ -172,6 +174,12 @@ int main(int argc, char** argv) {
              used > 0 ? reserved / used : 0,
              c.usage.output ? reserved_output / static_cast<double>(c.usage.output) : 0,
              cached_share * 100, num("documented"), num("selected"));
+  if (a.timeline) {
+    fmt::print("\n|  at s | held s | done s | status | ids | counted | completion |\n");
+    for (const auto& e : c.timeline)
+      fmt::print("| {:>5.1f} | {:>6.1f} | {:>6.1f} | {:>6} | {:>3} | {:>7} | {:>10} |\n", e.at_s,
+                 e.answer_s, e.at_s + e.answer_s, e.status, e.ids, e.counted, e.completion);
+  }
   if (!a.json_path.empty()) {
     std::ofstream(a.json_path) << json::serialize(row) << "\n";
   }

@@ -181,6 +181,17 @@ void add_planner_flags(CLI::App& app, PipelineFlags& f) {
   g->add_flag("--no-semantic-context", f.no_semantic_context, "Leave semantic context out");
   g->add_option("--semantic-neighbors", p.semantic_neighbors, "Neighbours per symbol in context")
       ->capture_default_str();
+  g->add_option("--max-waves", p.max_waves,
+                "Most dependency waves (each waits for the last answer of the one before; "
+                "0 = the full dependency depth)")
+      ->capture_default_str();
+  g->add_option("--wave-requests", p.wave_requests,
+                "Split a wave into at least N requests of at least --min-batch-symbols each, so "
+                "that it does not wait on one long answer (1 = pack requests full)")
+      ->capture_default_str();
+  g->add_option("--min-batch-symbols", p.min_batch_symbols,
+                "Fewest symbols per request when a wave is split")
+      ->capture_default_str();
   g->add_option("--language", p.language,
                 "BCP 47 tag of the docs' prose (fr, zh-CN, ...); identifiers and code stay as they "
                 "are; the offline writer writes English");

@@ -65,6 +65,17 @@ struct PlannerOptions {
   std::size_t reserved_summary_tokens = 40;
   /// Order symbols into dependency waves (callees first); false = one wave.
   bool dependency_waves = true;
+  /// Most waves (0 = as many as the dependency depth). Each wave waits for the slowest answer
+  /// of the one before, so depth costs wall time: symbols deeper than this share the last wave
+  /// and see the summaries of every shallower wave, the signatures of the rest.
+  std::size_t max_waves = 3;
+  /// Split a wave into at least this many requests, as long as each keeps
+  /// `min_batch_symbols` (1 = pack every request full). A wave waits for its slowest answer
+  /// and an answer takes longer the more symbols it covers; each extra request repeats the
+  /// system prompt and preamble (cached, but counted against the TPM limit).
+  std::size_t wave_requests = 3;
+  /// Fewest symbols per request when a wave is split for speed.
+  std::size_t min_batch_symbols = 6;
 };
 
 /// What the planner works from. Pointers must outlive the call; graph/embeddings may be null.

@@ -64,6 +64,40 @@ OpenAiRun::OpenAiRun(const LlmOptions& options, const LlmJob& job, const RunCont
   }
 }
 
+void OpenAiRun::pick_probe() {
+  // The first request probes the server's limits and nothing else starts until it answers,
+  // so it should answer soon: the smallest batch of the first wave goes first, cut down to a
+  // few symbols when others wait behind it (an answer's time grows with its symbols).
+  constexpr std::size_t probe_symbols = 4;
+  auto& q = queue();
+  if (st_.heard_back || q.size() < 2 || opt_.server.concurrency == 1) return;
+  auto smallest = std::min_element(q.begin(), q.end(), [](const Work& a, const Work& b) {
+    return std::pair(a.batch.wave, a.batch.symbol_ids.size()) <
+           std::pair(b.batch.wave, b.batch.symbol_ids.size());
+  });
+  std::rotate(q.begin(), smallest, std::next(smallest));
+  const auto& ids = q.front().batch.symbol_ids;
+  // Cutting pays when the probe at least halves (its prompt is sent once more).
+  if (ids.size() < 2 * probe_symbols || !job_.rebatch) return;
+  std::vector<std::string> head(ids.begin(), ids.begin() + probe_symbols);
+  std::vector<std::string> tail(ids.begin() + probe_symbols, ids.end());
+  auto probe = job_.rebatch(head);
+  auto rest = job_.rebatch(tail);
+  std::size_t covered = 0;
+  if (probe && rest)
+    for (const auto* part : {&*probe, &*rest})
+      for (const auto& b : *part) covered += b.symbol_ids.size();
+  if (!probe || !rest || probe->empty() || covered != ids.size()) return;  // keep the plan
+  q.pop_front();
+  for (auto* part : {&*rest, &*probe})
+    for (auto b = part->rbegin(); b != part->rend(); ++b) {
+      Work w;
+      w.id = next_work_id_++;
+      w.batch = std::move(*b);
+      q.push_front(std::move(w));
+    }
+}
+
 // The endpoint goes into the base URL's path, before any query (`/v1?api-version=X` gives
 // `/v1/chat/completions?api-version=X`); messages show it through redact_url only.
 std::string OpenAiRun::url(std::string_view path) const { return url_with_path(base_url_, path); }
@@ -160,16 +194,37 @@ const json::value& OpenAiRun::schema_of(const Batch& batch) {
   return it->second;
 }
 
-std::uint64_t OpenAiRun::counted_tokens(const Batch& batch) const {
-  // Servers count a request as OpenAI documents it: about one token per 4 characters of the
-  // messages, plus max_completion_tokens; exact BPE can be lower than that, so the limiter
-  // takes whichever is higher and never undercounts against the server's bucket.
+std::uint64_t OpenAiRun::prompt_tokens_by_chars(const Batch& batch) const {
   std::size_t chars = batch.system_prompt.size() + batch.user_prompt.size();
   if (settings_.format == ResponseFormat::json_object)
     chars += (batch.response_schema.empty() ? default_response_schema().size()
                                             : batch.response_schema.size()) + 80;
-  std::uint64_t by_chars = (chars + 3) / 4 + chat_message_overhead_tokens;
-  return std::max<std::uint64_t>(batch.input_tokens, by_chars) + batch.max_output_tokens;
+  return (chars + 3) / 4 + chat_message_overhead_tokens;
+}
+
+std::uint64_t OpenAiRun::counted_tokens(const Batch& batch) const {
+  // Servers count a request as OpenAI documents it: about one token per 4 characters of the
+  // messages, plus max_completion_tokens; exact BPE can be lower than that, so the limiter
+  // takes whichever is higher and never undercounts against the server's bucket, until the
+  // server has shown that it charges by characters (learn_counting).
+  std::uint64_t by_chars = prompt_tokens_by_chars(batch);
+  std::uint64_t prompt = st_.counts_by_chars ? by_chars : std::max<std::uint64_t>(batch.input_tokens, by_chars);
+  return prompt + batch.max_output_tokens;
+}
+
+void OpenAiRun::learn_counting(const Work& w,
+                               const std::function<std::string_view(std::string_view)>& header) {
+  if (w.id != st_.probe_id || st_.probe_id == 0) return;
+  st_.probe_id = 0;  // one reading, from the one request that was alone in the bucket
+  double limit = net::RateLimiter::parse_number(header("x-ratelimit-limit-tokens"));
+  double remaining = net::RateLimiter::parse_number(header("x-ratelimit-remaining-tokens"));
+  if (limit <= 0 || remaining < 0 || remaining > limit) return;
+  // A bucket that was not full (another client on the key) makes the charge look larger,
+  // never smaller, so a misreading can only keep the cautious count.
+  double charged = limit - remaining;
+  double by_chars = static_cast<double>(st_.probe_by_chars);
+  if (st_.probe_by_chars < st_.probe_exact && charged <= by_chars * 1.02 + 8)
+    st_.counts_by_chars = true;
 }
 
 std::size_t OpenAiRun::right_sized_output(const Work& w) const {
@@ -227,6 +282,11 @@ std::size_t OpenAiRun::in_flight_target() const {
     if (limiter_.tpm() > 0 && st_.avg_cost > 0)
       rate = std::min(rate, limiter_.tpm() / window / st_.avg_cost);
     target = static_cast<std::size_t>(std::ceil(2 * rate * st_.latency_s)) + 1;
+    // A bucket with room (a wave starting after the last one drained) takes that room at once:
+    // the limiter still meters every send, so a burst cannot overrun it.
+    if (limiter_.tpm() > 0 && st_.avg_cost > 0)
+      target = std::max(target, static_cast<std::size_t>(limiter_.tokens_available(Clock::now()) /
+                                                         st_.avg_cost));
   } else if (opt_.server.concurrency == 0 && limiter_.rpm() == 0 && limiter_.tpm() == 0) {
     target = 8;  // a server that states no limits (llama.cpp, vLLM): a modest fixed number
   }
@@ -295,6 +355,8 @@ void OpenAiRun::set_loop_hooks() {
     on_status(status, kind, live);
   };
   h.answer = [this](Work w, net::HttpResponse& r, bool live) {
+    // Only an accepted request was charged: a 429's headers say nothing about its cost.
+    if (live) learn_counting(w, [&r](std::string_view name) { return r.header(name); });
     handle_answer(std::move(w), r.body, !live);
   };
   h.rejected = [this](Work w, const net::Refusal& r) { on_rejected(std::move(w), r); };
@@ -328,6 +390,11 @@ void OpenAiRun::on_sent(Work& w, std::uint64_t cost) {
   w.reserved_usd = price_usd({cost - w.batch.max_output_tokens, 0, w.batch.max_output_tokens}, false);
   st_.committed_usd += w.reserved_usd;
   ++out_.requests;
+  if (!st_.heard_back && st_.probe_id == 0) {
+    st_.probe_id = w.id;
+    st_.probe_by_chars = prompt_tokens_by_chars(w.batch) + w.batch.max_output_tokens;
+    st_.probe_exact = w.batch.input_tokens + w.batch.max_output_tokens;
+  }
 }
 
 void OpenAiRun::on_heard(const Work& w) {
@@ -504,6 +571,7 @@ LlmOutcome OpenAiRun::finish() {
 }
 
 LlmOutcome OpenAiRun::run_sync() {
+  pick_probe();
   drive_sync(SIZE_MAX);
   return finish();
 }

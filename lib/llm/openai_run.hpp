@@ -48,6 +48,15 @@ struct ClientState {
   /// An answer (any status) came back: until then one request probes the server, since its
   /// limits arrive with the first answer's headers.
   bool heard_back = false;
+  /// The probe (the first request): its id and its cost counted both ways, so that the first
+  /// answer's x-ratelimit-* headers tell how the server counts prompts.
+  std::uint64_t probe_id = 0;
+  std::uint64_t probe_by_chars = 0;
+  std::uint64_t probe_exact = 0;
+  /// The server was seen to charge ceil(chars/4) for a prompt, not exact BPE (OpenAI's rule):
+  /// when exact BPE counts more, the limiter charges what the server does. Until then (and on
+  /// servers that send no limits) the limiter takes the higher of the two.
+  bool counts_by_chars = false;
   /// Smoothed seconds from send to answer, for Little's law (0 = none seen yet).
   double latency_s = 0;
   /// Multiplier on the in-flight target: halved when the server errs or slows, regrown on
@@ -86,6 +95,8 @@ class OpenAiRun {
   /// Requests waiting to be sent (the request loop's queue; push_front to go first).
   std::deque<Work>& queue() { return loop_.queue(); }
   void enqueue(Batch batch);
+  /// Put a short request first: it probes the server before anything else is sent.
+  void pick_probe();
   void enqueue_rebatch(const std::vector<std::string>& ids, const std::string& why);
   std::vector<std::string> pending_ids(const Batch& batch) const;
   void fail_ids(const std::vector<std::string>& ids, const std::string& reason);
@@ -119,6 +130,11 @@ class OpenAiRun {
   double backoff_s(unsigned attempt);
   const boost::json::value& schema_of(const Batch& batch);
   std::uint64_t counted_tokens(const Batch& batch) const;
+  /// counted_tokens' two readings of a prompt: ceil(chars/4) and the planner's exact BPE.
+  std::uint64_t prompt_tokens_by_chars(const Batch& batch) const;
+  /// From the probe's answer headers (limit - remaining = what the server charged it, since
+  /// nothing else was sent): whether the server counts prompts by characters.
+  void learn_counting(const Work& w, const std::function<std::string_view(std::string_view)>& header);
   /// max_completion_tokens for `w` now: the planner's figure scaled by what answers took.
   std::size_t right_sized_output(const Work& w) const;
   void learn_output(const Work& w, std::uint64_t completion_tokens, bool cut);

@@ -15,7 +15,9 @@ RateLimiter::Clock::duration to_duration(double s) {
       std::chrono::duration<double>(std::max(0.0, s)));
 }
 
-double parse_number(std::string_view s) {
+}  // namespace
+
+double RateLimiter::parse_number(std::string_view s) {
   if (s.empty()) return -1;
   std::string text(s);
   char* end = nullptr;
@@ -23,8 +25,6 @@ double parse_number(std::string_view s) {
   if (end == text.c_str() || *end != '\0' || !std::isfinite(v) || v < 0) return -1;
   return v;
 }
-
-}  // namespace
 
 void RateLimiter::Bucket::set_limit(double l, Clock::time_point now) {
   if (limit == 0) {
@@ -70,6 +70,12 @@ RateLimiter::Clock::time_point RateLimiter::when(std::uint64_t tokens, Clock::ti
   t = std::max(t, ready(requests_, 1, now));
   t = std::max(t, ready(tokens_, static_cast<double>(tokens), now));
   return t;
+}
+
+double RateLimiter::tokens_available(Clock::time_point now) {
+  if (tokens_.limit <= 0) return 0;
+  tokens_.refill(now, window_s_);
+  return std::max(0.0, tokens_.level);
 }
 
 void RateLimiter::commit(std::uint64_t tokens, Clock::time_point now) {

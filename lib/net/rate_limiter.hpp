@@ -23,6 +23,8 @@ class RateLimiter {
 
   /// Earliest time a request counting `tokens` may be sent; `now` when it fits already.
   Clock::time_point when(std::uint64_t tokens, Clock::time_point now);
+  /// Tokens the TPM bucket holds at `now` (0 while no TPM limit is known).
+  double tokens_available(Clock::time_point now);
   /// Record a request sent at `now`.
   void commit(std::uint64_t tokens, Clock::time_point now);
   /// Send nothing before `t` (after a 429 with retry-after).
@@ -40,6 +42,8 @@ class RateLimiter {
   double rpm() const { return requests_.limit; }
   double tpm() const { return tokens_.limit; }
 
+  /// Parse a header's number (a finite value >= 0); negative when absent or malformed.
+  static double parse_number(std::string_view text);
   /// Parse OpenAI's durations ("20ms", "1s", "6m0s", "1h2m3.5s"); negative when malformed.
   static double parse_duration(std::string_view text);
 

@@ -47,7 +47,10 @@ struct Pipeline::Impl {
     auto tok = load_tokenizer(topt);
     if (!tok) return std::move(tok).error();
     tokenizer = *tok;
-    auto p = make_batch_planner(config.planner, tokenizer, m);
+    PlannerOptions popt = config.planner;
+    // With one request at a time, spreading a wave over requests only repeats the prompt.
+    if (config.llm_options.server.concurrency == 1) popt.wave_requests = 1;
+    auto p = make_batch_planner(std::move(popt), tokenizer, m);
     if (!p) return std::move(p).error();
     planner = std::move(*p);
     return planner.get();

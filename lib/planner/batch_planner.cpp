@@ -218,6 +218,14 @@ class TokenPlanner final : public BatchPlanner {
   }
   std::size_t smallest_request() const { return base_tokens(1, true) + min_symbol_room; }
 
+  // Most symbols in one request of a wave of `n`: full requests, unless that leaves fewer
+  // than wave_requests of them (they would run one slow answer after another's wave).
+  std::size_t symbols_per_request(std::size_t n) const {
+    if (opt_.wave_requests <= 1) return max_symbols_;
+    std::size_t spread = (n + opt_.wave_requests - 1) / opt_.wave_requests;
+    return std::clamp<std::size_t>(spread, std::min(opt_.min_batch_symbols, max_symbols_), max_symbols_);
+  }
+
   std::vector<std::vector<std::string>> waves(const PlanInput& input) const override {
     std::vector<std::string> unique;
     std::unordered_set<std::string_view> seen;
@@ -225,7 +233,17 @@ class TokenPlanner final : public BatchPlanner {
       if (seen.insert(id).second) unique.push_back(id);
     if (unique.empty()) return {};
     if (!opt_.dependency_waves || !input.graph) return {std::move(unique)};
-    return dependency_waves(*input.graph, unique);
+    auto waves = dependency_waves(*input.graph, unique);
+    // Deep waves fold into the last one (not spread evenly): most dependency edges point at
+    // the shallow levels (leaves and base types), and those summaries stay in every prompt.
+    if (opt_.max_waves > 0 && waves.size() > opt_.max_waves) {
+      auto& last = waves[opt_.max_waves - 1];
+      for (std::size_t w = opt_.max_waves; w < waves.size(); ++w)
+        last.insert(last.end(), std::make_move_iterator(waves[w].begin()),
+                    std::make_move_iterator(waves[w].end()));
+      waves.resize(opt_.max_waves);
+    }
+    return waves;
   }
 
   result<std::vector<Batch>> plan_wave(const PlanInput& input, std::span<const std::string> ids,
@@ -356,6 +374,7 @@ class TokenPlanner final : public BatchPlanner {
     std::vector<std::size_t> order;  // items in locality order
     std::vector<char> placed;
     std::size_t cursor = 0;          // first unplaced position in `order`
+    std::size_t per_request = 1;     // most symbols in one request (symbols_per_request)
 
     std::size_t rel_cost(std::uint32_t r) {
       auto it = related_tokens.find(r);
@@ -395,7 +414,7 @@ class TokenPlanner final : public BatchPlanner {
     }
     bool fits(const Open& b, std::size_t i, std::size_t& new_pieces) {
       std::size_t k = b.members.size() + 1;
-      if (k > planner.max_symbols_) return false;
+      if (k > per_request) return false;
       bool brings = false;
       new_pieces = b.pieces + added_tokens(b, i, brings);
       return planner.base_tokens(k, b.has_context || brings) + new_pieces <= planner.input_cap(k);
@@ -473,7 +492,7 @@ class TokenPlanner final : public BatchPlanner {
           affinity.push_back(it->second);
     };
     push_related(b.members.front());
-    while (b.members.size() < max_symbols_ && p.cursor < p.order.size()) {
+    while (b.members.size() < p.per_request && p.cursor < p.order.size()) {
       std::size_t misses = 0;
       bool added = false;
       auto attempt = [&](std::size_t i) {
@@ -511,6 +530,7 @@ class TokenPlanner final : public BatchPlanner {
     Packing p{*this, input, *idx, pending};
     if (auto ok = collect_items(p, ids); !ok) return ok.error();
     if (p.items.empty()) return std::vector<Batch>{};
+    p.per_request = symbols_per_request(p.items.size());
     p.order = locality_order(*input.codebase, p.items);
     p.placed.assign(p.items.size(), 0);
 

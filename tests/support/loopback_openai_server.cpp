@@ -124,6 +124,7 @@ struct LoopbackOpenAiServer::Impl {
   bool buckets_started = false;
   double request_level = 0, token_level = 0;
   Clock::time_point last_refill{};
+  Clock::time_point timeline_start{};
   std::size_t in_progress = 0;
   std::set<std::size_t> seen_prefixes;  // hashes of prompt prefixes at 128-token boundaries
   std::deque<std::string> bodies;
@@ -296,6 +297,14 @@ struct LoopbackOpenAiServer::Impl {
     else ++counters.chat_requests;
     auto ids = ids_in(user);
     Fault fault = next_fault(n, ids);
+    if (!batch) {
+      if (counters.timeline.empty()) timeline_start = now;
+      LoopbackChatEvent ev;
+      ev.at_s = std::chrono::duration<double>(now - timeline_start).count();
+      ev.ids = ids.size();
+      ev.counted = cost;
+      counters.timeline.push_back(ev);
+    }
 
     if (!batch) {
       refill(now);
@@ -310,6 +319,7 @@ struct LoopbackOpenAiServer::Impl {
         if (over_tokens)
           wait_s = std::max(wait_s, (need_tokens - token_level) / (options.tpm / options.window_s));
         ++counters.rate_limited;
+        counters.timeline.back().status = 429;
         std::string what = over_requests ? "requests per min (RPM)" : "tokens per min (TPM)";
         std::string limit = over_requests ? std::to_string(static_cast<long long>(options.rpm))
                                           : std::to_string(static_cast<long long>(options.tpm));
@@ -446,6 +456,9 @@ struct LoopbackOpenAiServer::Impl {
       if (options.output_tokens_per_s > 0)
         r.delay_s += static_cast<double>(completion) / options.output_tokens_per_s;
       if (fault == Fault::stall) r.delay_s = options.stall_s;
+      counters.timeline.back().status = 200;
+      counters.timeline.back().answer_s = r.delay_s;
+      counters.timeline.back().completion = completion;
     }
     return r;
   }

@@ -100,6 +100,16 @@ struct LoopbackOptions {
   std::size_t embedding_max_request_tokens = 300000;
 };
 
+/// One chat request as the server saw it, for timelines in benchmarks.
+struct LoopbackChatEvent {
+  double at_s = 0;            ///< arrival, seconds since the first chat request
+  double answer_s = 0;        ///< how long the answer was held (latency + generation)
+  int status = 0;             ///< 200, 429, ...
+  std::size_t ids = 0;        ///< symbols asked for
+  std::uint64_t counted = 0;  ///< prompt + max_completion_tokens
+  std::uint64_t completion = 0;  ///< completion tokens generated (200 only)
+};
+
 /// What the server saw. Snapshot taken under the server's lock.
 struct LoopbackCounters {
   std::size_t http_requests = 0;   ///< every request, any endpoint
@@ -127,6 +137,7 @@ struct LoopbackCounters {
   std::size_t tls_handshake_failures = 0;
   std::size_t embedding_requests = 0;  ///< POST /embeddings (any answer)
   std::size_t embedding_inputs = 0;    ///< inputs of the embedding requests answered 200
+  std::vector<LoopbackChatEvent> timeline;  ///< every chat request, in arrival order
 };
 
 /// Tokens the server charges for text: ceil(bytes / 4), OpenAI's rule of thumb.

@@ -284,6 +284,56 @@ TEST_CASE("without limit flags the first answer's headers set the pace and nothi
   CHECK(r.outcome.rate_limited == 0);
 }
 
+TEST_CASE("a server seen to charge chars/4 is paced by chars/4, not by a higher exact count",
+          "[llm]") {
+  // Prompts whose exact BPE count is three times ceil(chars/4) (dense code does this), against
+  // a server charging chars/4 as OpenAI documents: 10,000 tokens a minute, each request
+  // ~2,100 by the server's count, ~5,700 by the exact one. The probe's headers show the
+  // server's count; then both others fit at once. Counting exactly, the third would wait
+  // (5,700 - 2,200) / 167 per s = 21 s for tokens the server never charges.
+  LoopbackOpenAiServer server({.tpm = 10000, .window_s = 60, .latency_s = 1.0});
+  auto batches = make_batches(3, 1);
+  for (auto& b : batches) {
+    b.user_prompt += std::string(7000, 'x');
+    b.input_tokens = 3 * test::chat_prompt_tokens(b.system_prompt, b.user_prompt);
+  }
+  auto options = options_for(server);
+  options.server.concurrency = 0;
+  auto start = std::chrono::steady_clock::now();
+  auto r = run_client(options, batches);
+  double took = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  check_every_symbol_accounted(r, batches);
+  CHECK(r.outcome.docs.size() == 3);
+  auto c = server.counters();
+  CHECK(c.rate_limited == 0);
+  CHECK(c.max_concurrent == 2);  // the two after the probe went together
+  CHECK(took < 12);
+}
+
+TEST_CASE("the probe is a short request when others wait behind it", "[llm]") {
+  // Nothing else is sent until the first answer shows the limits: a first request of 12
+  // symbols would hold the whole run three times as long as one of 4.
+  LoopbackOpenAiServer server({.rpm = 500, .tpm = 200000});
+  auto batches = make_batches(36, 12);
+  auto options = options_for(server);
+  options.server.concurrency = 0;
+  auto r = run_client(options, batches);
+  check_every_symbol_accounted(r, batches);
+  CHECK(r.outcome.docs.size() == 36);
+  auto c = server.counters();
+  REQUIRE(c.timeline.size() == 4);  // 4 + 8 + 12 + 12
+  CHECK(c.timeline[0].ids == 4);
+  CHECK(c.rate_limited == 0);
+  // A single request has nobody waiting behind it: it goes as planned.
+  LoopbackOpenAiServer alone({.rpm = 500, .tpm = 200000});
+  auto one = make_batches(12, 12);
+  auto options_alone = options_for(alone);
+  options_alone.server.concurrency = 0;
+  auto r1 = run_client(options_alone, one);
+  CHECK(r1.outcome.docs.size() == 12);
+  CHECK(alone.counters().timeline.size() == 1);
+}
+
 TEST_CASE("a server without rate headers gets a modest number in flight and no 429", "[llm]") {
   // llama.cpp and vLLM send no x-ratelimit-* headers: one request probes, then a fixed few.
   LoopbackOpenAiServer server({.rate_headers = false, .latency_s = 0.05});

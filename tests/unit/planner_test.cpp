@@ -329,6 +329,63 @@ TEST_CASE("related symbols are grouped into the same request", "[planner]") {
   }
 }
 
+TEST_CASE("a deep call chain is folded into --max-waves waves, callees still first", "[planner]") {
+  // f0 calls f1 calls ... f5: six levels. Each wave waits for the slowest answer of the one
+  // before, so the depth is capped and the deepest levels share the last wave.
+  Codebase cb;
+  Graph g;
+  PlanInput in{&cb, &g};
+  for (int i = 0; i < 6; ++i) {
+    std::string id = "f" + std::to_string(i);
+    cb.symbols.push_back(sym(id, SymbolKind::function, "c.cpp", 10 * i, "int " + id + "(int x);"));
+    in.selected.push_back(id);
+    if (i < 5) g.edges.push_back({id, "f" + std::to_string(i + 1), RelationKind::calls});
+  }
+  cb.normalize();
+  for (const auto& s : cb.symbols) g.nodes.push_back({s.id});
+  g.reindex();
+  CHECK(planner({.max_waves = 0})->waves(in).size() == 6);
+  auto waves = planner({.max_waves = 3})->waves(in);
+  REQUIRE(waves.size() == 3);
+  CHECK(waves[0] == std::vector<std::string>{"f5"});
+  CHECK(waves[1] == std::vector<std::string>{"f4"});
+  std::set<std::string> last(waves[2].begin(), waves[2].end());
+  CHECK(last == std::set<std::string>{"f0", "f1", "f2", "f3"});
+  CHECK(planner({})->waves(in).size() == PlannerOptions{}.max_waves);
+}
+
+TEST_CASE("a small wave is spread over several requests, never below the minimum batch",
+          "[planner]") {
+  // A wave waits for its slowest answer; one request of 12 symbols answers about three times
+  // slower than three of 4 in parallel.
+  Codebase cb;
+  std::vector<std::string> ids;
+  for (int i = 0; i < 40; ++i) {
+    std::string id = "s" + std::to_string(i);
+    cb.symbols.push_back(sym(id, SymbolKind::function, "a" + std::to_string(i % 3) + ".cpp", i,
+                             "int " + id + "();"));
+    ids.push_back(id);
+  }
+  cb.normalize();
+  auto sizes = [&](PlannerOptions o, std::size_t n) {
+    auto batches = planner(o)->plan_wave(PlanInput{&cb}, std::span(ids.data(), n), 0);
+    REQUIRE(batches);
+    std::vector<std::size_t> out;
+    for (const auto& b : *batches) out.push_back(b.symbol_ids.size());
+    std::sort(out.begin(), out.end());
+    return out;
+  };
+  const PlannerOptions four{.wave_requests = 4, .min_batch_symbols = 4};
+  CHECK(sizes(four, 12) == std::vector<std::size_t>{4, 4, 4});
+  CHECK(sizes(four, 40) == std::vector<std::size_t>{10, 10, 10, 10});
+  CHECK(sizes(four, 6) == std::vector<std::size_t>{2, 4});  // 4 at least, not 3 of 2
+  CHECK(sizes(four, 3) == std::vector<std::size_t>{3});
+  CHECK(sizes({.wave_requests = 1}, 12) == std::vector<std::size_t>{12});
+  // The defaults: three requests of at least six.
+  CHECK(sizes({}, 12) == std::vector<std::size_t>{6, 6});
+  CHECK(sizes({}, 33) == std::vector<std::size_t>{11, 11, 11});
+}
+
 TEST_CASE("batch size 1 and the model's output limit bound the symbols per request",
           "[planner]") {
   Codebase cb;
