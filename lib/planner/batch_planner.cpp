@@ -218,12 +218,13 @@ class TokenPlanner final : public BatchPlanner {
   }
   std::size_t smallest_request() const { return base_tokens(1, true) + min_symbol_room; }
 
-  // Most symbols in one request of a wave of `n`: full requests, unless that leaves fewer
-  // than wave_requests of them (they would run one slow answer after another's wave).
+  // Most symbols in one request of a wave of `n`: up to wave_requests requests of at least
+  // min_batch_symbols each, evenly filled (7 symbols make one request, not 6 + 1).
   std::size_t symbols_per_request(std::size_t n) const {
-    if (opt_.wave_requests <= 1) return max_symbols_;
-    std::size_t spread = (n + opt_.wave_requests - 1) / opt_.wave_requests;
-    return std::clamp<std::size_t>(spread, std::min(opt_.min_batch_symbols, max_symbols_), max_symbols_);
+    if (opt_.wave_requests <= 1 || n == 0) return max_symbols_;
+    std::size_t requests = std::clamp<std::size_t>(n / std::max<std::size_t>(1, opt_.min_batch_symbols),
+                                                   1, opt_.wave_requests);
+    return std::clamp<std::size_t>((n + requests - 1) / requests, 1, max_symbols_);
   }
 
   std::vector<std::vector<std::string>> waves(const PlanInput& input) const override {

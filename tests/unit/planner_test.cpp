@@ -378,12 +378,14 @@ TEST_CASE("a small wave is spread over several requests, never below the minimum
   const PlannerOptions four{.wave_requests = 4, .min_batch_symbols = 4};
   CHECK(sizes(four, 12) == std::vector<std::size_t>{4, 4, 4});
   CHECK(sizes(four, 40) == std::vector<std::size_t>{10, 10, 10, 10});
-  CHECK(sizes(four, 6) == std::vector<std::size_t>{2, 4});  // 4 at least, not 3 of 2
+  CHECK(sizes(four, 6) == std::vector<std::size_t>{6});  // not 4 + 2: no request below 4
+  CHECK(sizes(four, 9) == std::vector<std::size_t>{4, 5});
   CHECK(sizes(four, 3) == std::vector<std::size_t>{3});
   CHECK(sizes({.wave_requests = 1}, 12) == std::vector<std::size_t>{12});
   // The defaults: three requests of at least six.
   CHECK(sizes({}, 12) == std::vector<std::size_t>{6, 6});
   CHECK(sizes({}, 33) == std::vector<std::size_t>{11, 11, 11});
+  CHECK(sizes({}, 7) == std::vector<std::size_t>{7});
 }
 
 TEST_CASE("batch size 1 and the model's output limit bound the symbols per request",
