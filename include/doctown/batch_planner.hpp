@@ -86,6 +86,9 @@ struct PlanInput {
   std::vector<std::string> selected;  ///< ids to document
   /// Docs already written (cache or earlier waves): their summaries go into context.
   const std::map<std::string, SymbolDoc>* known_docs = nullptr;
+  /// plan_wave spreads the ids over up to PlannerOptions::wave_requests requests; false packs
+  /// them as full as the limits allow (a client re-planning a group it sized itself).
+  bool spread = true;
 };
 
 /// A whole plan (what `doctown plan` prints).

@@ -53,6 +53,7 @@ class Generation {
              DocCache* cache, BuildResult& out, const RunContext& ctx)
       : cfg_(cfg), planner_(planner), llm_(llm), cache_(cache), out_(out), ctx_(ctx),
         input_{&a.codebase, &a.graph, &a.embeddings, a.selected, &out.docs},
+        regroup_{&a.codebase, &a.graph, &a.embeddings, a.selected, &out.docs, false},
         backend_(llm.name()), total_(a.selected.size()) {}
 
   result<void> run() {
@@ -126,8 +127,10 @@ class Generation {
       job.batches = std::move(*batches);
       job.codebase = input_.codebase;
       job.graph = input_.graph;
+      // The client sizes its follow-ups, halves and re-balanced groups itself: packed as
+      // given, not spread again.
       job.rebatch = [this, w](std::span<const std::string> r) {
-        return planner_.plan_wave(input_, r, w);
+        return planner_.plan_wave(regroup_, r, w);
       };
       job.on_docs = [this](std::span<const SymbolDoc> ds) { store(ds); };
       WaveProgress wave_progress(ctx_.progress, finished_, total_);
@@ -163,6 +166,7 @@ class Generation {
   BuildResult& out_;
   const RunContext& ctx_;
   PlanInput input_;
+  PlanInput regroup_;  ///< input_ for the client's re-planning (spread = false)
   std::string backend_;
   std::size_t total_;
   std::size_t finished_ = 0;

@@ -531,7 +531,7 @@ class TokenPlanner final : public BatchPlanner {
     Packing p{*this, input, *idx, pending};
     if (auto ok = collect_items(p, ids); !ok) return ok.error();
     if (p.items.empty()) return std::vector<Batch>{};
-    p.per_request = symbols_per_request(p.items.size());
+    p.per_request = input.spread ? symbols_per_request(p.items.size()) : max_symbols_;
     p.order = locality_order(*input.codebase, p.items);
     p.placed.assign(p.items.size(), 0);
 
