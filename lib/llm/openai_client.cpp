@@ -64,11 +64,32 @@ OpenAiRun::OpenAiRun(const LlmOptions& options, const LlmJob& job, const RunCont
   }
 }
 
+std::optional<std::deque<Work>> OpenAiRun::replan(
+    const std::vector<std::vector<std::string>>& groups) {
+  if (!job_.rebatch) return std::nullopt;
+  std::deque<Work> out;
+  std::size_t wanted = 0, covered = 0;
+  for (const auto& ids : groups) {
+    wanted += ids.size();
+    auto batches = job_.rebatch(ids);
+    if (!batches || batches->empty()) return std::nullopt;
+    for (auto& b : *batches) {
+      covered += b.symbol_ids.size();
+      Work w;
+      w.id = next_work_id_++;
+      w.batch = std::move(b);
+      out.push_back(std::move(w));
+    }
+  }
+  if (covered != wanted) return std::nullopt;  // the re-planner disagrees: keep the plan
+  return out;
+}
+
 void OpenAiRun::pick_probe() {
   // The first request probes the server's limits and nothing else starts until it answers,
   // so it should answer soon: the smallest batch of the first wave goes first, cut down to a
-  // few symbols when others wait behind it (an answer's time grows with its symbols).
-  constexpr std::size_t probe_symbols = 4;
+  // couple of symbols when others wait behind it (an answer's time grows with its symbols).
+  constexpr std::size_t probe_symbols = 2;
   auto& q = queue();
   if (st_.heard_back || q.size() < 2 || opt_.server.concurrency == 1) return;
   auto smallest = std::min_element(q.begin(), q.end(), [](const Work& a, const Work& b) {
@@ -78,24 +99,154 @@ void OpenAiRun::pick_probe() {
   std::rotate(q.begin(), smallest, std::next(smallest));
   const auto& ids = q.front().batch.symbol_ids;
   // Cutting pays when the probe at least halves (its prompt is sent once more).
-  if (ids.size() < 2 * probe_symbols || !job_.rebatch) return;
-  std::vector<std::string> head(ids.begin(), ids.begin() + probe_symbols);
-  std::vector<std::string> tail(ids.begin() + probe_symbols, ids.end());
-  auto probe = job_.rebatch(head);
-  auto rest = job_.rebatch(tail);
-  std::size_t covered = 0;
-  if (probe && rest)
-    for (const auto* part : {&*probe, &*rest})
-      for (const auto& b : *part) covered += b.symbol_ids.size();
-  if (!probe || !rest || probe->empty() || covered != ids.size()) return;  // keep the plan
+  if (ids.size() < 2 * probe_symbols) return;
+  auto parts = replan({{ids.begin(), ids.begin() + probe_symbols},
+                       {ids.begin() + probe_symbols, ids.end()}});
+  if (!parts) return;
   q.pop_front();
-  for (auto* part : {&*rest, &*probe})
-    for (auto b = part->rbegin(); b != part->rend(); ++b) {
-      Work w;
-      w.id = next_work_id_++;
-      w.batch = std::move(*b);
-      q.push_front(std::move(w));
+  for (auto w = parts->rbegin(); w != parts->rend(); ++w) q.push_front(std::move(*w));
+}
+
+void OpenAiRun::balance_wave() {
+  // A wave ends with its slowest answer, and an answer's time grows with its symbols. At the
+  // wave's start, its requests are re-cut (same number of requests, so about the same tokens):
+  // - when all of them go now, to even sizes (a probe or a short tail leaves them uneven);
+  // - when the TPM bucket holds all but the last, which waits for tokens and only then
+  //   generates, symbols move from that one into the ones that go now (as far as the bucket
+  //   has room), so that all end at about the same time. Its wait does not grow (the tokens
+  //   are the same), its generation shrinks.
+  if (!st_.heard_back || !job_.rebatch || limiter_.tpm() <= 0 || st_.s_per_symbol <= 0) return;
+  for (const auto& [id, w] : loop_.in_flight())
+    if (w.batch.wave == min_wave_) return;  // only at the wave's start
+  auto& q = queue();
+  std::vector<std::deque<Work>::iterator> wave;
+  for (auto it = q.begin(); it != q.end(); ++it)
+    if (it->batch.wave == min_wave_) {
+      if (it->attempts > 0 || it->balanced) return;
+      wave.push_back(it);
     }
+  if (wave.size() < 2 || wave.size() > in_flight_target()) return;
+  for (auto it : wave) it->balanced = true;
+  const double window = opt_.server.rate_window_s > 0 ? opt_.server.rate_window_s : 60;
+  const double rate = limiter_.tpm() / window, room = limiter_.tokens_available(Clock::now());
+  std::vector<std::vector<std::string>> groups;
+  double total = 0, now_cost = 0;
+  std::size_t symbols = 0;
+  for (auto it : wave) {
+    groups.push_back(pending_ids(it->batch));
+    double c = static_cast<double>(expected_cost(*it));
+    now_cost = total;  // all but the last
+    total += c;
+    symbols += groups.back().size();
+  }
+  if (symbols == 0) return;
+  std::vector<std::size_t> sizes;
+  for (const auto& g : groups) sizes.push_back(g.size());
+  if (total <= room) {
+    for (std::size_t i = 0; i < sizes.size(); ++i)
+      sizes[i] = symbols / sizes.size() + (i < symbols % sizes.size() ? 1 : 0);
+  } else if (now_cost <= room) {
+    sizes = held_tail_sizes(sizes, room - now_cost, (total - room) / rate,
+                            total / static_cast<double>(symbols));
+  } else {
+    return;  // more than one request waits for tokens: the plan as it is
+  }
+  regroup_wave(wave, groups, sizes);
+}
+
+std::vector<std::size_t> OpenAiRun::held_tail_sizes(std::vector<std::size_t> sizes, double spare,
+                                                    double wait_s, double per_symbol_cost) const {
+  const double g = st_.s_per_symbol;
+  const std::size_t early = sizes.size() - 1, last = sizes.back();
+  const std::size_t most_now = *std::max_element(sizes.begin(), sizes.end() - 1);
+  std::size_t best = 0;
+  double best_end = wait_s + g * static_cast<double>(last);
+  for (std::size_t k = 1; k < last && static_cast<double>(k) * per_symbol_cost <= spare; ++k) {
+    double early_end = g * static_cast<double>(most_now + (k + early - 1) / early);
+    double end = std::max(early_end, wait_s + g * static_cast<double>(last - k));
+    if (end < best_end - 1e-9) best = k, best_end = end;
+  }
+  for (std::size_t k = 0; k < best; ++k) ++sizes[k % early], --sizes.back();
+  return sizes;
+}
+
+void OpenAiRun::regroup_wave(const std::vector<std::deque<Work>::iterator>& wave,
+                             const std::vector<std::vector<std::string>>& groups,
+                             std::vector<std::size_t> sizes) {
+  std::vector<std::string> ids;
+  for (const auto& g : groups) ids.insert(ids.end(), g.begin(), g.end());
+  std::vector<std::size_t> before;
+  for (const auto& g : groups) before.push_back(g.size());
+  // The planner may not take a group that large (its batch size or token limit): each step
+  // back moves one symbol less out of the largest group, and the plan stays when none fits.
+  for (unsigned tries = 0; tries < 4 && sizes != before; ++tries) {
+    std::vector<std::vector<std::string>> cut;
+    std::size_t from = 0;
+    for (std::size_t n : sizes) {
+      cut.emplace_back(ids.begin() + static_cast<std::ptrdiff_t>(from),
+                       ids.begin() + static_cast<std::ptrdiff_t>(from + n));
+      from += n;
+    }
+    auto parts = replan(cut);
+    if (parts && parts->size() == groups.size()) {
+      for (auto& w : *parts) w.balanced = true;
+      auto& q = queue();
+      auto at = q.erase(wave.front(), std::next(wave.back()));
+      q.insert(at, std::make_move_iterator(parts->begin()), std::make_move_iterator(parts->end()));
+      return;
+    }
+    auto big = std::max_element(sizes.begin(), sizes.end());
+    auto small = std::min_element(sizes.begin(), sizes.end());
+    if (*big <= *small + 1) return;
+    --*big, ++*small;
+  }
+}
+
+void OpenAiRun::spread_wave() {
+  // A wave ends with its slowest answer, and an answer takes longer the more symbols it
+  // covers. When the limits admit more requests at once than the wave has queued (its start
+  // on a large account, or its last round), the largest queued requests are halved, so that
+  // every slot takes a share. Each half repeats the prompt's prefix, so this is done only on
+  // a server that states its limits, and only while the TPM bucket keeps half its size after
+  // the wave's queue: on a small account those tokens are better left to the next waves.
+  constexpr std::size_t min_part = 2;
+  if (!st_.heard_back || opt_.server.concurrency == 1 || !job_.rebatch) return;
+  if (limiter_.rpm() <= 0 && limiter_.tpm() <= 0) return;
+  auto& q = queue();
+  auto in_wave = [this](const Work& w) { return w.batch.wave == min_wave_ && w.attempts == 0; };
+  std::size_t queued = static_cast<std::size_t>(std::count_if(q.begin(), q.end(), in_wave));
+  const std::size_t target = in_flight_target();
+  if (queued == 0 || queued >= target) return;
+  double room = limiter_.tpm() > 0 ? limiter_.tokens_available(Clock::now()) : 0;
+  double queued_cost = 0;
+  for (const auto& w : q)
+    if (in_wave(w)) queued_cost += static_cast<double>(expected_cost(w));
+  while (queued < target) {
+    auto largest = q.end();
+    std::size_t most = 2 * min_part - 1;
+    for (auto it = q.begin(); it != q.end(); ++it)
+      if (in_wave(*it) && !it->unsplit && it->batch.symbol_ids.size() > most) {
+        most = it->batch.symbol_ids.size();
+        largest = it;
+      }
+    if (largest == q.end()) return;
+    // The halves together cost at most twice the whole (each carries the prefix once more).
+    double cost = static_cast<double>(expected_cost(*largest));
+    if (limiter_.tpm() > 0 && room - queued_cost - cost < limiter_.tpm() / 2) return;
+    auto ids = pending_ids(largest->batch);
+    auto half = ids.begin() + static_cast<std::ptrdiff_t>(ids.size() / 2);
+    auto parts = ids.size() >= 2 * min_part ? replan({{ids.begin(), half}, {half, ids.end()}})
+                                            : std::nullopt;
+    if (!parts) {
+      largest->unsplit = true;
+      continue;
+    }
+    for (const auto& w : *parts) queued_cost += static_cast<double>(expected_cost(w));
+    queued_cost -= cost;
+    queued += parts->size() - 1;
+    auto at = q.erase(largest);
+    q.insert(at, std::make_move_iterator(parts->begin()), std::make_move_iterator(parts->end()));
+  }
 }
 
 // The endpoint goes into the base URL's path, before any query (`/v1?api-version=X` gives
@@ -227,8 +378,14 @@ void OpenAiRun::learn_counting(const Work& w,
     st_.counts_by_chars = true;
 }
 
+std::uint64_t OpenAiRun::expected_cost(const Work& w) const {
+  Batch b = w.batch;
+  b.max_output_tokens = right_sized_output(w);
+  return counted_tokens(b);
+}
+
 std::size_t OpenAiRun::right_sized_output(const Work& w) const {
-  std::size_t planned = w.planned_output;
+  std::size_t planned = w.planned_output ? w.planned_output : w.batch.max_output_tokens;
   if (planned == 0 || st_.output_ratio <= 0) return planned;
   // Headroom over the highest recent ratio; an answer cut at the limit is split and asked
   // again, so a tight reservation costs a retry, never a symbol.
@@ -344,7 +501,11 @@ net::LoopOptions OpenAiRun::loop_options() const {
 void OpenAiRun::set_loop_hooks() {
   auto& h = loop_.hooks();
   h.target = [this] { return in_flight_target(); };
-  h.round = [this] { min_wave_ = current_wave(); };
+  h.round = [this] {
+    min_wave_ = current_wave();
+    spread_wave();
+    balance_wave();
+  };
   h.in_scope = [this](const Work& w) { return w.batch.wave <= max_wave_; };
   h.in_order = [this](const Work& w) { return w.batch.wave == min_wave_; };
   h.admit = [this](Work& w, std::uint64_t& cost) { return admit(w, cost); };
@@ -357,6 +518,7 @@ void OpenAiRun::set_loop_hooks() {
   h.answer = [this](Work w, net::HttpResponse& r, bool live) {
     // Only an accepted request was charged: a 429's headers say nothing about its cost.
     if (live) learn_counting(w, [&r](std::string_view name) { return r.header(name); });
+    if (live && r.status == 200) learn_pace(w);
     handle_answer(std::move(w), r.body, !live);
   };
   h.rejected = [this](Work w, const net::Refusal& r) { on_rejected(std::move(w), r); };
@@ -402,6 +564,13 @@ void OpenAiRun::on_heard(const Work& w) {
   st_.heard_back = true;
   double took = std::chrono::duration<double>(Clock::now() - w.sent_at).count();
   st_.latency_s = st_.latency_s <= 0 ? took : 0.7 * st_.latency_s + 0.3 * took;
+}
+
+void OpenAiRun::learn_pace(const Work& w) {
+  if (w.batch.symbol_ids.empty()) return;
+  double took = std::chrono::duration<double>(Clock::now() - w.sent_at).count();
+  double each = took / static_cast<double>(w.batch.symbol_ids.size());
+  st_.s_per_symbol = st_.s_per_symbol <= 0 ? each : 0.7 * st_.s_per_symbol + 0.3 * each;
 }
 
 void OpenAiRun::on_status(int status, net::StatusClass kind, bool live) {

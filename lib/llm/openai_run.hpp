@@ -29,6 +29,8 @@ struct Work : net::Attempt {
   double reserved_usd = 0;         ///< worst-case price of the attempt in flight
   bool sent_max_completion_tokens = false;  ///< how the last attempt was sent
   bool sent_json_schema = false;
+  bool unsplit = false;  ///< the re-planner could not halve it: spread_wave leaves it whole
+  bool balanced = false;  ///< balance_wave has seen its wave (it moves symbols once per wave)
 };
 
 /// One call to the Batch API's files/batches endpoints.
@@ -65,6 +67,8 @@ struct ClientState {
   /// Learned completion tokens used per planned output token (answers / planner's estimate),
   /// the highest recent ratio; 0 = none seen yet (the planner's figure is used as it is).
   double output_ratio = 0;
+  /// Smoothed seconds from send to answer per symbol asked for (0 = none seen yet).
+  double s_per_symbol = 0;
   /// Smoothed rate-limit cost (tokens) of a request, for the TPM side of Little's law.
   double avg_cost = 0;
   /// Spent so far (USD), and how much the requests in flight may still cost at most.
@@ -97,6 +101,24 @@ class OpenAiRun {
   void enqueue(Batch batch);
   /// Put a short request first: it probes the server before anything else is sent.
   void pick_probe();
+  /// Halve the wave's largest queued requests while the limits admit more at once than are
+  /// queued (and the TPM bucket can spare the repeated prefixes).
+  void spread_wave();
+  /// At a wave's start, when the TPM bucket holds all but its last request, move symbols from
+  /// that one (which waits for tokens, then generates) into the ones that go now.
+  void balance_wave();
+  /// Sizes for a wave whose last request waits `wait_s` for tokens: up to `spare` tokens' worth
+  /// of its symbols move to the others while that ends the wave sooner.
+  std::vector<std::size_t> held_tail_sizes(std::vector<std::size_t> sizes, double spare,
+                                           double wait_s, double per_symbol_cost) const;
+  /// Re-plan the wave's requests (`wave`, holding `groups`) into groups of `sizes`, in order.
+  void regroup_wave(const std::vector<std::deque<Work>::iterator>& wave,
+                    const std::vector<std::vector<std::string>>& groups,
+                    std::vector<std::size_t> sizes);
+  /// Seconds per symbol of an answer, for balance_wave.
+  void learn_pace(const Work& w);
+  /// Re-plan each group of ids into requests; none when the planner cannot cover them exactly.
+  std::optional<std::deque<Work>> replan(const std::vector<std::vector<std::string>>& groups);
   void enqueue_rebatch(const std::vector<std::string>& ids, const std::string& why);
   std::vector<std::string> pending_ids(const Batch& batch) const;
   void fail_ids(const std::vector<std::string>& ids, const std::string& reason);
@@ -137,6 +159,8 @@ class OpenAiRun {
   void learn_counting(const Work& w, const std::function<std::string_view(std::string_view)>& header);
   /// max_completion_tokens for `w` now: the planner's figure scaled by what answers took.
   std::size_t right_sized_output(const Work& w) const;
+  /// counted_tokens of `w` as it would be sent now (right-sized).
+  std::uint64_t expected_cost(const Work& w) const;
   void learn_output(const Work& w, std::uint64_t completion_tokens, bool cut);
   /// Requests to keep in flight now (Little's law on the learned limits and latency).
   std::size_t in_flight_target() const;

@@ -145,7 +145,7 @@ TEST_CASE("a batch of symbols is documented end to end", "[llm]") {
   REQUIRE(r.outcome.docs.size() == 20);
   CHECK(r.outcome.failures.empty());
   CHECK_FALSE(r.outcome.fatal);
-  CHECK(r.outcome.requests == 4);
+  CHECK(r.outcome.requests == 5);  // the first request probes with 2 of its 5 symbols
   CHECK(r.outcome.retries == 0);
   for (const auto& d : r.outcome.docs) {
     CHECK(d.source == "llm");
@@ -312,7 +312,7 @@ TEST_CASE("a server seen to charge chars/4 is paced by chars/4, not by a higher 
 
 TEST_CASE("the probe is a short request when others wait behind it", "[llm]") {
   // Nothing else is sent until the first answer shows the limits: a first request of 12
-  // symbols would hold the whole run three times as long as one of 4.
+  // symbols would hold the whole run several times as long as one of 2.
   LoopbackOpenAiServer server({.rpm = 500, .tpm = 200000});
   auto batches = make_batches(36, 12);
   auto options = options_for(server);
@@ -321,8 +321,8 @@ TEST_CASE("the probe is a short request when others wait behind it", "[llm]") {
   check_every_symbol_accounted(r, batches);
   CHECK(r.outcome.docs.size() == 36);
   auto c = server.counters();
-  REQUIRE(c.timeline.size() == 4);  // 4 + 8 + 12 + 12
-  CHECK(c.timeline[0].ids == 4);
+  REQUIRE(c.timeline.size() >= 4);  // 2 + 10 + 12 + 12, or more once the wave is spread
+  CHECK(c.timeline[0].ids == 2);
   CHECK(c.rate_limited == 0);
   // A single request has nobody waiting behind it: it goes as planned.
   LoopbackOpenAiServer alone({.rpm = 500, .tpm = 200000});
