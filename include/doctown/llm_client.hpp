@@ -51,6 +51,10 @@ struct LlmOptions {
   /// Prices and limits (the built-in table plus --models): what the run's cost is computed
   /// from, the same table the planner's estimate uses.
   ModelTable models = ModelTable::builtin();
+  /// Completion tokens per planned output token that an earlier run learned (the pipeline
+  /// keeps it in the cache): requests are right-sized from the first one; 0 = learn it during
+  /// this run. Above 1 counts as 1 (the planner's figure is already a ceiling).
+  double learned_output_ratio = 0;
 };
 
 /// Work for the client: requests plus what it needs to repair partial answers.
@@ -75,6 +79,10 @@ struct LlmOutcome {
   std::size_t rate_limited = 0;
   TokenUsage tokens;
   double cost_usd = 0;
+  /// Completion tokens per planned output token the client now holds (learned from answers,
+  /// or learned_output_ratio when none taught it more), for LlmOptions::learned_output_ratio
+  /// of a later run; 0 = nothing learned.
+  double output_ratio = 0;
   /// Set when the run stopped early (401/403, cancellation): the docs above are still valid.
   std::optional<error> fatal;
 };

@@ -1,6 +1,10 @@
 // The incremental cache: fingerprint -> SymbolDoc in SQLite. WAL journaling and one
 // transaction per put mean that a killed run keeps every doc whose put returned; a schema
 // version table lets later releases migrate or refuse old stores instead of misreading them.
+// Notes (key -> text, what a run learned for the next) live in their own table. It was added
+// without a schema version bump, on purpose: it is created when missing, so a cache of an
+// earlier release is used as it is, and an earlier release ignores the table, so it still
+// reads a newer cache's docs (a bump would make it refuse them).
 #include <sqlite3.h>
 #include <sys/stat.h>
 
@@ -139,6 +143,32 @@ class SqliteCache final : public DocCache {
     return {};
   }
 
+  result<std::optional<std::string>> get_note(const std::string& key) override {
+    Stmt st;
+    if (sqlite3_prepare_v2(db_, "SELECT value FROM notes WHERE key = ?1", -1, &st.s, nullptr) !=
+        SQLITE_OK)
+      return error_here("preparing a note lookup");
+    sqlite3_bind_text(st.s, 1, key.data(), static_cast<int>(key.size()), SQLITE_TRANSIENT);
+    int rc = sqlite3_step(st.s);
+    if (rc == SQLITE_DONE) return std::optional<std::string>{};
+    if (rc != SQLITE_ROW) return error_here("looking up a note");
+    const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(st.s, 0));
+    int n = sqlite3_column_bytes(st.s, 0);
+    return std::optional<std::string>{std::string(text ? text : "", static_cast<std::size_t>(n))};
+  }
+
+  result<void> put_note(const std::string& key, const std::string& value) override {
+    if (auto r = reopen_if_gone(); !r) return r;
+    Stmt st;
+    if (sqlite3_prepare_v2(db_, "INSERT OR REPLACE INTO notes(key, value) VALUES(?1, ?2)", -1,
+                           &st.s, nullptr) != SQLITE_OK)
+      return error_here("preparing a note");
+    sqlite3_bind_text(st.s, 1, key.data(), static_cast<int>(key.size()), SQLITE_TRANSIENT);
+    sqlite3_bind_text(st.s, 2, value.data(), static_cast<int>(value.size()), SQLITE_TRANSIENT);
+    if (sqlite3_step(st.s) != SQLITE_DONE) return error_here("storing a note");
+    return {};
+  }
+
  private:
   static ino_t inode_of(const fs::path& p) {
     struct stat st {};
@@ -188,16 +218,16 @@ namespace {
 
 // The tables must be exactly what put/get use; CREATE TABLE IF NOT EXISTS keeps a foreign
 // table of the same name, whose inserts would then fail at every store.
-bool docs_table_ok(sqlite3* db) {
+bool table_ok(sqlite3* db, const std::string& table, const std::set<std::string>& want) {
   Stmt st;
-  if (sqlite3_prepare_v2(db, "PRAGMA table_info(docs)", -1, &st.s, nullptr) != SQLITE_OK)
-    return false;
+  std::string sql = "PRAGMA table_info(" + table + ")";
+  if (sqlite3_prepare_v2(db, sql.c_str(), -1, &st.s, nullptr) != SQLITE_OK) return false;
   std::set<std::string> cols;
   while (sqlite3_step(st.s) == SQLITE_ROW) {
     const auto* name = reinterpret_cast<const char*>(sqlite3_column_text(st.s, 1));
     if (name) cols.insert(name);
   }
-  return cols == std::set<std::string>{"key", "doc", "created_at"};
+  return cols == want;
 }
 
 Opened open_db(const fs::path& dir, const fs::path& file) {
@@ -227,10 +257,15 @@ Opened open_db(const fs::path& dir, const fs::path& file) {
       "PRAGMA journal_size_limit=1048576;"
       "CREATE TABLE IF NOT EXISTS schema_version(version INTEGER NOT NULL);"
       "CREATE TABLE IF NOT EXISTS docs(key TEXT PRIMARY KEY, doc TEXT NOT NULL,"
-      " created_at TEXT NOT NULL);";
+      " created_at TEXT NOT NULL);"
+      // Added later, in schema version 1 still (see the top of the file).
+      "CREATE TABLE IF NOT EXISTS notes(key TEXT PRIMARY KEY, value TEXT NOT NULL);";
   if (sqlite3_exec(o.db, setup, nullptr, nullptr, nullptr) != SQLITE_OK)
     return failed(true, "creating tables (is it a doctown cache?)");
-  if (!docs_table_ok(o.db)) return failed(true, "the docs table has other columns");
+  if (!table_ok(o.db, "docs", {"key", "doc", "created_at"}))
+    return failed(true, "the docs table has other columns");
+  if (!table_ok(o.db, "notes", {"key", "value"}))
+    return failed(true, "the notes table has other columns");
   int version = -1;
   {
     Stmt st;

@@ -731,6 +731,7 @@ LlmOutcome OpenAiRun::finish() {
     out_.not_started = std::move(left);
   else fail_ids(left, reason);
   out_.fatal = fatal_;
+  out_.output_ratio = st_.output_ratio;
   // Priced from the options' table (built-ins plus --models), as the plan's estimate is.
   TokenUsage sync_tokens{out_.tokens.input - batch_tokens_.input,
                          out_.tokens.cached - batch_tokens_.cached,

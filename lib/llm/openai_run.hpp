@@ -4,8 +4,10 @@
 // drivers: chat completions (openai_client.cpp) and the Batch API (batch_api.cpp).
 #pragma once
 
+#include <algorithm>
 #include <boost/json.hpp>
 #include <chrono>
+#include <cmath>
 #include <cstdint>
 #include <deque>
 #include <map>
@@ -44,7 +46,12 @@ struct Call : net::Attempt {
 struct ClientState {
   using Clock = std::chrono::steady_clock;
   explicit ClientState(const LlmOptions& o)
-      : limiter(o.server.rpm_limit, o.server.tpm_limit, o.server.rate_window_s) {}
+      : limiter(o.server.rpm_limit, o.server.tpm_limit, o.server.rate_window_s),
+        output_ratio(seed_ratio(o.learned_output_ratio)) {}
+
+  /// An earlier run's ratio, as far as it can be trusted: not a number or not positive = none;
+  /// above 1 = 1, since more than the planner's ceiling is never reserved.
+  static double seed_ratio(double r) { return std::isfinite(r) && r > 0 ? std::min(r, 1.0) : 0; }
 
   net::RateLimiter limiter;
   /// An answer (any status) came back: until then one request probes the server, since its

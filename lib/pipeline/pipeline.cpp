@@ -31,6 +31,8 @@ struct Pipeline::Impl {
   std::unique_ptr<BatchPlanner> planner;  // created on first use: needs the tokenizer files
   std::shared_ptr<const Tokenizer> tokenizer;
   std::unique_ptr<LlmClient> llm;
+  /// `llm` is the OpenAI client create() made and no build has used it yet (see seed_llm).
+  bool llm_unseeded = false;
   std::vector<std::unique_ptr<Writer>> writers;
 
   // The run's one model: named by llm_options.model, described by llm_options.models (the
@@ -54,6 +56,21 @@ struct Pipeline::Impl {
     if (!p) return std::move(p).error();
     planner = std::move(*p);
     return planner.get();
+  }
+
+  // The client is made in create(), before the cache can be read (it is opened in build(),
+  // under the output folder's lock), so it is remade here, once, with the answer size an
+  // earlier run of the model learned: its first requests then reserve what answers take, not
+  // the planner's ceiling. A caller's own ratio or client is kept; a client that ran keeps
+  // what it learned.
+  void seed_llm(DocCache& cache, const RunContext& ctx) {
+    if (!llm_unseeded) return;
+    llm_unseeded = false;
+    LlmOptions o = config.llm_options;
+    if (o.learned_output_ratio > 0) return;
+    o.learned_output_ratio = detail::read_output_ratio(cache, o.model, ctx);
+    if (o.learned_output_ratio <= 0) return;
+    if (auto c = make_openai_client(std::move(o))) llm = std::move(*c);
   }
 
   result<Codebase> analyze(std::string_view source, const RunContext& ctx);
@@ -161,6 +178,7 @@ result<Pipeline> Pipeline::create(Config config) {
   auto llm = config.llm == LlmBackend::openai ? make_openai_client(config.llm_options) : make_offline_writer();
   if (!llm) return std::move(llm).error();
   impl->llm = std::move(*llm);
+  impl->llm_unseeded = config.llm == LlmBackend::openai;
 
   for (const auto& f : config.output.formats) {
     auto w = make_writer(f);
@@ -176,7 +194,10 @@ void Pipeline::set_embedder(std::unique_ptr<Embedder> s) { impl_->embedder = std
 void Pipeline::set_graph_builder(std::unique_ptr<GraphBuilder> s) { impl_->graph_builder = std::move(s); }
 void Pipeline::set_doc_scorer(std::unique_ptr<DocScorer> s) { impl_->doc_scorer = std::move(s); }
 void Pipeline::set_batch_planner(std::unique_ptr<BatchPlanner> s) { impl_->planner = std::move(s); }
-void Pipeline::set_llm_client(std::unique_ptr<LlmClient> s) { impl_->llm = std::move(s); }
+void Pipeline::set_llm_client(std::unique_ptr<LlmClient> s) {
+  impl_->llm = std::move(s);
+  impl_->llm_unseeded = false;
+}
 void Pipeline::add_writer(std::unique_ptr<Writer> s) { impl_->writers.push_back(std::move(s)); }
 const Config& Pipeline::config() const { return impl_->config; }
 
@@ -414,6 +435,7 @@ result<BuildResult> Pipeline::build(std::string_view source, const RunContext& c
     auto c = open_sqlite_cache(run_folders(cfg).cache, ctx);
     if (!c) return std::move(c).error();
     cache = std::move(*c);
+    impl_->seed_llm(*cache, ctx);
   }
   if (cfg.llm == LlmBackend::offline && !cfg.planner.language.empty() && cfg.planner.language != "en")
     ctx.note("llm", "--language " + cfg.planner.language +

@@ -54,6 +54,14 @@ class StageTimer {
 /// RunStats += one LLM call's counts (requests, retries, 429s, tokens, cost).
 RunStats& operator+=(RunStats& stats, const LlmOutcome& outcome);
 
+/// The completion tokens per planned output token an earlier run of `model` learned, from
+/// the cache's notes; 0 when none is kept or the note is unreadable (warned about on `ctx`).
+double read_output_ratio(DocCache& cache, const std::string& model, const RunContext& ctx);
+/// Keep `ratio` (an LlmOutcome::output_ratio) for the next run of `model`; 0 keeps nothing.
+/// A failed write is a warning on `ctx`.
+void keep_output_ratio(DocCache& cache, const std::string& model, double ratio,
+                       const RunContext& ctx);
+
 /// Generation: the selected symbols' docs, wave by wave (a wave's prompts hold the summaries
 /// of earlier waves), each doc from the cache when it has one, the rest from `llm` a slice of
 /// the wave at a time. Fills out.docs, out.failures, out.stats, out.cancelled and out.fatal;

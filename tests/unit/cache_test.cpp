@@ -1,5 +1,5 @@
 // SQLite doc cache: round trip, persistence across reopen, crash safety of committed puts,
-// schema versioning and errors that name the folder.
+// schema versioning, notes (and caches from before them) and errors that name the folder.
 #include <catch2/catch.hpp>
 
 #include <sqlite3.h>
@@ -193,4 +193,72 @@ TEST_CASE("a cache deleted during the run is noticed and recreated", "[cache]") 
   auto hit = (*reopened)->get("k2");
   REQUIRE(hit);
   CHECK(hit->has_value());
+}
+
+TEST_CASE("a note survives reopening the cache and a newer note replaces it", "[cache]") {
+  fs::path dir = doctown::test::scratch_dir("cache-notes");
+  {
+    auto c = doctown::open_sqlite_cache(dir);
+    REQUIRE(c);
+    auto none = (*c)->get_note("llm.output_ratio/gpt-4o-mini");
+    REQUIRE(none);
+    CHECK_FALSE(none->has_value());
+    REQUIRE((*c)->put_note("llm.output_ratio/gpt-4o-mini", "0.25"));
+    REQUIRE((*c)->put_note("llm.output_ratio/other", "0.5"));
+  }
+  auto c = doctown::open_sqlite_cache(dir);
+  REQUIRE(c);
+  auto kept = (*c)->get_note("llm.output_ratio/gpt-4o-mini");
+  REQUIRE(kept);
+  REQUIRE(kept->has_value());
+  CHECK(**kept == "0.25");
+  REQUIRE((*c)->put_note("llm.output_ratio/gpt-4o-mini", "0.125"));
+  CHECK(**(*c)->get_note("llm.output_ratio/gpt-4o-mini") == "0.125");
+  CHECK(**(*c)->get_note("llm.output_ratio/other") == "0.5");
+}
+
+TEST_CASE("a cache of an earlier release, without notes, keeps its docs and gains notes",
+          "[cache]") {
+  fs::path dir = doctown::test::scratch_dir("cache-old");
+  {
+    auto c = doctown::open_sqlite_cache(dir);
+    REQUIRE(c);
+    std::vector<std::pair<std::string, doctown::SymbolDoc>> e{{"k1", sample_doc("a")}};
+    REQUIRE((*c)->put(e));
+  }
+  // What the release before notes wrote: the same file with no notes table.
+  sqlite3* db = nullptr;
+  REQUIRE(sqlite3_open((dir / "docs.sqlite").c_str(), &db) == SQLITE_OK);
+  REQUIRE(sqlite3_exec(db, "DROP TABLE notes", nullptr, nullptr, nullptr) == SQLITE_OK);
+  sqlite3_close(db);
+
+  Warnings seen;
+  auto c = doctown::open_sqlite_cache(dir, {&seen, {}});
+  REQUIRE(c);
+  CHECK(seen.messages.empty());  // not "damaged": nothing was moved aside
+  for (const auto& e : fs::directory_iterator(dir))
+    CHECK(e.path().filename().string().find(".broken-") == std::string::npos);
+  auto hit = (*c)->get("k1");
+  REQUIRE(hit);
+  REQUIRE(hit->has_value());
+  CHECK((*hit)->summary == sample_doc("a").summary);
+  REQUIRE((*c)->put_note("k", "v"));
+  CHECK(**(*c)->get_note("k") == "v");
+}
+
+TEST_CASE("a notes table of another shape is not silently kept", "[cache]") {
+  fs::path dir = doctown::test::scratch_dir("cache-foreign-notes");
+  { REQUIRE(doctown::open_sqlite_cache(dir)); }
+  sqlite3* db = nullptr;
+  REQUIRE(sqlite3_open((dir / "docs.sqlite").c_str(), &db) == SQLITE_OK);
+  REQUIRE(sqlite3_exec(db, "DROP TABLE notes; CREATE TABLE notes(name TEXT)", nullptr, nullptr,
+                       nullptr) == SQLITE_OK);
+  sqlite3_close(db);
+  Warnings seen;
+  auto c = doctown::open_sqlite_cache(dir, {&seen, {}});
+  REQUIRE(c);
+  REQUIRE(seen.messages.size() == 1);
+  CHECK(seen.messages[0].find("notes table") != std::string::npos);
+  REQUIRE((*c)->put_note("k", "v"));
+  CHECK(**(*c)->get_note("k") == "v");
 }

@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include <boost/json.hpp>
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -423,6 +424,49 @@ TEST_CASE("reservations shrink to what answers take and stay above it", "[llm]")
   CHECK(last_reserved < 1500 / 2);
   CHECK(static_cast<double>(c.reserved_output_tokens) < 2.0 * static_cast<double>(c.usage.output));
   CHECK(r.rebatch_calls == 0);  // no answer was cut at its reservation
+}
+
+namespace {
+// max_completion_tokens of the first request the server saw from `from` on.
+std::int64_t first_reserved(const LoopbackOpenAiServer& server, std::size_t from = 0) {
+  auto bodies = server.chat_bodies();
+  REQUIRE(bodies.size() > from);
+  return json::parse(bodies[from]).as_object().at("max_completion_tokens").as_int64();
+}
+}  // namespace
+
+TEST_CASE("a ratio learned by an earlier run right-sizes the first request", "[llm]") {
+  LoopbackOpenAiServer server;
+  auto batches = make_batches(20, 5);  // 1,500 planned output tokens per request
+  auto options = options_for(server);
+  options.server.concurrency = 1;
+  // A run that knows nothing reserves the planner's figure first, and reports what it learned.
+  auto first = run_client(options, batches);
+  CHECK(first.outcome.docs.size() == 20);
+  CHECK(first_reserved(server) == 1500);
+  const double learned = first.outcome.output_ratio;
+  CHECK(learned > 0);
+  CHECK(learned < 0.5);  // the loopback's answers take far less than 300 tokens a symbol
+
+  // A new client (the next process) given that ratio starts right-sized, and loses nothing.
+  options.learned_output_ratio = learned;
+  std::size_t from = server.chat_bodies().size();
+  auto second = run_client(options, batches);
+  check_every_symbol_accounted(second, batches);
+  CHECK(second.outcome.docs.size() == 20);
+  CHECK(first_reserved(server, from) < 1500 / 2);
+  CHECK(second.rebatch_calls == 0);  // no answer was cut at the smaller reservation
+  CHECK(second.outcome.output_ratio > 0);
+
+  // A ratio that cannot be trusted is none: the planner's figure goes first.
+  for (double bad : {std::nan(""), -0.5, HUGE_VAL, 40.0}) {
+    INFO(bad);
+    options.learned_output_ratio = bad;
+    from = server.chat_bodies().size();
+    auto r = run_client(options, batches);
+    CHECK(r.outcome.docs.size() == 20);
+    CHECK(first_reserved(server, from) == 1500);
+  }
 }
 
 TEST_CASE("a --max-cost budget stops the client before the request that would exceed it", "[llm]") {
