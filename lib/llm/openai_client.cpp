@@ -440,10 +440,12 @@ std::size_t OpenAiRun::in_flight_target() const {
       rate = std::min(rate, limiter_.tpm() / window / st_.avg_cost);
     target = static_cast<std::size_t>(std::ceil(2 * rate * st_.latency_s)) + 1;
     // A bucket with room (a wave starting after the last one drained) takes that room at once:
-    // the limiter still meters every send, so a burst cannot overrun it.
+    // the limiter still meters every send, so a burst cannot overrun it. The bucket's level is
+    // already net of the requests in flight, so the room adds to them.
     if (limiter_.tpm() > 0 && st_.avg_cost > 0)
-      target = std::max(target, static_cast<std::size_t>(limiter_.tokens_available(Clock::now()) /
-                                                         st_.avg_cost));
+      target = std::max(target, loop_.in_flight().size() +
+                                    static_cast<std::size_t>(
+                                        limiter_.tokens_available(Clock::now()) / st_.avg_cost));
   } else if (opt_.server.concurrency == 0 && limiter_.rpm() == 0 && limiter_.tpm() == 0) {
     target = 8;  // a server that states no limits (llama.cpp, vLLM): a modest fixed number
   }

@@ -386,6 +386,18 @@ TEST_CASE("a small wave is spread over several requests, never below the minimum
   CHECK(sizes({}, 12) == std::vector<std::size_t>{6, 6});
   CHECK(sizes({}, 33) == std::vector<std::size_t>{11, 11, 11});
   CHECK(sizes({}, 7) == std::vector<std::size_t>{7});
+  // A client re-planning a group it sized itself (a re-cut wave) gets it as one request, up to
+  // the batch size.
+  PlanInput regroup{&cb};
+  regroup.spread = false;
+  for (std::size_t n : {12u, 15u}) {
+    auto batches = planner({})->plan_wave(regroup, std::span(ids.data(), n), 0);
+    REQUIRE(batches);
+    CHECK(batches->size() == 1);
+  }
+  auto over = planner({})->plan_wave(regroup, std::span(ids.data(), 20), 0);
+  REQUIRE(over);
+  CHECK(over->size() == 2);  // 15 + 5: the batch size still holds
 }
 
 TEST_CASE("batch size 1 and the model's output limit bound the symbols per request",
