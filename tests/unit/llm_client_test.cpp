@@ -1,6 +1,5 @@
 // The OpenAI-compatible client against the loopback server: end to end, request shape, rate
 // limits, retries, repair of partial answers, fatal errors, cancellation, waves, Batch API.
-#include <cstdio>
 #include <catch2/catch.hpp>
 
 #include <boost/json.hpp>
@@ -17,6 +16,7 @@
 
 using namespace doctown;
 using doctown::test::Fault;
+using doctown::test::LoopbackChatEvent;
 using doctown::test::LoopbackCounters;
 using doctown::test::LoopbackOpenAiServer;
 using doctown::test::LoopbackOptions;
@@ -336,45 +336,46 @@ TEST_CASE("the probe is a short request when others wait behind it", "[llm]") {
   CHECK(alone.counters().timeline.size() == 1);
 }
 
+// Runs `batches` with limits learned from the server (no limit flags) and checks what every
+// run must hold: each symbol documented once, no 429. Returns the server's timeline.
+std::vector<LoopbackChatEvent> run_learning_limits(LoopbackOpenAiServer& server,
+                                                   const std::vector<Batch>& batches,
+                                                   unsigned concurrency = 0, double window_s = 60) {
+  auto options = options_for(server);
+  options.server.concurrency = concurrency;
+  options.server.rate_window_s = window_s;
+  auto r = run_client(options, batches);
+  check_every_symbol_accounted(r, batches);
+  std::size_t symbols = 0;
+  for (const auto& b : batches) symbols += b.symbol_ids.size();
+  CHECK(r.outcome.docs.size() == symbols);
+  auto c = server.counters();
+  CHECK(c.rate_limited == 0);
+  return c.timeline;
+}
+
 TEST_CASE("a wave is spread over the slots a large account admits", "[llm]") {
   // Four requests of 15 symbols, and limits that admit dozens at once: the wave would end
   // with its slowest 15-symbol answer. Halved into small requests, every slot takes a share.
   LoopbackOpenAiServer server({.rpm = 10000, .tpm = 2000000, .output_tokens_per_s = 4000});
   auto batches = make_batches(60, 15);
-  auto options = options_for(server);
-  options.server.concurrency = 0;
-  auto r = run_client(options, batches);
-  check_every_symbol_accounted(r, batches);
-  CHECK(r.outcome.docs.size() == 60);
-  auto c = server.counters();
-  CHECK(c.rate_limited == 0);
+  auto timeline = run_learning_limits(server, batches);
   std::size_t most = 0;
-  for (const auto& e : c.timeline) most = std::max(most, e.ids);
+  for (const auto& e : timeline) most = std::max(most, e.ids);
   CHECK(most <= 4);
-  CHECK(c.timeline.size() >= 15);
+  CHECK(timeline.size() >= 15);
   // With --concurrency 1 nothing could go at once: the plan stays as it is.
   LoopbackOpenAiServer one({.rpm = 10000, .tpm = 2000000, .output_tokens_per_s = 4000});
-  auto options_one = options_for(one);
-  options_one.server.concurrency = 1;
-  auto r1 = run_client(options_one, batches);
-  CHECK(r1.outcome.docs.size() == 60);
-  CHECK(one.counters().timeline.size() == 4);
+  CHECK(run_learning_limits(one, batches, 1).size() == 4);
 }
 
 TEST_CASE("a small account's wave is not spread: the prefixes would cost tokens it needs", "[llm]") {
   LoopbackOpenAiServer server({.rpm = 500, .tpm = 12000, .output_tokens_per_s = 4000});
-  auto batches = make_batches(60, 15);
-  auto options = options_for(server);
-  options.server.concurrency = 0;
-  auto r = run_client(options, batches);
-  check_every_symbol_accounted(r, batches);
-  CHECK(r.outcome.docs.size() == 60);
-  auto c = server.counters();
-  CHECK(c.rate_limited == 0);
+  auto timeline = run_learning_limits(server, make_batches(60, 15));
   // The probe's 2 symbols, then the rest in as many requests as planned (sizes evened out).
-  REQUIRE(c.timeline.size() == 5);
-  CHECK(c.timeline[0].ids == 2);
-  for (std::size_t i = 1; i < c.timeline.size(); ++i) CHECK(c.timeline[i].ids >= 14);
+  REQUIRE(timeline.size() == 5);
+  CHECK(timeline[0].ids == 2);
+  for (std::size_t i = 1; i < timeline.size(); ++i) CHECK(timeline[i].ids >= 14);
 }
 
 TEST_CASE("a request held for tokens gives symbols to the requests that go now", "[llm]") {
@@ -382,22 +383,14 @@ TEST_CASE("a request held for tokens gives symbols to the requests that go now",
   // tokens, then generates. Moving symbols out of it ends the wave sooner. (A 12 s window keeps
   // the refill slow enough that timing noise does not change which requests fit.)
   LoopbackOpenAiServer server({.rpm = 500, .tpm = 3200, .window_s = 12, .output_tokens_per_s = 400});
-  auto batches = make_batches(32, 8);
-  auto options = options_for(server);
-  options.server.concurrency = 0;
-  options.server.rate_window_s = 12;
-  auto r = run_client(options, batches);
-  check_every_symbol_accounted(r, batches);
-  CHECK(r.outcome.docs.size() == 32);
-  auto c = server.counters();
-  CHECK(c.rate_limited == 0);
+  auto timeline = run_learning_limits(server, make_batches(32, 8), 0, 12);
   // The probe, three requests at once, and the held one last, now the smallest (planned: 6,
   // 8, 8 and a held 8).
-  REQUIRE(c.timeline.size() == 5);
-  CHECK(c.timeline[0].ids == 2);
-  const auto& held = c.timeline.back();
-  CHECK(held.at_s > c.timeline[1].at_s + 0.5);
-  for (std::size_t i = 1; i + 1 < c.timeline.size(); ++i) CHECK(held.ids < c.timeline[i].ids);
+  REQUIRE(timeline.size() == 5);
+  CHECK(timeline[0].ids == 2);
+  const auto& held = timeline.back();
+  CHECK(held.at_s > timeline[1].at_s + 0.5);
+  for (std::size_t i = 1; i + 1 < timeline.size(); ++i) CHECK(held.ids < timeline[i].ids);
   CHECK(held.ids < 8);
 }
 
