@@ -15,7 +15,7 @@
 //   output reserved/used, cached share of input tokens, documented / selected.
 //
 // Usage: bench_llm_guide_case [--doctown PATH] [--project DIR] [--tus N --headers N] [--tpm N]
-//                       [--rpm N] [--ms-per-token N] [--label NAME] [--json PATH] [--timeline] [-- ARGS...]
+//                       [--rpm N] [--ms-per-token N] [--label NAME] [--json PATH] [--timeline] [--cache-dir DIR] [-- ARGS...]
 #include <fmt/core.h>
 
 #include <boost/json.hpp>
@@ -46,6 +46,9 @@ struct Args {
   std::string label = "run";
   std::string json_path;
   bool timeline = false;  ///< print every chat request as the server saw it
+  /// Keep the doc cache here across runs (every doc is still asked again: --refresh), so a run
+  /// starts from what the previous one learned of answer sizes; empty = --no-cache.
+  std::string cache_dir;
   std::vector<std::string> extra;  ///< more doctown flags
 };
 
@@ -58,7 +61,7 @@ std::string quote(const std::string& s) {
 int usage(const char* why) {
   fmt::print(stderr, "bench_llm_guide_case: {}\nusage: bench_llm_guide_case [--doctown PATH] [--project DIR] "
                      "[--tus N --headers N] [--tpm N] [--rpm N] [--ms-per-token N] [--label NAME] "
-                     "[--json PATH] [--timeline] [-- DOCTOWN-FLAGS...]\n", why);
+                     "[--json PATH] [--timeline] [--cache-dir DIR] [-- DOCTOWN-FLAGS...]\n", why);
   return 2;
 }
 
@@ -88,6 +91,7 @@ int main(int argc, char** argv) {
     else if (k == "--label") a.label = next();
     else if (k == "--json") a.json_path = next();
     else if (k == "--timeline") a.timeline = true;
+    else if (k == "--cache-dir") a.cache_dir = next();
     else return usage(("unknown argument " + k).c_str());
   }
   if (a.doctown.empty()) a.doctown = DOCTOWN_CLI_PATH;  // the CLI built beside this benchmark
@@ -113,7 +117,9 @@ int main(int argc, char** argv) {
   std::string cmd = "OPENAI_API_KEY=sk-bench " + quote(a.doctown) + " build " + quote(a.project) +
                     " -o " + quote(out.string()) + " --llm openai --base-url " +
                     quote(server.base_url()) +
-                    " --no-doc-scorer --no-cache --embedder local --formats docpack --json";
+                    " --no-doc-scorer --embedder local --formats docpack --json";
+  cmd += a.cache_dir.empty() ? std::string(" --no-cache")
+                             : " --cache-dir " + quote(a.cache_dir) + " --refresh";
   for (const auto& e : a.extra) cmd += " " + quote(e);
   cmd += " > " + quote((tmp / "summary.json").string()) + " 2> " + quote((tmp / "stderr.txt").string());
   auto t0 = std::chrono::steady_clock::now();
