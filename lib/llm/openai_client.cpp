@@ -379,9 +379,9 @@ void OpenAiRun::learn_counting(const Work& w,
 }
 
 std::uint64_t OpenAiRun::expected_cost(const Work& w) const {
-  Batch b = w.batch;
-  b.max_output_tokens = right_sized_output(w);
-  return counted_tokens(b);
+  // counted_tokens is prompt + max_output_tokens: swap in the right-sized figure without
+  // copying the batch's prompts (this runs for every queued request of a wave's tail).
+  return counted_tokens(w.batch) - w.batch.max_output_tokens + right_sized_output(w);
 }
 
 std::size_t OpenAiRun::right_sized_output(const Work& w) const {
