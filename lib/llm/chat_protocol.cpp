@@ -238,6 +238,7 @@ result<ParsedDocs> parse_symbol_docs(std::string_view content, const json::value
   for (std::size_t i = 0; i < entries.size(); ++i) {
     const auto& e = entries[i];
     std::string id = e.is_object() ? json_string(e.get_object(), "id") : std::string();
+    if (!id.empty()) out.entry_chars.emplace_back(id, json::serialize(e).size());
     if (entry_schema) {
       if (auto err = validate_json(e, *entry_schema, "symbols[" + std::to_string(i) + "]");
           !err.empty()) {

@@ -53,6 +53,9 @@ struct ParsedDocs {
   std::vector<SymbolDoc> docs;  ///< valid entries, in answer order (duplicates kept)
   /// Entries that failed validation: (id or "" when unknown, what was wrong).
   std::vector<std::pair<std::string, std::string>> invalid;
+  /// Every entry with an id, valid or not: (id, characters of the entry as serialized), for
+  /// sharing the answer's completion tokens out among its symbols.
+  std::vector<std::pair<std::string, std::size_t>> entry_chars;
 };
 
 /// Parse content as {"symbols":[...]} and validate each entry against `schema` (the request's

@@ -15,6 +15,7 @@
 #include "core/json_util.hpp"
 #include "doctown/models.hpp"
 #include "llm/openai_run.hpp"
+#include "planner/prompt.hpp"
 
 #include "doctown/url.hpp"
 #include "net/retry.hpp"
@@ -386,14 +387,47 @@ std::uint64_t OpenAiRun::expected_cost(const Work& w) const {
 
 std::size_t OpenAiRun::right_sized_output(const Work& w) const {
   std::size_t planned = w.planned_output ? w.planned_output : w.batch.max_output_tokens;
-  if (planned == 0 || st_.output_ratio <= 0) return planned;
+  if (planned == 0) return planned;
+  // The answer's envelope ({"symbols":[...]}) is shared out among its entries when learning,
+  // so a few tokens more cover it for a request of another size.
+  if (auto learned = learned_reserve(w))
+    return std::clamp<std::size_t>(static_cast<std::size_t>(std::ceil(*learned)) + 16, 32, planned);
+  if (st_.output_ratio <= 0) return planned;
   // Headroom over the highest recent ratio; an answer cut at the limit is split and asked
   // again, so a tight reservation costs a retry, never a symbol.
   double want = static_cast<double>(planned) * st_.output_ratio * 1.2 + 24;
   return std::clamp<std::size_t>(static_cast<std::size_t>(std::ceil(want)), 32, planned);
 }
 
+std::optional<double> OpenAiRun::learned_reserve(const Work& w) const {
+  if (!job_.codebase || st_.output_model.samples() == 0) return std::nullopt;
+  std::vector<OutputModel::Item> items;
+  items.reserve(w.batch.symbol_ids.size());
+  for (const auto& id : w.batch.symbol_ids) {
+    const Symbol* s = job_.codebase->find(id);
+    if (!s) return std::nullopt;
+    items.push_back({s->kind, static_cast<double>(expected_output_tokens(*s))});
+  }
+  return st_.output_model.reserve(items);
+}
+
+void OpenAiRun::learn_symbol_outputs(const Work& w, const ParsedDocs& parsed,
+                                     std::uint64_t completion_tokens) {
+  if (!job_.codebase || completion_tokens == 0) return;
+  std::set<std::string_view> asked(w.batch.symbol_ids.begin(), w.batch.symbol_ids.end());
+  double chars = 0;
+  for (const auto& e : parsed.entry_chars) chars += static_cast<double>(e.second);
+  if (chars <= 0) return;
+  for (const auto& [id, n] : parsed.entry_chars) {
+    const Symbol* s = asked.count(id) ? job_.codebase->find(id) : nullptr;
+    if (!s) continue;
+    st_.output_model.observe(s->kind, static_cast<double>(expected_output_tokens(*s)),
+                             static_cast<double>(completion_tokens) * static_cast<double>(n) / chars);
+  }
+}
+
 void OpenAiRun::learn_output(const Work& w, std::uint64_t completion_tokens, bool cut) {
+  if (cut) st_.output_model.on_cut();
   if (w.planned_output == 0) return;
   double ratio = static_cast<double>(completion_tokens) / static_cast<double>(w.planned_output);
   if (cut) {
@@ -668,6 +702,7 @@ void OpenAiRun::handle_answer(Work w, std::string_view body, bool batch_api) {
                   true);
     return;
   }
+  learn_symbol_outputs(w, *parsed, answer->usage.output);
   take_docs(w, *parsed);
 }
 

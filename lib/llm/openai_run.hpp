@@ -20,6 +20,7 @@
 #include "doctown/llm_client.hpp"
 #include "doctown/models.hpp"
 #include "llm/chat_protocol.hpp"
+#include "llm/output_model.hpp"
 #include "net/request_loop.hpp"
 
 namespace doctown::detail {
@@ -74,6 +75,9 @@ struct ClientState {
   /// Learned completion tokens used per planned output token (answers / planner's estimate),
   /// the highest recent ratio; 0 = none seen yet (the planner's figure is used as it is).
   double output_ratio = 0;
+  /// Completion tokens per symbol, learned per kind from the answers' entries: once it has
+  /// seen enough, it sizes reservations in place of output_ratio.
+  OutputModel output_model;
   /// Smoothed seconds from send to answer per symbol asked for (0 = none seen yet).
   double s_per_symbol = 0;
   /// Smoothed rate-limit cost (tokens) of a request, for the TPM side of Little's law.
@@ -169,6 +173,12 @@ class OpenAiRun {
   /// counted_tokens of `w` as it would be sent now (right-sized).
   std::uint64_t expected_cost(const Work& w) const;
   void learn_output(const Work& w, std::uint64_t completion_tokens, bool cut);
+  /// Teach the output model what each symbol of a whole answer took (its share of the
+  /// completion tokens by the size of its entry).
+  void learn_symbol_outputs(const Work& w, const ParsedDocs& parsed, std::uint64_t completion_tokens);
+  /// What the output model reserves for `w`'s symbols; nullopt when it has not learned
+  /// enough (or a symbol is unknown).
+  std::optional<double> learned_reserve(const Work& w) const;
   /// Requests to keep in flight now (Little's law on the learned limits and latency).
   std::size_t in_flight_target() const;
   double price_usd(const TokenUsage& u, bool batch_api) const;

@@ -11,6 +11,7 @@
 
 #include "doctown/llm_client.hpp"
 #include "doctown/models.hpp"
+#include "planner/prompt.hpp"
 #include "support/loopback_openai_server.hpp"
 #include "support/test_paths.hpp"
 
@@ -392,6 +393,56 @@ TEST_CASE("a request held for tokens gives symbols to the requests that go now",
   CHECK(held.at_s > timeline[1].at_s + 0.5);
   for (std::size_t i = 1; i + 1 < timeline.size(); ++i) CHECK(held.ids < timeline[i].ids);
   CHECK(held.ids < 8);
+}
+
+TEST_CASE("a later wave is reserved by what answers of its kind of symbol took", "[llm]") {
+  // Fields and functions answered at about the same length, though the planner expects a
+  // function of eight parameters to take four times as much as a field: after a first wave of
+  // both, a wave of functions is reserved by what functions took, not by the fields' higher
+  // share of their estimate (one ratio for every symbol would reserve ~4x what they use).
+  Codebase cb;
+  for (std::size_t i = 0; i < 35; ++i) {
+    Symbol s;
+    s.id = symbol_id(i);
+    s.name = "fn" + std::to_string(i);
+    s.kind = i < 10 ? SymbolKind::field : SymbolKind::function;
+    if (s.kind == SymbolKind::function)
+      for (int p = 0; p < 8; ++p) s.params.push_back({"p" + std::to_string(p), "int"});
+    cb.symbols.push_back(std::move(s));
+  }
+  cb.normalize();
+  auto planned = [&cb](Batch b) {  // as the planner reserves: its estimate, with headroom
+    std::size_t expected = 0;
+    for (const auto& id : b.symbol_ids) expected += detail::expected_output_tokens(*cb.find(id));
+    b.max_output_tokens = detail::reserve_for(expected);
+    return b;
+  };
+  auto waves = std::vector<std::vector<Batch>>{make_batches(20, 5), make_batches(15, 15, 20)};
+  for (auto& wave : waves)
+    for (auto& b : wave) b = planned(b);
+  LoopbackOpenAiServer server(LoopbackOptions{});
+  auto client = make_openai_client(options_for(server));
+  REQUIRE(client);
+  std::vector<LoopbackCounters> after;
+  std::size_t next_index = 1000;
+  for (const auto& wave : waves) {
+    LlmJob job;
+    job.batches = wave;
+    job.codebase = &cb;
+    job.rebatch = [&](std::span<const std::string> ids) -> result<std::vector<Batch>> {
+      return std::vector<Batch>{planned(make_batch({ids.begin(), ids.end()}, next_index++))};
+    };
+    auto o = (*client)->run(job, {});
+    CHECK(o.docs.size() == (wave.size() == 1 ? 15u : 20u));
+    CHECK(o.failures.empty());
+    after.push_back(server.counters());
+  }
+  double reserved = static_cast<double>(after[1].reserved_output_tokens - after[0].reserved_output_tokens);
+  double used = static_cast<double>(after[1].usage.output - after[0].usage.output);
+  INFO("second wave: reserved " << reserved << ", used " << used);
+  CHECK(after[1].chat_requests - after[0].chat_requests == 1);  // not cut, not retried
+  CHECK(reserved >= used);
+  CHECK(reserved < 1.5 * used);
 }
 
 TEST_CASE("a server without rate headers gets a modest number in flight and no 429", "[llm]") {
