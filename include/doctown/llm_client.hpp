@@ -64,6 +64,12 @@ struct LlmJob {
   const Graph* graph = nullptr;  ///< may be null
   /// Re-plan a subset of ids (missing ids, split halves) into new requests.
   std::function<result<std::vector<Batch>>(std::span<const std::string> ids)> rebatch;
+  /// Most symbols rebatch puts in one request (the planner's batch size): the client re-cuts
+  /// a wave within it; 0 = unknown (no re-cut request grows past the largest given).
+  std::size_t max_batch_symbols = 0;
+  /// Symbols that later jobs of the same run will ask for (later waves): while some follow, a
+  /// request added to end this job sooner must also pay for the tokens it takes from them.
+  std::size_t symbols_after = 0;
   /// Called on the calling thread as soon as a request's docs are final (to commit them).
   std::function<void(std::span<const SymbolDoc>)> on_docs;
 };

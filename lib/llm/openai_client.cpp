@@ -110,12 +110,12 @@ void OpenAiRun::pick_probe() {
 
 void OpenAiRun::balance_wave() {
   // A wave ends with its slowest answer, and an answer's time grows with its symbols. At the
-  // wave's start, its requests are re-cut (same number of requests, so about the same tokens):
-  // - when all of them go now, to even sizes (a probe or a short tail leaves them uneven);
-  // - when the TPM bucket holds all but the last, which waits for tokens and only then
-  //   generates, symbols move from that one into the ones that go now (as far as the bucket
-  //   has room), so that all end at about the same time. Its wait does not grow (the tokens
-  //   are the same), its generation shrinks.
+  // wave's start its requests are re-cut:
+  // - when the TPM bucket takes all of them now, to even sizes (a probe or a short tail leaves
+  //   them uneven), the same number of requests, so about the same tokens;
+  // - when it does not, the ones that wait for tokens (and only then generate) should be the
+  //   small ones: tail_sizes weighs moving symbols into the requests that go now, and one or
+  //   two requests more (a smaller last one), against the prefix tokens that adds.
   if (!st_.heard_back || !job_.rebatch || limiter_.tpm() <= 0 || st_.s_per_symbol <= 0) return;
   for (const auto& [id, w] : loop_.in_flight())
     if (w.batch.wave == min_wave_) return;  // only at the wave's start
@@ -126,49 +126,61 @@ void OpenAiRun::balance_wave() {
       if (it->attempts > 0 || it->balanced) return;
       wave.push_back(it);
     }
-  if (wave.size() < 2 || wave.size() > in_flight_target()) return;
+  if (wave.empty() || wave.size() > in_flight_target()) return;
   for (auto it : wave) it->balanced = true;
   const double window = opt_.server.rate_window_s > 0 ? opt_.server.rate_window_s : 60;
   const double rate = limiter_.tpm() / window, room = limiter_.tokens_available(Clock::now());
   std::vector<std::vector<std::string>> groups;
-  double total = 0, now_cost = 0;
+  std::vector<std::size_t> sizes;
+  double total = 0;
   std::size_t symbols = 0;
   for (auto it : wave) {
     groups.push_back(pending_ids(it->batch));
-    double c = static_cast<double>(expected_cost(*it));
-    now_cost = total;  // all but the last
-    total += c;
+    sizes.push_back(groups.back().size());
+    total += static_cast<double>(expected_cost(*it));
     symbols += groups.back().size();
   }
   if (symbols == 0) return;
-  std::vector<std::size_t> sizes;
-  for (const auto& g : groups) sizes.push_back(g.size());
   if (total <= room) {
+    if (sizes.size() < 2) return;
     for (std::size_t i = 0; i < sizes.size(); ++i)
       sizes[i] = symbols / sizes.size() + (i < symbols % sizes.size() ? 1 : 0);
-  } else if (now_cost <= room) {
-    sizes = held_tail_sizes(sizes, room - now_cost, (total - room) / rate,
-                            total / static_cast<double>(symbols));
   } else {
-    return;  // more than one request waits for tokens: the plan as it is
+    sizes = tail_sizes(sizes, total, room, rate, wave.front()->batch);
+    if (sizes.empty()) return;
   }
   regroup_wave(wave, groups, sizes);
 }
 
-std::vector<std::size_t> OpenAiRun::held_tail_sizes(std::vector<std::size_t> sizes, double spare,
-                                                    double wait_s, double per_symbol_cost) const {
-  const double g = st_.s_per_symbol;
-  const std::size_t early = sizes.size() - 1, last = sizes.back();
-  const std::size_t most_now = *std::max_element(sizes.begin(), sizes.end() - 1);
-  std::size_t best = 0;
-  double best_end = wait_s + g * static_cast<double>(last);
-  for (std::size_t k = 1; k < last && static_cast<double>(k) * per_symbol_cost <= spare; ++k) {
-    double early_end = g * static_cast<double>(most_now + (k + early - 1) / early);
-    double end = std::max(early_end, wait_s + g * static_cast<double>(last - k));
-    if (end < best_end - 1e-9) best = k, best_end = end;
+std::vector<std::size_t> OpenAiRun::tail_sizes(const std::vector<std::size_t>& sizes,
+                                               double total, double room, double rate,
+                                               const Batch& sample) const {
+  // Each request repeats the system prompt (with the project preamble); the rest of the
+  // wave's cost is shared out per symbol.
+  std::size_t symbols = 0, largest = 0;
+  for (std::size_t n : sizes) symbols += n, largest = std::max(largest, n);
+  WaveShape shape;
+  shape.room = room;
+  shape.rate = rate;
+  shape.request_cost = std::ceil(static_cast<double>(sample.system_prompt.size()) / 4);
+  shape.symbol_cost = std::max(
+      1.0, (total - shape.request_cost * static_cast<double>(sizes.size())) / static_cast<double>(symbols));
+  shape.s_per_symbol = st_.s_per_symbol;
+  shape.most_per_request = job_.max_batch_symbols ? job_.max_batch_symbols : largest;
+  // One request more must end the wave at least 5% sooner (its prefix costs money), and, while
+  // later waves follow, also pay back the time its prefix takes from their bucket.
+  const double now_end = wave_end_s(shape, sizes);
+  const double per_extra_s = 0.05 * now_end + (job_.symbols_after > 0 ? shape.request_cost / rate : 0);
+  std::vector<std::size_t> best;
+  double best_end = now_end - 0.05;  // a re-cut must gain something
+  for (std::size_t m = sizes.size(); m <= sizes.size() + 2; ++m) {
+    auto cut = fastest_sizes(shape, symbols, m);
+    if (cut.empty()) continue;
+    double extra = cut.size() > sizes.size() ? static_cast<double>(cut.size() - sizes.size()) : 0;
+    double end = wave_end_s(shape, cut) + extra * per_extra_s;
+    if (end < best_end) best = std::move(cut), best_end = end;
   }
-  for (std::size_t k = 0; k < best; ++k) ++sizes[k % early], --sizes.back();
-  return sizes;
+  return best;
 }
 
 void OpenAiRun::regroup_wave(const std::vector<std::deque<Work>::iterator>& wave,
@@ -189,7 +201,7 @@ void OpenAiRun::regroup_wave(const std::vector<std::deque<Work>::iterator>& wave
       from += n;
     }
     auto parts = replan(cut);
-    if (parts && parts->size() == groups.size()) {
+    if (parts && parts->size() == sizes.size()) {
       for (auto& w : *parts) w.balanced = true;
       auto& q = queue();
       auto at = q.erase(wave.front(), std::next(wave.back()));

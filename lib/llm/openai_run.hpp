@@ -21,6 +21,7 @@
 #include "doctown/models.hpp"
 #include "llm/chat_protocol.hpp"
 #include "llm/output_model.hpp"
+#include "llm/wave_shape.hpp"
 #include "net/request_loop.hpp"
 
 namespace doctown::detail {
@@ -115,13 +116,14 @@ class OpenAiRun {
   /// Halve the wave's largest queued requests while the limits admit more at once than are
   /// queued (and the TPM bucket can spare the repeated prefixes).
   void spread_wave();
-  /// At a wave's start, when the TPM bucket holds all but its last request, move symbols from
-  /// that one (which waits for tokens, then generates) into the ones that go now.
+  /// At a wave's start, re-cut its requests: to even sizes when the TPM bucket takes them all
+  /// now; otherwise so that the ones that wait for tokens are small (tail_sizes).
   void balance_wave();
-  /// Sizes for a wave whose last request waits `wait_s` for tokens: up to `spare` tokens' worth
-  /// of its symbols move to the others while that ends the wave sooner.
-  std::vector<std::size_t> held_tail_sizes(std::vector<std::size_t> sizes, double spare,
-                                           double wait_s, double per_symbol_cost) const;
+  /// Sizes for a wave of `sizes` costing `total` tokens that the bucket (`room` now, `rate` a
+  /// second) cannot take at once: the cut that ends it soonest, with up to two requests more
+  /// when each pays for itself; empty = keep the plan.
+  std::vector<std::size_t> tail_sizes(const std::vector<std::size_t>& sizes, double total,
+                                      double room, double rate, const Batch& sample) const;
   /// Re-plan the wave's requests (`wave`, holding `groups`) into groups of `sizes`, in order.
   void regroup_wave(const std::vector<std::deque<Work>::iterator>& wave,
                     const std::vector<std::vector<std::string>>& groups,

@@ -67,6 +67,8 @@ class Generation {
       if (!pending) return std::move(pending).error();
       ctx_.item_done("llm", finished_, total_);
       if (pending->empty()) continue;
+      after_ = 0;
+      for (std::size_t later = w + 1; later < waves.size(); ++later) after_ += waves[later].size();
       auto go_on = run_slices(w, *pending);
       if (!go_on) return std::move(go_on).error();
       if (!*go_on) break;
@@ -132,6 +134,8 @@ class Generation {
       job.rebatch = [this, w](std::span<const std::string> r) {
         return planner_.plan_wave(regroup_, r, w);
       };
+      job.max_batch_symbols = cfg_.planner.batch_size;
+      job.symbols_after = after_ + (pending.size() - from - ids.size());
       job.on_docs = [this](std::span<const SymbolDoc> ds) { store(ds); };
       WaveProgress wave_progress(ctx_.progress, finished_, total_);
       LlmOutcome o = llm_.run(job, RunContext{&wave_progress, ctx_.stop});
@@ -171,6 +175,7 @@ class Generation {
   std::string backend_;
   std::size_t total_;
   std::size_t finished_ = 0;
+  std::size_t after_ = 0;  ///< symbols of the waves after the current one
   std::map<std::string, std::string> keys_;  ///< the current wave's cache keys
 };
 

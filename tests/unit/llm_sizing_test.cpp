@@ -1,5 +1,6 @@
 // How the OpenAI client sizes what it asks for: the output model (completion tokens reserved per
-// request, learned per symbol kind).
+// request, learned per symbol kind) and the wave shape (how a wave the TPM bucket cannot take at
+// once is cut into requests).
 #include <catch2/catch.hpp>
 
 #include <cmath>
@@ -7,9 +8,13 @@
 #include <vector>
 
 #include "llm/output_model.hpp"
+#include "llm/wave_shape.hpp"
 
 using doctown::SymbolKind;
+using doctown::detail::fastest_sizes;
 using doctown::detail::OutputModel;
+using doctown::detail::wave_end_s;
+using doctown::detail::WaveShape;
 
 namespace {
 
@@ -108,4 +113,39 @@ TEST_CASE("reservations learned from a few dozen answers rarely cut one and wast
   INFO("cut " << cut << " of " << requests << ", reserved/used " << reserved / used);
   CHECK(static_cast<double>(cut) / static_cast<double>(requests) < 0.01);
   CHECK(reserved / used < 1.45);
+}
+
+TEST_CASE("a wave's end is when its last request, sent as the bucket allows, has answered",
+          "[llm]") {
+  // 1,000 tokens now, 100 a second; each request 200 tokens + 100 a symbol, 0.5 s a symbol.
+  WaveShape s{.room = 1000, .rate = 100, .request_cost = 200, .symbol_cost = 100,
+              .s_per_symbol = 0.5, .most_per_request = 10};
+  std::vector<std::size_t> fits{4, 4};  // 600 + 600 > 1,000: the second waits 2 s
+  CHECK(wave_end_s(s, fits) == Approx(2 + 2));
+  std::vector<std::size_t> one{8};  // 1,000 tokens: goes now, answers in 4 s
+  CHECK(wave_end_s(s, one) == Approx(4));
+}
+
+TEST_CASE("a wave the bucket cannot take at once is cut so its waiting requests are small",
+          "[llm]") {
+  // The guide case's last wave: 39 symbols, the bucket holds ~13,900 tokens and refills 500 a
+  // second, each request repeats a 1,437-token prefix, a symbol costs ~342 tokens and 0.81 s.
+  WaveShape s{.room = 13900, .rate = 500, .request_cost = 1437, .symbol_cost = 342,
+              .s_per_symbol = 0.81, .most_per_request = 15};
+  auto three = fastest_sizes(s, 39, 3);
+  REQUIRE(three.size() == 3);
+  CHECK(three == std::vector<std::size_t>{15, 15, 9});  // the batch size caps the first two
+  auto four = fastest_sizes(s, 39, 4);
+  REQUIRE(four.size() == 4);
+  std::size_t total = 0;
+  for (auto n : four) total += n;
+  CHECK(total == 39);
+  CHECK(four.back() < three.back());
+  // One request more pays for its prefix here: the wave ends over a second sooner.
+  CHECK(wave_end_s(s, four) < wave_end_s(s, three) - 1);
+  // When the bucket takes everything now, the sizes come out even.
+  s.room = 1e6;
+  CHECK(fastest_sizes(s, 39, 3) == std::vector<std::size_t>{13, 13, 13});
+  // Symbols that cannot be placed within the batch size: no cut.
+  CHECK(fastest_sizes(s, 46, 3).empty());
 }
