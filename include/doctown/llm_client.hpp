@@ -22,6 +22,16 @@
 namespace doctown {
 
 /// Options of the OpenAI-compatible client.
+/// What answers of one kind of symbol took, as the OpenAI client learned it (per symbol, the
+/// answer's completion tokens over the planner's estimate). A later run that starts from it
+/// (LlmOptions::learned_output) reserves right-sized tokens from its first request.
+struct LearnedOutput {
+  std::string kind;         ///< a SymbolKind name (to_string), or "*" for all kinds together
+  std::size_t answers = 0;  ///< symbols' answers it was learned from
+  double mean = 0;          ///< completion tokens per token of the planner's estimate
+  double spread = 0;        ///< standard deviation of that ratio between answers
+};
+
 struct LlmOptions {
   /// The server: address, key, concurrency, rate limits, timeouts, retries, TLS, proxy.
   ServerOptions server;
@@ -55,6 +65,10 @@ struct LlmOptions {
   /// keeps it in the cache): requests are right-sized from the first one; 0 = learn it during
   /// this run. Above 1 counts as 1 (the planner's figure is already a ceiling).
   double learned_output_ratio = 0;
+  /// Per symbol kind, what an earlier run learned answers take (the pipeline keeps it in the
+  /// cache): counts as at most 30 answers of each kind, so this run's answers can move it;
+  /// entries that make no sense are skipped. Empty = learn it during this run.
+  std::vector<LearnedOutput> learned_output;
 };
 
 /// Work for the client: requests plus what it needs to repair partial answers.
@@ -89,6 +103,9 @@ struct LlmOutcome {
   /// or learned_output_ratio when none taught it more), for LlmOptions::learned_output_ratio
   /// of a later run; 0 = nothing learned.
   double output_ratio = 0;
+  /// Per symbol kind, what answers took (learned, or learned_output when none came), for
+  /// LlmOptions::learned_output of a later run.
+  std::vector<LearnedOutput> learned_output;
   /// Set when the run stopped early (401/403, cancellation): the docs above are still valid.
   std::optional<error> fatal;
 };

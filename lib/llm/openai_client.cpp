@@ -781,6 +781,7 @@ LlmOutcome OpenAiRun::finish() {
   else fail_ids(left, reason);
   out_.fatal = fatal_;
   out_.output_ratio = st_.output_ratio;
+  out_.learned_output = st_.output_model.learned();
   // Priced from the options' table (built-ins plus --models), as the plan's estimate is.
   TokenUsage sync_tokens{out_.tokens.input - batch_tokens_.input,
                          out_.tokens.cached - batch_tokens_.cached,

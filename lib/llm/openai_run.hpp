@@ -49,7 +49,9 @@ struct ClientState {
   using Clock = std::chrono::steady_clock;
   explicit ClientState(const LlmOptions& o)
       : limiter(o.server.rpm_limit, o.server.tpm_limit, o.server.rate_window_s),
-        output_ratio(seed_ratio(o.learned_output_ratio)) {}
+        output_ratio(seed_ratio(o.learned_output_ratio)) {
+    output_model.seed(o.learned_output);
+  }
 
   /// An earlier run's ratio, as far as it can be trusted: not a number or not positive = none;
   /// above 1 = 1, since more than the planner's ceiling is never reserved.

@@ -57,3 +57,36 @@ std::optional<double> OutputModel::reserve(std::span<const Item> items) const {
 }
 
 }  // namespace doctown::detail
+
+namespace doctown::detail {
+
+void OutputModel::seed(std::span<const LearnedOutput> learned) {
+  for (const auto& e : learned) {
+    if (e.answers == 0 || !std::isfinite(e.mean) || e.mean <= 0 || e.mean > 100 ||
+        !std::isfinite(e.spread) || e.spread < 0 || e.spread > 100)
+      continue;
+    Stat* s = nullptr;
+    if (e.kind == "*") s = &all_;
+    else if (auto k = symbol_kind_from_string(e.kind)) s = &kinds_[static_cast<std::size_t>(*k)];
+    if (!s) continue;
+    s->n = std::min(e.answers, max_seed_answers);
+    s->mean = e.mean;
+    s->m2 = e.spread * e.spread * static_cast<double>(s->n - 1);
+  }
+}
+
+std::vector<LearnedOutput> OutputModel::learned() const {
+  std::vector<LearnedOutput> out;
+  auto entry = [](std::string kind, const Stat& s) {
+    double sd = s.n > 1 ? std::sqrt(s.m2 / static_cast<double>(s.n - 1)) : 0;
+    return LearnedOutput{std::move(kind), s.n, s.mean, sd};
+  };
+  if (all_.n == 0) return out;
+  out.push_back(entry("*", all_));
+  for (std::size_t k = 0; k < kinds_.size(); ++k)
+    if (kinds_[k].n > 0)
+      out.push_back(entry(std::string(to_string(static_cast<SymbolKind>(k))), kinds_[k]));
+  return out;
+}
+
+}  // namespace doctown::detail

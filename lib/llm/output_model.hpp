@@ -11,7 +11,9 @@
 #include <cstddef>
 #include <optional>
 #include <span>
+#include <vector>
 
+#include "doctown/llm_client.hpp"
 #include "doctown/types.hpp"
 
 namespace doctown::detail {
@@ -32,8 +34,13 @@ class OutputModel {
   /// `z` standard deviations, with a floor on the spread; nullopt until enough answers of
   /// the request's kinds (or of all kinds) have been seen.
   std::optional<double> reserve(std::span<const Item> items) const;
-  /// Answers seen.
+  /// Answers seen (an earlier run's included).
   std::size_t samples() const { return all_.n; }
+  /// Start from what an earlier run learned (kind "*" = all kinds pooled); entries that make
+  /// no sense are skipped, each counts as at most max_seed_answers answers.
+  void seed(std::span<const LearnedOutput> learned);
+  /// What it has learned, for a later run: "*" first, then each kind seen.
+  std::vector<LearnedOutput> learned() const;
 
   /// Standard deviations of headroom: with normal spreads, 1 request in ~750 is cut.
   static constexpr double z = 3;
@@ -45,6 +52,8 @@ class OutputModel {
   static constexpr std::size_t min_kind_samples = 4;
   /// Samples overall before the model reserves at all.
   static constexpr std::size_t min_samples = 6;
+  /// Most answers an earlier run's figures count as (the model or the code may have changed).
+  static constexpr std::size_t max_seed_answers = 30;
 
  private:
   struct Stat {  // Welford's running mean and variance of tokens / prior

@@ -140,7 +140,10 @@ class Generation {
       WaveProgress wave_progress(ctx_.progress, finished_, total_);
       LlmOutcome o = llm_.run(job, RunContext{&wave_progress, ctx_.stop});
       out_.stats += o;
-      if (cache_) keep_output_ratio(*cache_, cfg_.llm_options.model, o.output_ratio, ctx_);
+      if (cache_) {
+        keep_output_ratio(*cache_, cfg_.llm_options.model, o.output_ratio, ctx_);
+        keep_learned_output(*cache_, cfg_.llm_options.model, o.learned_output, ctx_);
+      }
       finished_ += o.docs.size() + o.failures.size();
       for (auto& d : o.docs) out_.docs[d.id] = std::move(d);
       for (auto& f : o.failures) out_.failures.push_back(std::move(f));

@@ -67,9 +67,16 @@ struct Pipeline::Impl {
     if (!llm_unseeded) return;
     llm_unseeded = false;
     LlmOptions o = config.llm_options;
-    if (o.learned_output_ratio > 0) return;
-    o.learned_output_ratio = detail::read_output_ratio(cache, o.model, ctx);
-    if (o.learned_output_ratio <= 0) return;
+    bool learned = false;
+    if (o.learned_output_ratio <= 0) {
+      o.learned_output_ratio = detail::read_output_ratio(cache, o.model, ctx);
+      learned = o.learned_output_ratio > 0;
+    }
+    if (o.learned_output.empty()) {
+      o.learned_output = detail::read_learned_output(cache, o.model, ctx);
+      learned = learned || !o.learned_output.empty();
+    }
+    if (!learned) return;
     if (auto c = make_openai_client(std::move(o))) llm = std::move(*c);
   }
 

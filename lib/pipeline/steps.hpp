@@ -62,6 +62,15 @@ double read_output_ratio(DocCache& cache, const std::string& model, const RunCon
 void keep_output_ratio(DocCache& cache, const std::string& model, double ratio,
                        const RunContext& ctx);
 
+/// What answers of each symbol kind took for `model` in an earlier run, from the cache's notes;
+/// empty when none is kept or the note is unreadable (warned about on `ctx`).
+std::vector<LearnedOutput> read_learned_output(DocCache& cache, const std::string& model,
+                                               const RunContext& ctx);
+/// Keep `learned` (an LlmOutcome::learned_output) for the next run of `model`; empty keeps
+/// nothing. A failed write is a warning on `ctx`.
+void keep_learned_output(DocCache& cache, const std::string& model,
+                         const std::vector<LearnedOutput>& learned, const RunContext& ctx);
+
 /// Generation: the selected symbols' docs, wave by wave (a wave's prompts hold the summaries
 /// of earlier waves), each doc from the cache when it has one, the rest from `llm` a slice of
 /// the wave at a time. Fills out.docs, out.failures, out.stats, out.cancelled and out.fatal;

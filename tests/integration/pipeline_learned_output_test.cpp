@@ -1,10 +1,11 @@
 // What a run learns about the model's answers outlives it: the pipeline keeps the client's
-// learned output ratio in the cache, and the next build's first request reserves what answers
+// learned output ratio and what each symbol kind's answers took in the cache, and the next build's first request reserves what answers
 // take instead of the planner's ceiling. A note the next run cannot trust is ignored.
 #include <boost/json.hpp>
 #include <catch2/catch.hpp>
 
 #include <fstream>
+#include <map>
 #include <string>
 
 #include "doctown/cache.hpp"
@@ -81,8 +82,9 @@ TEST_CASE("a build starts from the answer size the previous build learned", "[pi
   INFO("first request reserved " << cold << " tokens cold, " << warm << " warm");
   CHECK(warm < cold);
 
-  // The note is kept under the model's name, as a number.
+  // The notes are kept under the model's name: one ratio, as a number, and per symbol kind.
   const std::string key = "llm.output_ratio/gpt-4o-mini";
+  const std::string by_kind = "llm.output_by_kind/gpt-4o-mini";
   const auto cache_dir = c.output.out_dir / ".doctown-cache";
   {
     auto cache = open_sqlite_cache(cache_dir);
@@ -93,24 +95,54 @@ TEST_CASE("a build starts from the answer size the previous build learned", "[pi
     double ratio = std::stod(**note);
     CHECK(ratio > 0);
     CHECK(ratio < 1);
+    auto kinds_note = (*cache)->get_note(by_kind);
+    REQUIRE(kinds_note);
+    REQUIRE(kinds_note->has_value());
+    std::map<std::string, std::int64_t> answers;
+    const json::value parsed = json::parse(**kinds_note);
+    for (const auto& k : parsed.at("kinds").as_array())
+      answers[json::value_to<std::string>(k.at("kind"))] = k.at("answers").as_int64();
+    CHECK(answers["*"] >= 8);        // every symbol of the project, both builds
+    CHECK(answers["function"] >= 6);  // the free functions
   }
 
-  // A note a hostile or damaged cache holds is warned about and ignored: the build starts from
-  // the planner's figure and writes a good note again.
-  for (const char* bad : {"not a number", "nan", "1e400", "-0.3", "5000", ""}) {
-    INFO("note: '" << bad << "'");
+  // Notes a hostile or damaged cache holds are warned about and ignored: the build starts from
+  // the planner's figure and writes good notes again.
+  const std::vector<std::pair<std::string, std::string>> bad_notes = {
+      {"not a number", "not json"},
+      {"nan", R"({"kinds":[{"kind":"function","answers":5,"mean":1e308,"spread":0}]})"},
+      {"1e400", R"({"kinds":[{"kind":"no_such_kind","answers":5,"mean":0.5,"spread":0.1}]})"},
+      {"-0.3", R"({"kinds":[{"kind":"*","answers":-4,"mean":0.5,"spread":0.1}]})"},
+      {"5000", R"({"kinds":{"kind":"*"}})"},
+      {"", ""}};
+  for (const auto& [bad_ratio, bad_kinds] : bad_notes) {
+    INFO("notes: '" << bad_ratio << "', '" << bad_kinds << "'");
     {
       auto cache = open_sqlite_cache(cache_dir);
       REQUIRE(cache);
-      REQUIRE((*cache)->put_note(key, bad));
+      REQUIRE((*cache)->put_note(key, bad_ratio));
+      REQUIRE((*cache)->put_note(by_kind, bad_kinds));
     }
     Warnings seen;
     CHECK(build_and_first_reserved(c, src, server, {&seen, {}}) == cold);
-    std::size_t about_note = 0;
-    for (const auto& m : seen.messages) about_note += m.find(key) != std::string::npos;
-    CHECK(about_note == 1);
+    std::size_t about_ratio = 0, about_kinds = 0;
+    for (const auto& m : seen.messages) {
+      about_ratio += m.find(key) != std::string::npos;
+      about_kinds += m.find(by_kind) != std::string::npos;
+    }
+    CHECK(about_ratio == 1);
+    CHECK(about_kinds == 1);
     auto cache = open_sqlite_cache(cache_dir);
     REQUIRE(cache);
     CHECK(std::stod(**(*cache)->get_note(key)) > 0);
+    CHECK(json::parse(**(*cache)->get_note(by_kind)).at("kinds").as_array().size() >= 2);
   }
+
+  // The per-kind note alone (the ratio's unreadable) right-sizes the first request too.
+  {
+    auto cache = open_sqlite_cache(cache_dir);
+    REQUIRE(cache);
+    REQUIRE((*cache)->put_note(key, "unreadable"));
+  }
+  CHECK(build_and_first_reserved(c, src, server) < cold);
 }

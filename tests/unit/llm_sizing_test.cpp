@@ -115,6 +115,38 @@ TEST_CASE("reservations learned from a few dozen answers rarely cut one and wast
   CHECK(reserved / used < 1.45);
 }
 
+TEST_CASE("what one run learned starts the next, and figures that make no sense are skipped",
+          "[llm]") {
+  OutputModel first;
+  std::mt19937 rng(6);
+  learn(first, SymbolKind::field, 12, 0.9, 0.1, rng);
+  learn(first, SymbolKind::function, 20, 0.3, 0.2, rng);
+  auto kept = first.learned();
+  REQUIRE(kept.size() == 3);
+  CHECK(kept[0].kind == "*");
+  CHECK(kept[0].answers == 32);
+
+  OutputModel next;
+  next.seed(kept);
+  auto fields = request(SymbolKind::field, 10), functions = request(SymbolKind::function, 10);
+  CHECK(*next.reserve(fields) == Approx(*first.reserve(fields)));
+  CHECK(*next.reserve(functions) == Approx(*first.reserve(functions)));
+
+  // A long history counts as 30 answers: this run's answers can still move it.
+  OutputModel long_history;
+  long_history.seed(std::vector<doctown::LearnedOutput>{{"*", 100000, 0.5, 0.1}});
+  CHECK(long_history.samples() == OutputModel::max_seed_answers);
+
+  OutputModel hostile;
+  hostile.seed(std::vector<doctown::LearnedOutput>{{"*", 10, std::nan(""), 0.1},
+                                                  {"*", 10, 0.5, -1},
+                                                  {"no_such_kind", 10, 0.5, 0.1},
+                                                  {"function", 0, 0.5, 0.1},
+                                                  {"function", 10, 1e300, 0.1}});
+  CHECK(hostile.samples() == 0);
+  CHECK_FALSE(hostile.reserve(functions));
+}
+
 TEST_CASE("a wave's end is when its last request, sent as the bucket allows, has answered",
           "[llm]") {
   // 1,000 tokens now, 100 a second; each request 200 tokens + 100 a symbol, 0.5 s a symbol.
