@@ -56,22 +56,19 @@ std::optional<double> OutputModel::reserve(std::span<const Item> items) const {
   return (expected + z * std::sqrt(variance)) * boost_;
 }
 
-}  // namespace doctown::detail
-
-namespace doctown::detail {
+bool OutputModel::plausible(const LearnedOutput& e) {
+  return e.answers > 0 && std::isfinite(e.mean) && e.mean > 0 && e.mean <= 100 &&
+         std::isfinite(e.spread) && e.spread >= 0 && e.spread <= 100 &&
+         (e.kind == "*" || symbol_kind_from_string(e.kind));
+}
 
 void OutputModel::seed(std::span<const LearnedOutput> learned) {
   for (const auto& e : learned) {
-    if (e.answers == 0 || !std::isfinite(e.mean) || e.mean <= 0 || e.mean > 100 ||
-        !std::isfinite(e.spread) || e.spread < 0 || e.spread > 100)
-      continue;
-    Stat* s = nullptr;
-    if (e.kind == "*") s = &all_;
-    else if (auto k = symbol_kind_from_string(e.kind)) s = &kinds_[static_cast<std::size_t>(*k)];
-    if (!s) continue;
-    s->n = std::min(e.answers, max_seed_answers);
-    s->mean = e.mean;
-    s->m2 = e.spread * e.spread * static_cast<double>(s->n - 1);
+    if (!plausible(e)) continue;
+    Stat& s = e.kind == "*" ? all_ : kinds_[static_cast<std::size_t>(*symbol_kind_from_string(e.kind))];
+    s.n = std::min(e.answers, max_seed_answers);
+    s.mean = e.mean;
+    s.m2 = e.spread * e.spread * static_cast<double>(s.n - 1);
   }
 }
 

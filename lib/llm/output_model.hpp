@@ -39,6 +39,9 @@ class OutputModel {
   /// Start from what an earlier run learned (kind "*" = all kinds pooled); entries that make
   /// no sense are skipped, each counts as at most max_seed_answers answers.
   void seed(std::span<const LearnedOutput> learned);
+  /// An earlier run's entry makes sense: a known kind (or "*"), answers, a finite mean in
+  /// (0, 100] and a finite spread in [0, 100]. Also how the pipeline vets its cache note.
+  static bool plausible(const LearnedOutput& entry);
   /// What it has learned, for a later run: "*" first, then each kind seen.
   std::vector<LearnedOutput> learned() const;
 

@@ -7,6 +7,7 @@
 #include <charconv>
 #include <cmath>
 
+#include "llm/output_model.hpp"
 #include "pipeline/steps.hpp"
 
 namespace doctown::detail {
@@ -38,13 +39,10 @@ std::optional<std::vector<LearnedOutput>> parse_learned_output(const std::string
     if (!kind || !kind->is_string() || !answers || !answers->is_int64() || !mean ||
         !mean->is_number() || !spread || !spread->is_number())
       return std::nullopt;
-    LearnedOutput e{std::string(kind->get_string()), 0, mean->to_number<double>(),
-                    spread->to_number<double>()};
-    if (answers->get_int64() <= 0 || !std::isfinite(e.mean) || e.mean <= 0 || e.mean > 100 ||
-        !std::isfinite(e.spread) || e.spread < 0 || e.spread > 100 ||
-        (e.kind != "*" && !symbol_kind_from_string(e.kind)))
-      return std::nullopt;
-    e.answers = static_cast<std::size_t>(answers->get_int64());
+    if (answers->get_int64() <= 0) return std::nullopt;
+    LearnedOutput e{std::string(kind->get_string()), static_cast<std::size_t>(answers->get_int64()),
+                    mean->to_number<double>(), spread->to_number<double>()};
+    if (!OutputModel::plausible(e)) return std::nullopt;
     out.push_back(std::move(e));
   }
   return out;
